@@ -1,0 +1,125 @@
+//! The command line: argument parsing (clap), the commands, and the one place errors become
+//! messages and exit codes.
+
+pub mod commands;
+pub mod reporter;
+pub mod text;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, EXIT_BAD_INPUT};
+use crate::spec::{Override, Spec, SpecError};
+
+/// Runs machine-unlearning experiments with SISA training (Bourtoule et al., IEEE S&P 2021).
+#[derive(Debug, Parser)]
+#[command(name = "sisa", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every trial of a spec and write tables to the results folder.
+    Run(RunArgs),
+    /// Check a spec and its overrides without running anything.
+    Validate(SpecArgs),
+    /// List the trials a spec expands to: index, id, repeat and swept values.
+    Plan(SpecArgs),
+    /// Prove exact unlearning on the spec's first trial: unlearn a random batch, retrain from
+    /// scratch without it, and compare every constituent bit for bit.
+    Verify(VerifyArgs),
+}
+
+/// A spec file and its command-line overrides.
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// The YAML spec file.
+    pub spec: PathBuf,
+    /// Override a value: `--set sisa.shards=5`; the value is read as YAML (`[1, 2]` is a list).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Sweep a key over values: `--sweep sisa.shards=1,2,5` (replaces the file's axis for it).
+    #[arg(long = "sweep", value_name = "KEY=A,B,...")]
+    pub sweep: Vec<String>,
+}
+
+/// Options of `sisa run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Results folder [default: results/<spec name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Options of `sisa verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Points to unlearn [default: the first trial's largest request count].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// Print the certificate as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SpecArgs {
+    /// Loads the spec with its overrides (`--set` first, then `--sweep`, each in order given).
+    pub fn load(&self) -> Result<Spec, Error> {
+        let mut overrides = Vec::new();
+        for (arguments, parse, flag) in [
+            (&self.set, Override::parse_set as fn(&str) -> Result<Override, String>, "--set"),
+            (&self.sweep, Override::parse_sweep, "--sweep"),
+        ] {
+            for argument in arguments {
+                let parsed = parse(argument).map_err(|message| {
+                    SpecError::Invalid(Box::new(crate::spec::Problem {
+                        file: self.spec.clone(),
+                        line: None,
+                        key: None,
+                        origin: Some(format!("{flag} {argument}")),
+                        message,
+                    }))
+                })?;
+                overrides.push(parsed);
+            }
+        }
+        Ok(Spec::load(&self.spec, &overrides)?)
+    }
+}
+
+/// Parses the command line, runs the command, reports any error once and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    match commands::execute(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

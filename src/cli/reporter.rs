@@ -1,0 +1,133 @@
+//! The one owner of the terminal during a run: progress lines on stderr as trials end, and the
+//! summary on stdout at the end. Workers send events; the reporter serialises what it prints.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::text;
+use crate::results::groups;
+use crate::runner::{Event, StepRecord};
+
+/// Prints a run's progress and outcome.
+pub struct Reporter {
+    quiet: bool,
+    total: usize,
+    done: AtomicUsize,
+    started: Instant,
+    terminal: Mutex<()>,
+}
+
+impl Reporter {
+    /// A reporter for a run of `total` trials; `quiet` keeps everything but failures off screen.
+    pub fn new(quiet: bool, total: usize) -> Self {
+        Reporter {
+            quiet,
+            total,
+            done: AtomicUsize::new(0),
+            started: Instant::now(),
+            terminal: Mutex::new(()),
+        }
+    }
+
+    /// Announces the run.
+    pub fn start(&self, experiment: &str, folder: &Path, jobs: usize) {
+        if !self.quiet {
+            let threads = if jobs == 1 { "thread" } else { "threads" };
+            self.line(&format!(
+                "sisa: running {} trials of `{experiment}` on {jobs} {threads} -> {}",
+                self.total,
+                folder.display()
+            ));
+        }
+    }
+
+    /// Reports one event.
+    pub fn event(&self, event: &Event<'_>) {
+        match event {
+            Event::Started { .. } => {}
+            Event::Finished { trial, wall_s, .. } => {
+                let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+                if !self.quiet {
+                    self.line(&format!(
+                        "[{done:>width$}/{}] trial {} ({}){} done in {wall_s:.2} s",
+                        self.total,
+                        trial.index,
+                        trial.id,
+                        text::swept(&trial.swept),
+                        width = self.total.to_string().len(),
+                    ));
+                }
+            }
+            Event::Failed { trial, error } => {
+                self.done.fetch_add(1, Ordering::SeqCst);
+                self.line(&format!(
+                    "error: trial {} ({}){} failed: {error}",
+                    trial.index,
+                    trial.id,
+                    text::swept(&trial.swept)
+                ));
+            }
+        }
+    }
+
+    /// Prints the summary table and where the files are.
+    pub fn finish(&self, records: &[StepRecord], paths: &[PathBuf]) {
+        if self.quiet {
+            return;
+        }
+        let elapsed = self.started.elapsed().as_secs_f64();
+        self.line(&format!("sisa: finished in {elapsed:.1} s"));
+        print!("{}", summary_table(records));
+        for path in paths {
+            println!("wrote {}", path.display());
+        }
+    }
+
+    fn line(&self, line: &str) {
+        let _guard = self.terminal.lock().expect("not poisoned");
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{line}");
+    }
+}
+
+/// Per sweep point and request count: mean speed-ups and accuracies over repeats.
+fn summary_table(records: &[StepRecord]) -> String {
+    let groups = groups(records);
+    let mut headers: Vec<String> = records
+        .first()
+        .map(|r| r.swept.iter().map(|(key, _)| key.clone()).collect())
+        .unwrap_or_default();
+    headers.extend(
+        [
+            "requests",
+            "repeats",
+            "shards hit",
+            "speed-up (points)",
+            "speed-up (cpu)",
+            "sisa acc",
+            "baseline acc",
+            "lone shard acc",
+        ]
+        .map(str::to_owned),
+    );
+    let rows: Vec<Vec<String>> = groups
+        .iter()
+        .map(|group| {
+            let first = group.first();
+            let mut row: Vec<String> = first.swept.iter().map(|(_, v)| v.clone()).collect();
+            row.push(first.requests.to_string());
+            row.push(group.records.len().to_string());
+            row.push(text::number(group.stat("shards_retrained").mean, 1));
+            row.push(text::ratio(group.stat("speedup_points").mean));
+            row.push(text::ratio(group.stat("speedup_time").mean));
+            row.push(text::percent(group.stat("sisa_accuracy").mean));
+            row.push(text::percent(group.stat("baseline_accuracy").mean));
+            row.push(text::percent(group.stat("lone_shard_accuracy").mean));
+            row
+        })
+        .collect();
+    text::table(&headers, &rows)
+}

@@ -1,0 +1,67 @@
+//! The errors a command can end with, and the exit code each maps to (reported once, in `cli`).
+
+use crate::results::ResultsError;
+use crate::runner::{PoolError, TrialError};
+use crate::spec::SpecError;
+
+/// Exit code of a successful command.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a failure at run time: a trial failed, a file could not be written, or `verify`
+/// found unlearning not exact.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code of bad input: a spec, override, value or data file the user can fix.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The spec or an override is invalid.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A trial failed.
+    #[error("trial {index} ({id}): {source}")]
+    Trial {
+        /// Position in the plan.
+        index: usize,
+        /// Trial id.
+        id: String,
+        /// Why it failed.
+        source: TrialError,
+    },
+    /// Some trials of a run failed (each was reported as it happened).
+    #[error("{failed} of {total} trials failed; the others' results were saved")]
+    TrialsFailed {
+        /// How many failed.
+        failed: usize,
+        /// How many ran.
+        total: usize,
+        /// Whether every failure was the user's to fix.
+        user_errors: bool,
+    },
+    /// Results could not be written.
+    #[error(transparent)]
+    Results(#[from] ResultsError),
+    /// The worker pool could not start.
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    /// `sisa verify` found the unlearned model different from one trained from scratch.
+    #[error("unlearning was NOT exact: the unlearned constituents differ from training from scratch")]
+    NotExact,
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Spec(_) => EXIT_BAD_INPUT,
+            Error::Trial { source, .. } if source.is_user_error() => EXIT_BAD_INPUT,
+            Error::TrialsFailed {
+                user_errors: true, ..
+            } => EXIT_BAD_INPUT,
+            _ => EXIT_FAILURE,
+        }
+    }
+}
+
+/// Results of library operations that end a command.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

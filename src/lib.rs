@@ -1,0 +1,21 @@
+//! `sisa`: a declarative experiment runner for SISA machine unlearning (Bourtoule et al., "Machine
+//! Unlearning", IEEE S&P 2021).
+//!
+//! Data flows one way through the stages: [`spec`] (what to run) -> [`data`] (the points) ->
+//! [`sisa`] (shards, slices, checkpoints, unlearning) with [`model`] (the constituents) and
+//! [`requests`] (who asks to be forgotten) -> [`runner`] (trials in parallel) -> [`results`]
+//! (tables) -> [`cli`] (the terminal).
+
+pub mod cli;
+pub mod clock;
+pub mod data;
+pub mod error;
+pub mod model;
+pub mod requests;
+pub mod results;
+pub mod runner;
+pub mod seed;
+pub mod sisa;
+pub mod spec;
+
+pub use error::{Error, Result};

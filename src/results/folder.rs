@@ -1,0 +1,186 @@
+//! The results folder: the one place that knows its layout. Every file is written to a temporary
+//! name in the same folder and renamed into place, so a crash leaves the old file or the new one,
+//! never half of one (DESIGN.md invariant 6).
+//!
+//! ```text
+//! results/<name>/spec.yaml               the resolved spec (overrides applied)
+//! results/<name>/trials/<trial-id>.parquet   each finished trial's rows
+//! results/<name>/steps.parquet, steps.csv    every row of the plan's trials
+//! results/<name>/summary.csv             mean, std and standard error over repeats
+//! ```
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, PolarsError, SerWriter};
+
+use super::{summary, table};
+use crate::runner::StepRecord;
+use crate::spec::{ExperimentName, TrialId};
+
+/// A results file that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// A file-system operation failed.
+    #[error("cannot write `{}`: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A table could not be built or encoded.
+    #[error("cannot write table `{}`: {source}", path.display())]
+    Table {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: PolarsError,
+    },
+}
+
+type Result<T, E = ResultsError> = std::result::Result<T, E>;
+
+/// An experiment's results folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultsFolder {
+    root: PathBuf,
+}
+
+impl ResultsFolder {
+    /// `out` if given, else `results/<name>` under the current directory.
+    pub fn new(out: Option<&Path>, name: &ExperimentName) -> Self {
+        let root = match out {
+            Some(out) => out.to_owned(),
+            None => Path::new("results").join(name.as_str()),
+        };
+        ResultsFolder { root }
+    }
+
+    /// The folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a finished trial's rows are kept.
+    pub fn trial_path(&self, id: &TrialId) -> PathBuf {
+        self.root.join("trials").join(format!("{id}.parquet"))
+    }
+
+    /// Saves the resolved spec.
+    pub fn save_spec(&self, resolved_yaml: &str) -> Result<PathBuf> {
+        let path = self.root.join("spec.yaml");
+        write_atomically(&path, |file| file.write_all(resolved_yaml.as_bytes()))?;
+        Ok(path)
+    }
+
+    /// Saves one finished trial's rows.
+    pub fn save_trial(&self, id: &TrialId, records: &[StepRecord]) -> Result<PathBuf> {
+        let path = self.trial_path(id);
+        let mut frame = frame(&path, table::to_frame(records))?;
+        write_parquet(&path, &mut frame)?;
+        Ok(path)
+    }
+
+    /// Saves the full table (Parquet and CSV) and the summary over repeats; returns the paths.
+    pub fn save_tables(&self, records: &[StepRecord]) -> Result<Vec<PathBuf>> {
+        let steps_parquet = self.root.join("steps.parquet");
+        let steps_csv = self.root.join("steps.csv");
+        let summary_csv = self.root.join("summary.csv");
+        let mut steps = frame(&steps_parquet, table::to_frame(records))?;
+        write_parquet(&steps_parquet, &mut steps)?;
+        write_csv(&steps_csv, &mut steps)?;
+        let mut summary = frame(&summary_csv, summary::to_frame(records))?;
+        write_csv(&summary_csv, &mut summary)?;
+        Ok(vec![steps_parquet, steps_csv, summary_csv])
+    }
+}
+
+fn frame(path: &Path, built: polars::prelude::PolarsResult<DataFrame>) -> Result<DataFrame> {
+    built.map_err(|source| ResultsError::Table {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
+    write_table(path, |file| ParquetWriter::new(file).finish(frame).map(drop))
+}
+
+fn write_csv(path: &Path, frame: &mut DataFrame) -> Result<()> {
+    write_table(path, |file| CsvWriter::new(file).finish(frame))
+}
+
+/// Writes a table through `encode`, atomically.
+fn write_table(
+    path: &Path,
+    encode: impl FnOnce(&mut BufWriter<File>) -> polars::prelude::PolarsResult<()>,
+) -> Result<()> {
+    let mut failure = None;
+    write_atomically(path, |file| {
+        encode(file).map_err(|error| {
+            let message = error.to_string();
+            failure = Some(error);
+            io::Error::other(message)
+        })
+    })
+    .map_err(|error| match failure.take() {
+        Some(source) => ResultsError::Table {
+            path: path.to_owned(),
+            source,
+        },
+        None => error,
+    })
+}
+
+/// Writes `path` by writing a temporary file beside it, syncing, and renaming it into place.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> Result<()> {
+    let io_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ResultsError::Io { path, source }
+    };
+    let folder = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(folder).map_err(io_error(folder))?;
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut writer = BufWriter::new(File::create(&temporary)?);
+        write(&mut writer)?;
+        let file = writer.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()
+    })();
+    if let Err(source) = result {
+        let _ = fs::remove_file(&temporary);
+        return Err(ResultsError::Io {
+            path: path.to_owned(),
+            source,
+        });
+    }
+    fs::rename(&temporary, path).map_err(io_error(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_replace_whole_files_and_leave_no_temporaries() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("a/b/file.txt");
+        write_atomically(&path, |f| f.write_all(b"first")).unwrap();
+        write_atomically(&path, |f| f.write_all(b"second")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "second");
+        let failed = write_atomically(&path, |f| {
+            f.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "second", "old file kept");
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary left behind");
+    }
+}

@@ -1,0 +1,10 @@
+//! Results: the tidy table (one row per trial x step), the summary over repeats, and the results
+//! folder they are written to.
+
+pub mod folder;
+pub mod summary;
+pub mod table;
+
+pub use folder::{ResultsError, ResultsFolder};
+pub use summary::{groups, Group, Stat};
+pub use table::{to_frame, COLUMNS, TIMING_COLUMNS};

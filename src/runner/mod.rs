@@ -1,0 +1,141 @@
+//! Runs trials in parallel (rayon) and reports what happens through events; it never prints.
+//! Results are identical for any number of jobs: every draw is seeded by position, not by order.
+
+pub mod record;
+pub mod trial;
+pub mod verify;
+
+pub use record::StepRecord;
+pub use trial::run_trial;
+pub use verify::{verify, Certificate, ShardVerdict};
+
+use rayon::prelude::*;
+
+use crate::clock::Stopwatch;
+use crate::data::{DataError, DatasetCache};
+use crate::model::ModelError;
+use crate::spec::{Invalid, Trial};
+
+/// Why a trial failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrialError {
+    /// The data could not be built or read.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A setting does not fit the data (e.g. more slices than points in a shard).
+    #[error(transparent)]
+    Settings(#[from] Invalid),
+    /// A model failed to train.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+impl TrialError {
+    /// Whether the user can fix it by changing the spec or data (exit code 2), rather than a
+    /// failure at run time.
+    pub fn is_user_error(&self) -> bool {
+        matches!(self, TrialError::Data(_) | TrialError::Settings(_))
+    }
+}
+
+/// What happens during a run, as it happens. Sent from worker threads.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A trial started.
+    Started {
+        /// The trial.
+        trial: &'a Trial,
+    },
+    /// A trial finished; its records are final.
+    Finished {
+        /// The trial.
+        trial: &'a Trial,
+        /// One record per step.
+        records: &'a [StepRecord],
+        /// Wall seconds the trial took.
+        wall_s: f64,
+    },
+    /// A trial failed.
+    Failed {
+        /// The trial.
+        trial: &'a Trial,
+        /// Why.
+        error: &'a TrialError,
+    },
+}
+
+/// The result of one trial.
+#[derive(Debug)]
+pub struct TrialOutcome {
+    /// Position of the trial in the plan.
+    pub index: usize,
+    /// Its records, or why it failed.
+    pub result: Result<Vec<StepRecord>, TrialError>,
+}
+
+/// A run that could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start {jobs} worker threads: {message}")]
+pub struct PoolError {
+    jobs: usize,
+    message: String,
+}
+
+/// Runs `trials` of experiment `experiment` on `jobs` threads, calling `on_event` as trials start
+/// and end. Outcomes come back in plan order.
+pub fn run(
+    experiment: &str,
+    trials: &[Trial],
+    jobs: usize,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Vec<TrialOutcome>, PoolError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|error| PoolError {
+            jobs,
+            message: error.to_string(),
+        })?;
+    let cache = DatasetCache::new();
+    let outcomes = pool.install(|| {
+        trials
+            .par_iter()
+            .map(|trial| {
+                on_event(Event::Started { trial });
+                let watch = Stopwatch::start();
+                let result = run_trial(trial, experiment, &cache);
+                match &result {
+                    Ok(records) => on_event(Event::Finished {
+                        trial,
+                        records,
+                        wall_s: watch.elapsed().wall_s,
+                    }),
+                    Err(error) => on_event(Event::Failed { trial, error }),
+                }
+                TrialOutcome {
+                    index: trial.index,
+                    result,
+                }
+            })
+            .collect()
+    });
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn types_crossing_threads_are_send_and_sync() {
+        assert_send_sync::<Trial>();
+        assert_send_sync::<StepRecord>();
+        assert_send_sync::<TrialError>();
+        assert_send_sync::<DatasetCache>();
+        assert_send_sync::<crate::sisa::CheckpointStore>();
+        assert_send_sync::<crate::sisa::Ensemble>();
+        assert_send_sync::<crate::data::Dataset>();
+    }
+}

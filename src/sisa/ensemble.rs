@@ -1,0 +1,232 @@
+//! Training and unlearning of the constituents, slice by slice, through the checkpoint store.
+//!
+//! There is one code path: [`Engine::train`] trains every shard without a given set of removed
+//! points, reusing every checkpoint whose inputs did not change. Training from scratch is that
+//! with an empty store; unlearning is that with the trained store, so a shard restarts from the
+//! checkpoint before its lowest affected slice and shards without removed points are untouched.
+//! Exactness follows: the result equals training from scratch on the remaining points.
+
+use std::collections::HashSet;
+use std::ops::AddAssign;
+use std::sync::Arc;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use super::budget::{schedule, StepBudget};
+use super::checkpoint::{CheckpointKey, CheckpointStore};
+use super::layout::{Layout, ShardId, SliceId};
+use crate::clock::Stopwatch;
+use crate::data::{Dataset, PointId};
+use crate::model::{Constituent, ModelError, ModelState, Rows};
+use crate::seed::{Purpose, Seeds};
+use crate::spec::ModelSettings;
+
+/// Everything needed to train the constituents of one layout.
+pub struct Engine<'a> {
+    data: &'a Dataset,
+    layout: &'a Layout,
+    model: &'a dyn Constituent,
+    model_settings: &'a ModelSettings,
+    schedule: Vec<StepBudget>,
+    seeds: Seeds,
+    purpose: Purpose,
+}
+
+/// The trained constituents, one per shard; `None` for a shard with no points left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ensemble {
+    /// Final state of each shard's constituent, in shard order.
+    pub constituents: Vec<Option<Arc<ModelState>>>,
+}
+
+/// Work done by a training or retraining (DESIGN.md invariant 3).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Cost {
+    /// CPU seconds of the training steps, each measured on its own thread, summed.
+    pub cpu_s: f64,
+    /// Wall-clock seconds from start to end of the whole (parallel) operation.
+    pub wall_s: f64,
+    /// The paper's cost C: per retrained step, its training points x its share of the unsliced
+    /// budget (2/(R+1)), summed. Independent of early stopping.
+    pub points: f64,
+    /// Sample passes actually run (points x iterations done), when the model reports iterations.
+    pub passes: Option<f64>,
+}
+
+impl AddAssign for Cost {
+    fn add_assign(&mut self, other: Cost) {
+        self.cpu_s += other.cpu_s;
+        self.wall_s += other.wall_s;
+        self.points += other.points;
+        self.passes = self.passes.zip(other.passes).map(|(a, b)| a + b);
+    }
+}
+
+/// The outcome of [`Engine::train`].
+#[derive(Debug, Clone)]
+pub struct Training {
+    /// The constituents after training.
+    pub ensemble: Ensemble,
+    /// What the (re)training cost.
+    pub cost: Cost,
+    /// For each shard, the first slice that had to be trained (`None`: fully reused).
+    pub retrained_from: Vec<Option<SliceId>>,
+}
+
+impl Training {
+    /// How many shards had at least one step trained.
+    pub fn shards_retrained(&self) -> usize {
+        self.retrained_from.iter().flatten().count()
+    }
+}
+
+/// One shard's training: its final state, cost, first retrained slice and new checkpoints.
+struct ShardTraining {
+    state: Option<Arc<ModelState>>,
+    cost: Cost,
+    retrained_from: Option<SliceId>,
+    checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
+}
+
+impl<'a> Engine<'a> {
+    /// An engine for `layout`, training `model` with the unsliced budget of `model_settings`;
+    /// `purpose` separates the seeds of SISA's constituents from the baseline's.
+    pub fn new(
+        data: &'a Dataset,
+        layout: &'a Layout,
+        model: &'a dyn Constituent,
+        model_settings: &'a ModelSettings,
+        seeds: Seeds,
+        purpose: Purpose,
+    ) -> Self {
+        Engine {
+            data,
+            layout,
+            model,
+            model_settings,
+            schedule: schedule(model_settings.budget(), layout.n_slices()),
+            seeds,
+            purpose,
+        }
+    }
+
+    /// Trains every shard without the `removed` points, in parallel over shards. Steps whose
+    /// checkpoint is in `store` are reused; the new checkpoints are added to it.
+    pub fn train(
+        &self,
+        removed: &HashSet<PointId>,
+        store: &mut CheckpointStore,
+    ) -> Result<Training, ModelError> {
+        let watch = Stopwatch::start();
+        let shared: &CheckpointStore = store;
+        let shards: Vec<ShardTraining> = (0..self.layout.n_shards())
+            .into_par_iter()
+            .map(|shard| self.train_shard(ShardId(shard), removed, shared))
+            .collect::<Result<_, _>>()?;
+        let wall_s = watch.elapsed().wall_s;
+        let mut cost = Cost {
+            passes: Some(0.0),
+            ..Cost::default()
+        };
+        let mut constituents = Vec::with_capacity(shards.len());
+        let mut retrained_from = Vec::with_capacity(shards.len());
+        for shard in shards {
+            cost += shard.cost;
+            for (key, state) in shard.checkpoints {
+                store.insert(key, state);
+            }
+            constituents.push(shard.state);
+            retrained_from.push(shard.retrained_from);
+        }
+        cost.wall_s = wall_s;
+        Ok(Training {
+            ensemble: Ensemble { constituents },
+            cost,
+            retrained_from,
+        })
+    }
+
+    /// Trains one shard step by step on the calling thread (no rayon inside: it is timed).
+    fn train_shard(
+        &self,
+        shard: ShardId,
+        removed: &HashSet<PointId>,
+        store: &CheckpointStore,
+    ) -> Result<ShardTraining, ModelError> {
+        let shard_seed = self.seeds.seed(self.purpose, &[shard.0 as u64]);
+        let mut key = CheckpointKey::root(
+            self.model_settings,
+            self.layout.n_slices(),
+            shard,
+            shard_seed,
+        );
+        let mut result = ShardTraining {
+            state: None,
+            cost: Cost {
+                passes: Some(0.0),
+                ..Cost::default()
+            },
+            retrained_from: None,
+            checkpoints: Vec::new(),
+        };
+        let mut prefix: Vec<PointId> = Vec::new();
+        for (r, slice) in self.layout.slices(shard).iter().enumerate() {
+            let remaining: Vec<PointId> = slice
+                .iter()
+                .filter(|point| !removed.contains(point))
+                .copied()
+                .collect();
+            key = key.then(SliceId(r), &remaining);
+            prefix.extend_from_slice(&remaining);
+            if let Some(cached) = store.get(&key) {
+                result.state = Some(Arc::clone(cached));
+                continue;
+            }
+            result.retrained_from.get_or_insert(SliceId(r));
+            if prefix.is_empty() {
+                result.state = None;
+                continue;
+            }
+            let budget = self.schedule[r];
+            let step_seed = self.seeds.seed(self.purpose, &[shard.0 as u64, r as u64]);
+            let watch = Stopwatch::start();
+            let fitted = self.model.fit(
+                result.state.as_deref(),
+                Rows::new(self.data, &prefix),
+                budget.iterations,
+                step_seed,
+            )?;
+            let elapsed = watch.elapsed();
+            let points = prefix.len() as f64;
+            result.cost += Cost {
+                cpu_s: elapsed.cpu_s,
+                wall_s: elapsed.wall_s,
+                points: points * budget.share,
+                passes: fitted.iterations.map(|done| points * done as f64),
+            };
+            let state = Arc::new(fitted.state);
+            result.checkpoints.push((key, Arc::clone(&state)));
+            result.state = Some(state);
+        }
+        Ok(result)
+    }
+}
+
+impl Ensemble {
+    /// Each constituent's class probabilities for `rows` (`None` for empty constituents).
+    pub fn predict_proba(&self, model: &dyn Constituent, rows: Rows<'_>) -> Vec<Option<Array2<f64>>> {
+        self.constituents
+            .par_iter()
+            .map(|state| state.as_ref().map(|state| model.predict_proba(state, rows)))
+            .collect()
+    }
+
+    /// The exact bytes of every constituent's parameters, in shard order.
+    pub fn parameter_bytes(&self) -> Vec<Option<Vec<u8>>> {
+        self.constituents
+            .iter()
+            .map(|state| state.as_ref().map(|state| state.to_bytes()))
+            .collect()
+    }
+}

@@ -1,0 +1,278 @@
+//! Checks a [`RawSpec`] into [`Settings`]: fills defaults, rejects values out of range, and names
+//! the key path of each problem so the caller can point at the line.
+
+use super::error::Invalid;
+use super::raw::{RawDataset, RawLogistic, RawModel, RawSisa, RawSpec, RawUnlearning};
+use super::settings::{
+    Aggregation, Baseline, BlobsSettings, DataSource, DatasetSettings, Distribution,
+    LogisticSettings, Mode, ModelSettings, Partition, PurchaseSettings, Settings, SisaSettings,
+    SyntheticKind, UnlearningSettings,
+};
+
+type Checked<T> = Result<T, Invalid>;
+
+/// Largest dataset a synthetic generator will build (features x samples), to fail early and clearly.
+const MAX_SYNTHETIC_VALUES: usize = 2_000_000_000;
+
+/// Checks the trial settings of a raw spec.
+pub fn settings(raw: &RawSpec) -> Checked<Settings> {
+    let dataset = dataset(raw.dataset.clone().unwrap_or_default())?;
+    let settings = Settings {
+        seed: raw.seed.unwrap_or(0),
+        dataset,
+        model: model(raw.model.clone())?,
+        sisa: sisa(raw.sisa.clone().unwrap_or_default())?,
+        unlearning: unlearning(raw.unlearning.clone().unwrap_or_default())?,
+        baseline: raw.baseline.unwrap_or(Baseline::Retrain),
+    };
+    if let Some(samples) = settings.dataset.source.samples() {
+        let (n_train, _) = settings.dataset.split_sizes(samples);
+        check_sizes(&settings, n_train)?;
+    }
+    Ok(settings)
+}
+
+/// Checks what depends on the number of training points: every slice of every shard must get at
+/// least one point, and every request count must leave at least one point.
+pub fn check_sizes(settings: &Settings, n_train: usize) -> Checked<()> {
+    let sisa = &settings.sisa;
+    if sisa.shards > n_train {
+        return Err(Invalid::new(
+            "sisa.shards",
+            format!(
+                "{} shards need at least {} training points, but the dataset has {n_train}",
+                sisa.shards, sisa.shards
+            ),
+        ));
+    }
+    let smallest_shard = n_train / sisa.shards;
+    if sisa.slices > smallest_shard {
+        return Err(Invalid::new(
+            "sisa.slices",
+            format!(
+                "{} slices are more than the {smallest_shard} points of a shard \
+                 ({n_train} training points in {} shards); use at most {smallest_shard}",
+                sisa.slices, sisa.shards
+            ),
+        ));
+    }
+    for (index, &count) in settings.unlearning.requests.iter().enumerate() {
+        if count >= n_train {
+            return Err(Invalid::new(
+                format!("unlearning.requests[{index}]"),
+                format!(
+                    "{count} requests would remove every one of the {n_train} training points; \
+                     use fewer than {n_train}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl DatasetSettings {
+    /// Training and test sizes for `samples` points: `round(samples * test_fraction)` test points.
+    pub fn split_sizes(&self, samples: usize) -> (usize, usize) {
+        let n_test = (samples as f64 * self.test_fraction).round() as usize;
+        (samples.saturating_sub(n_test), n_test)
+    }
+}
+
+fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
+    let kind = raw.synthetic.unwrap_or(SyntheticKind::Purchase);
+    let samples = at_least("dataset.samples", raw.samples.unwrap_or(10_000), 4)?;
+    let classes = at_least("dataset.classes", raw.classes.unwrap_or(2), 2)?;
+    let source = match kind {
+        SyntheticKind::Purchase => {
+            reject_option("dataset.noise", raw.noise.is_some(), "blobs")?;
+            DataSource::Purchase(PurchaseSettings {
+                samples,
+                features: at_least("dataset.features", raw.features.unwrap_or(600), 1)?,
+                classes,
+                prototypes: at_least("dataset.prototypes", raw.prototypes.unwrap_or(10), classes)?,
+                density: fraction("dataset.density", raw.density.unwrap_or(0.1), true)?,
+            })
+        }
+        SyntheticKind::Blobs => {
+            reject_option("dataset.prototypes", raw.prototypes.is_some(), "purchase")?;
+            reject_option("dataset.density", raw.density.is_some(), "purchase")?;
+            DataSource::Blobs(BlobsSettings {
+                samples,
+                features: at_least("dataset.features", raw.features.unwrap_or(10), 1)?,
+                classes,
+                noise: non_negative("dataset.noise", raw.noise.unwrap_or(1.0))?,
+            })
+        }
+    };
+    let features = match &source {
+        DataSource::Purchase(settings) => settings.features,
+        DataSource::Blobs(settings) => settings.features,
+    };
+    if samples.saturating_mul(features) > MAX_SYNTHETIC_VALUES {
+        return Err(Invalid::new(
+            "dataset.samples",
+            format!(
+                "{samples} samples x {features} features is more than the \
+                 {MAX_SYNTHETIC_VALUES} values a synthetic dataset may hold"
+            ),
+        ));
+    }
+    if classes > samples {
+        return Err(Invalid::new(
+            "dataset.classes",
+            format!("{classes} classes need at least {classes} samples, got {samples}"),
+        ));
+    }
+    let test_fraction = fraction("dataset.test_fraction", raw.test_fraction.unwrap_or(0.2), false)?;
+    let settings = DatasetSettings {
+        source,
+        test_fraction,
+    };
+    let (n_train, n_test) = settings.split_sizes(samples);
+    if n_train == 0 || n_test == 0 {
+        return Err(Invalid::new(
+            "dataset.test_fraction",
+            format!("{test_fraction} of {samples} samples leaves an empty training or test set"),
+        ));
+    }
+    Ok(settings)
+}
+
+fn model(raw: Option<RawModel>) -> Checked<ModelSettings> {
+    match raw.unwrap_or(RawModel::Logistic(RawLogistic::default())) {
+        RawModel::Logistic(options) => Ok(ModelSettings::Logistic(LogisticSettings {
+            alpha: non_negative("model.alpha", options.alpha.unwrap_or(1.0))?,
+            max_iterations: at_least(
+                "model.max_iterations",
+                options.max_iterations.unwrap_or(100),
+                1,
+            )?,
+            tolerance: positive("model.tolerance", options.tolerance.unwrap_or(1e-4))?,
+        })),
+    }
+}
+
+fn sisa(raw: RawSisa) -> Checked<SisaSettings> {
+    Ok(SisaSettings {
+        shards: at_least("sisa.shards", raw.shards.unwrap_or(1), 1)?,
+        slices: at_least("sisa.slices", raw.slices.unwrap_or(1), 1)?,
+        partition: raw.partition.unwrap_or(Partition::Uniform),
+        aggregation: raw.aggregation.unwrap_or(Aggregation::Majority),
+    })
+}
+
+fn unlearning(raw: RawUnlearning) -> Checked<UnlearningSettings> {
+    let requests = raw.requests.unwrap_or_else(|| vec![1]);
+    if requests.is_empty() {
+        return Err(Invalid::new(
+            "unlearning.requests",
+            "the list is empty; give at least one request count, e.g. [1, 10]",
+        ));
+    }
+    for (index, &count) in requests.iter().enumerate() {
+        at_least(&format!("unlearning.requests[{index}]"), count, 1)?;
+    }
+    Ok(UnlearningSettings {
+        distribution: raw.distribution.unwrap_or(Distribution::Uniform),
+        mode: raw.mode.unwrap_or(Mode::Batch),
+        requests,
+    })
+}
+
+fn at_least<T: PartialOrd + std::fmt::Display>(key: &str, value: T, minimum: T) -> Checked<T> {
+    if value < minimum {
+        Err(Invalid::new(
+            key,
+            format!("must be at least {minimum}, got {value}"),
+        ))
+    } else {
+        Ok(value)
+    }
+}
+
+fn non_negative(key: &str, value: f64) -> Checked<f64> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(Invalid::new(
+            key,
+            format!("must be a finite number >= 0, got {value}"),
+        ))
+    }
+}
+
+fn positive(key: &str, value: f64) -> Checked<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Invalid::new(
+            key,
+            format!("must be a finite number > 0, got {value}"),
+        ))
+    }
+}
+
+fn fraction(key: &str, value: f64, one_allowed: bool) -> Checked<f64> {
+    let upper_ok = if one_allowed {
+        value <= 1.0
+    } else {
+        value < 1.0
+    };
+    if value > 0.0 && upper_ok {
+        Ok(value)
+    } else {
+        let range = if one_allowed { "(0, 1]" } else { "(0, 1)" };
+        Err(Invalid::new(
+            key,
+            format!("must be in {range}, got {value}"),
+        ))
+    }
+}
+
+fn reject_option(key: &str, given: bool, applies_to: &str) -> Checked<()> {
+    if given {
+        Err(Invalid::new(
+            key,
+            format!("applies only to `synthetic: {applies_to}`"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::yaml;
+
+    fn check(text: &str) -> Checked<Settings> {
+        settings(&yaml::from_text::<RawSpec>(text).expect("parses"))
+    }
+
+    #[test]
+    fn defaults_fill_a_minimal_spec() {
+        let settings = check("name: x\n").unwrap();
+        assert_eq!(settings.sisa.shards, 1);
+        assert_eq!(settings.unlearning.requests, vec![1]);
+        assert_eq!(settings.model.budget(), 100);
+        assert_eq!(settings.dataset.split_sizes(10_000), (8_000, 2_000));
+    }
+
+    #[test]
+    fn out_of_range_values_name_their_key() {
+        let cases = [
+            ("sisa: {shards: 0}", "sisa.shards"),
+            ("unlearning: {requests: []}", "unlearning.requests"),
+            ("unlearning: {requests: [1, 0]}", "unlearning.requests[1]"),
+            ("model: {kind: logistic, alpha: -1}", "model.alpha"),
+            ("dataset: {test_fraction: 1.0}", "dataset.test_fraction"),
+            ("dataset: {synthetic: blobs, density: 0.5}", "dataset.density"),
+            ("dataset: {samples: 100}\nsisa: {shards: 10, slices: 9}", "sisa.slices"),
+            ("dataset: {samples: 100}\nunlearning: {requests: [80]}", "unlearning.requests[0]"),
+        ];
+        for (body, key) in cases {
+            let error = check(&format!("name: x\n{body}\n")).unwrap_err();
+            assert_eq!(error.key, key, "{body}: {error:?}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Sweep expansion: a pure function from a [`Spec`] to its ordered list of [`Trial`]s, each with
+//! checked settings and a stable id.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::check;
+use super::error::Result;
+use super::overrides::segments;
+use super::raw::RawSpec;
+use super::settings::Settings;
+use super::spec::{Spec, SweepAxis};
+use super::yaml;
+use crate::seed::Seeds;
+
+/// Most trials one spec may expand to.
+pub const MAX_TRIALS: usize = 100_000;
+
+/// Bumped when the meaning of settings changes, so old results get new ids.
+const ID_VERSION: u32 = 1;
+
+/// One run of the pipeline: one point of the sweep, one repeat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    /// Position in the plan, from 0.
+    pub index: usize,
+    /// Stable hash of the resolved settings and repeat.
+    pub id: TrialId,
+    /// Which repetition of its sweep point this is, from 0.
+    pub repeat: u32,
+    /// The swept keys and the values this trial takes (`("sisa.shards", "5")`).
+    pub swept: Vec<(String, String)>,
+    /// The checked settings.
+    pub settings: Settings,
+}
+
+impl Trial {
+    /// The seeds of this trial's repeat.
+    pub fn seeds(&self) -> Seeds {
+        Seeds::new(self.settings.seed, self.repeat)
+    }
+}
+
+/// A trial's id: 16 hex digits of the BLAKE3 hash of its canonical settings and repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrialId(String);
+
+impl TrialId {
+    /// The id of `settings` at `repeat`.
+    pub fn of(settings: &Settings, repeat: u32) -> TrialId {
+        #[derive(Serialize)]
+        struct Identity<'a> {
+            version: u32,
+            settings: &'a Settings,
+            repeat: u32,
+        }
+        let identity = Identity {
+            version: ID_VERSION,
+            settings,
+            repeat,
+        };
+        let canonical = serde_json::to_vec(&identity).expect("settings serialise to JSON");
+        let hash = blake3::hash(&canonical);
+        TrialId(hash.to_hex()[..16].to_owned())
+    }
+
+    /// The id as text (safe as a file name).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TrialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Expands the sweep into trials: the cartesian product of the axes (first axis slowest), each
+/// point repeated `repeats` times. Every trial's settings are checked; the first problem is
+/// reported against the sweep value, override or file line it comes from.
+pub fn plan(spec: &Spec) -> Result<Vec<Trial>> {
+    let axes = spec.axes();
+    let points = axes.iter().try_fold(1usize, |product, axis| {
+        product.checked_mul(axis.values.len())
+    });
+    let total = points.and_then(|points| points.checked_mul(spec.repeats() as usize));
+    match total {
+        Some(total) if total <= MAX_TRIALS => {}
+        _ => {
+            let sizes: Vec<String> = axes.iter().map(|a| a.values.len().to_string()).collect();
+            let message = format!(
+                "{} values x {} repeats is more than the limit of {MAX_TRIALS} trials; \
+                 split the sweep into several specs",
+                sizes.join(" x "),
+                spec.repeats()
+            );
+            let invalid = super::error::Invalid::new("sweep", message);
+            return Err(spec.invalid(invalid, &[]));
+        }
+    }
+    let mut trials = Vec::new();
+    for point in 0..points.unwrap_or(1) {
+        let picks = picks(axes, point);
+        let settings = settings_at(spec, &picks)?;
+        let swept: Vec<(String, String)> = picks
+            .iter()
+            .map(|&(axis, value)| {
+                let axis = &axes[axis];
+                (axis.key.clone(), yaml::compact(&axis.values[value]))
+            })
+            .collect();
+        for repeat in 0..spec.repeats() {
+            trials.push(Trial {
+                index: trials.len(),
+                id: TrialId::of(&settings, repeat),
+                repeat,
+                swept: swept.clone(),
+                settings: settings.clone(),
+            });
+        }
+    }
+    Ok(trials)
+}
+
+/// The (axis, value index) pairs of sweep point `point`, first axis slowest.
+fn picks(axes: &[SweepAxis], mut point: usize) -> Vec<(usize, usize)> {
+    let mut picks = vec![(0, 0); axes.len()];
+    for (axis, item) in axes.iter().enumerate().rev() {
+        picks[axis] = (axis, point % item.values.len());
+        point /= item.values.len();
+    }
+    picks
+}
+
+fn settings_at(spec: &Spec, picks: &[(usize, usize)]) -> Result<Settings> {
+    let mut document = spec.document().clone();
+    for &(axis, value) in picks {
+        let axis_spec = &spec.axes()[axis];
+        yaml::set_path(
+            &mut document,
+            &segments(&axis_spec.key),
+            axis_spec.values[value].clone(),
+        )
+        .map_err(|message| {
+            let invalid = super::error::Invalid::new(axis_spec.key.clone(), message);
+            spec.invalid(invalid, picks)
+        })?;
+    }
+    let raw: RawSpec = yaml::from_value(document).map_err(|f| spec.failure(f, picks))?;
+    check::settings(&raw).map_err(|invalid| spec.invalid(invalid, picks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::overrides::Override;
+    use std::io::Write;
+
+    fn load(text: &str, overrides: &[Override]) -> Result<Spec> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        Spec::load(file.path(), overrides)
+    }
+
+    const SWEEP: &str = "name: demo\nrepeats: 2\ndataset: {samples: 400, features: 8}\n\
+                         sweep:\n  sisa.shards: [1, 2, 5]\n  sisa.slices: [1, 4]\n";
+
+    #[test]
+    fn expands_the_cartesian_product_in_a_stable_order() {
+        let trials = plan(&load(SWEEP, &[]).unwrap()).unwrap();
+        assert_eq!(trials.len(), 12);
+        let shape: Vec<(usize, usize, u32)> = trials
+            .iter()
+            .map(|t| (t.settings.sisa.shards, t.settings.sisa.slices, t.repeat))
+            .collect();
+        assert_eq!(&shape[..5], &[(1, 1, 0), (1, 1, 1), (1, 4, 0), (1, 4, 1), (2, 1, 0)]);
+        assert_eq!(trials[11].swept, vec![("sisa.shards".into(), "5".into()), ("sisa.slices".into(), "4".into())]);
+        let ids: std::collections::HashSet<_> = trials.iter().map(|t| t.id.clone()).collect();
+        assert_eq!(ids.len(), 12, "ids are unique");
+        let again = plan(&load(SWEEP, &[]).unwrap()).unwrap();
+        assert_eq!(trials, again, "planning is deterministic");
+    }
+
+    #[test]
+    fn overrides_change_settings_and_ids() {
+        let base = plan(&load(SWEEP, &[]).unwrap()).unwrap();
+        let set = Override::parse_set("model.alpha=0.5").unwrap();
+        let sweep = Override::parse_sweep("sisa.shards=10").unwrap();
+        let changed = plan(&load(SWEEP, &[set, sweep]).unwrap()).unwrap();
+        assert_eq!(changed.len(), 4);
+        assert_eq!(changed[0].settings.sisa.shards, 10);
+        assert!(changed.iter().all(|t| t.settings.model != base[0].settings.model));
+        assert!(changed.iter().all(|t| base.iter().all(|b| b.id != t.id)));
+    }
+
+    #[test]
+    fn a_bad_sweep_value_is_blamed_on_its_line() {
+        let text = "name: demo\ndataset: {samples: 400}\nsweep:\n  sisa.shards: [1, 0]\n";
+        let error = plan(&load(text, &[]).unwrap()).unwrap_err().to_string();
+        assert!(error.contains(":4:3: sisa.shards: must be at least 1, got 0"), "{error}");
+        assert!(error.contains("sweep value sisa.shards[1] = 0"), "{error}");
+    }
+
+    #[test]
+    fn too_many_trials_is_an_error() {
+        let text = "name: demo\nrepeats: 10000\nsweep:\n  seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n";
+        let error = plan(&load(text, &[]).unwrap()).unwrap_err().to_string();
+        assert!(error.contains("more than the limit"), "{error}");
+    }
+}

@@ -1,0 +1,243 @@
+//! Checked settings of one trial: every value resolved and validated, ready for the engine.
+//!
+//! These types are what the rest of the pipeline reads. They serialise canonically, and a trial's id
+//! is the hash of that serialisation, so any change to a setting gives a new id.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything one trial needs, after defaults, overrides and sweep values were applied and checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    /// Master seed of the experiment; each repeat derives its own seeds from it.
+    pub seed: u64,
+    /// Where the points come from and how they are split.
+    pub dataset: DatasetSettings,
+    /// The constituent model.
+    pub model: ModelSettings,
+    /// Shards, slices, partitioning and aggregation.
+    pub sisa: SisaSettings,
+    /// Which points are asked to be forgotten, and how requests are processed.
+    pub unlearning: UnlearningSettings,
+    /// What SISA is compared against.
+    pub baseline: Baseline,
+}
+
+/// The dataset and its train/test split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetSettings {
+    /// Where the points come from.
+    pub source: DataSource,
+    /// Fraction of the points held out for testing, in (0, 1).
+    pub test_fraction: f64,
+}
+
+/// A source of labelled points.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum DataSource {
+    /// Binary purchase-like records labelled by k-means (the paper's Purchase construction).
+    Purchase(PurchaseSettings),
+    /// Gaussian clusters, one per class.
+    Blobs(BlobsSettings),
+}
+
+/// Settings of the synthetic purchase-like dataset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PurchaseSettings {
+    /// Number of points (training and test together).
+    pub samples: usize,
+    /// Number of binary features (items a customer may buy).
+    pub features: usize,
+    /// Number of k-means clusters, which become the classes.
+    pub classes: usize,
+    /// Number of Bernoulli prototypes (customer profiles) the records are drawn from.
+    pub prototypes: usize,
+    /// Fraction of the items each prototype favours, in (0, 1].
+    pub density: f64,
+}
+
+/// Settings of the synthetic Gaussian-blobs dataset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlobsSettings {
+    /// Number of points (training and test together).
+    pub samples: usize,
+    /// Number of real-valued features.
+    pub features: usize,
+    /// Number of clusters, one per class.
+    pub classes: usize,
+    /// Standard deviation of each cluster around its centre (centres lie in [-10, 10]^features).
+    pub noise: f64,
+}
+
+impl DataSource {
+    /// A short name for tables and captions (`purchase`, `blobs`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DataSource::Purchase(_) => "purchase",
+            DataSource::Blobs(_) => "blobs",
+        }
+    }
+
+    /// The number of points, when known without loading the data.
+    pub fn samples(&self) -> Option<usize> {
+        match self {
+            DataSource::Purchase(settings) => Some(settings.samples),
+            DataSource::Blobs(settings) => Some(settings.samples),
+        }
+    }
+}
+
+/// The constituent model and its hyperparameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ModelSettings {
+    /// L2-regularised logistic regression (binary or multinomial).
+    Logistic(LogisticSettings),
+}
+
+impl ModelSettings {
+    /// A short name for tables and captions.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelSettings::Logistic(_) => "logistic",
+        }
+    }
+
+    /// The unsliced training budget E: iterations (or epochs) one full training run gets.
+    pub fn budget(&self) -> u32 {
+        match self {
+            ModelSettings::Logistic(settings) => settings.max_iterations,
+        }
+    }
+}
+
+/// Hyperparameters of logistic regression.
+///
+/// The objective is the sum of log-losses plus `alpha / 2 * ||w||^2` (scikit-learn's `C = 1 / alpha`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogisticSettings {
+    /// L2 regularisation strength; default 1.0, at least 0.
+    pub alpha: f64,
+    /// Unsliced budget of L-BFGS iterations; default 100, at least 1.
+    pub max_iterations: u32,
+    /// Stopping tolerance on the gradient of the *mean* loss (scikit-learn's `tol`); default 1e-4.
+    pub tolerance: f64,
+}
+
+/// How training data is sharded, sliced and aggregated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SisaSettings {
+    /// Number of shards S, at least 1.
+    pub shards: usize,
+    /// Number of slices R per shard, at least 1.
+    pub slices: usize,
+    /// How points are assigned to shards.
+    pub partition: Partition,
+    /// How constituents' predictions are combined into `sisa_accuracy`.
+    pub aggregation: Aggregation,
+}
+
+/// How training points are assigned to shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Partition {
+    /// Uniformly at random, shards of equal size (within one point).
+    Uniform,
+}
+
+/// How the constituents' predictions are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Aggregation {
+    /// Each constituent votes its most likely label; most votes wins, ties go to the lowest class.
+    Majority,
+    /// The mean of the constituents' probability vectors; its most likely label wins.
+    MeanProba,
+}
+
+impl Aggregation {
+    /// Every aggregation, in the order tables list them.
+    pub const ALL: [Aggregation; 2] = [Aggregation::Majority, Aggregation::MeanProba];
+
+    /// The name used in specs and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Aggregation::Majority => "majority",
+            Aggregation::MeanProba => "mean-proba",
+        }
+    }
+}
+
+impl Partition {
+    /// The name used in specs and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Partition::Uniform => "uniform",
+        }
+    }
+}
+
+/// Which points are asked to be forgotten, and how requests are processed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnlearningSettings {
+    /// How requested points are drawn.
+    pub distribution: Distribution,
+    /// How requests are processed.
+    pub mode: Mode,
+    /// Request counts K, one step of the trial each; each at least 1 and below the training size.
+    pub requests: Vec<usize>,
+}
+
+/// How requested points are drawn from the training set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Distribution {
+    /// Every training point equally likely, without replacement.
+    Uniform,
+}
+
+impl Distribution {
+    /// The name used in specs and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Distribution::Uniform => "uniform",
+        }
+    }
+}
+
+/// How requests are processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Each count K is an independent batch, unlearned at once from the trained state.
+    Batch,
+}
+
+impl Mode {
+    /// The name used in specs and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Batch => "batch",
+        }
+    }
+}
+
+/// What SISA's unlearning is compared against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Baseline {
+    /// One model of the same kind and budget, retrained from scratch on the remaining points.
+    Retrain,
+    /// No baseline (its columns stay empty); faster when only SISA's own cost matters.
+    None,
+}
+
+/// The kinds of synthetic dataset a spec can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyntheticKind {
+    /// See [`PurchaseSettings`].
+    Purchase,
+    /// See [`BlobsSettings`].
+    Blobs,
+}

@@ -1,0 +1,298 @@
+//! A loaded spec: the file, the command-line overrides applied to it, its name, repeats and sweep
+//! axes. Every problem found here or in [`super::plan`] is reported with file, line and key path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::error::{Invalid, Problem, Result, SpecError};
+use super::overrides::{segments, Override};
+use super::raw::RawSpec;
+use super::yaml::{self, Failure, Value};
+
+/// Most repetitions a spec may ask for.
+const MAX_REPEATS: u32 = 10_000;
+
+/// Keys that name the experiment itself and so cannot be swept.
+const UNSWEEPABLE: [&str; 3] = ["name", "repeats", "sweep"];
+
+/// A spec file with its overrides applied, checked up to the per-trial settings (see [`super::plan`]).
+#[derive(Debug, Clone)]
+pub struct Spec {
+    path: PathBuf,
+    text: String,
+    name: ExperimentName,
+    repeats: u32,
+    /// The document after overrides, without its `sweep` section.
+    document: Value,
+    axes: Vec<SweepAxis>,
+    overrides: Vec<Override>,
+}
+
+/// One swept key and the values it takes, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepAxis {
+    /// Dotted key path, e.g. `sisa.shards`.
+    pub key: String,
+    /// The values, in the order trials visit them.
+    pub values: Vec<Value>,
+}
+
+/// The experiment's name, safe to use as a folder name inside the results folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentName(String);
+
+impl ExperimentName {
+    /// Accepts letters, digits, `-`, `_` and `.` (not first), at most 100 characters, so the name
+    /// cannot point outside the results folder.
+    pub fn new(name: &str) -> std::result::Result<Self, String> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if name.is_empty() || name.len() > 100 || name.starts_with('.') || !name.chars().all(allowed)
+        {
+            return Err(format!(
+                "`{name}` cannot name a results folder: use 1 to 100 letters, digits, `-`, `_` \
+                 or `.`, not starting with `.`"
+            ));
+        }
+        Ok(ExperimentName(name.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Spec {
+    /// Reads a spec file and applies overrides, reporting the first problem found.
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Spec> {
+        let text = fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut spec = Spec {
+            path: path.to_owned(),
+            text,
+            name: ExperimentName(String::new()),
+            repeats: 1,
+            document: Value::Null,
+            axes: Vec::new(),
+            overrides: overrides.to_vec(),
+        };
+        let mut document = yaml::parse(&spec.text).map_err(|f| spec.failure(f, &[]))?;
+        if !document.is_mapping() {
+            let message = "a spec is a mapping of keys such as `name`, `dataset` and `sisa`";
+            return Err(spec.problem(None, message.to_owned(), &[]));
+        }
+        // The file as written first, so its own mistakes are reported with line numbers.
+        yaml::from_text::<RawSpec>(&spec.text).map_err(|f| spec.failure(f, &[]))?;
+        for item in overrides {
+            item.apply(&mut document).map_err(|message| {
+                spec.problem(Some(item.key()), message, &[])
+                    .with_origin(item.describe())
+            })?;
+        }
+        let raw: RawSpec = yaml::from_value(document.clone()).map_err(|f| spec.failure(f, &[]))?;
+        spec.name = ExperimentName::new(&raw.name)
+            .map_err(|message| spec.problem(Some("name"), message, &[]))?;
+        spec.repeats = raw.repeats.unwrap_or(1);
+        if !(1..=MAX_REPEATS).contains(&spec.repeats) {
+            let message = format!("must be between 1 and {MAX_REPEATS}, got {}", spec.repeats);
+            return Err(spec.problem(Some("repeats"), message, &[]));
+        }
+        spec.axes = spec.sweep_axes(raw.sweep.unwrap_or_default())?;
+        if let Value::Mapping(map) = &mut document {
+            map.remove("sweep");
+        }
+        spec.document = document;
+        Ok(spec)
+    }
+
+    /// The experiment's name.
+    pub fn name(&self) -> &ExperimentName {
+        &self.name
+    }
+
+    /// The spec file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Independent repetitions of every sweep point.
+    pub fn repeats(&self) -> u32 {
+        self.repeats
+    }
+
+    /// The sweep axes, in the order of the file (then of `--sweep` options).
+    pub fn axes(&self) -> &[SweepAxis] {
+        &self.axes
+    }
+
+    /// The resolved document (after overrides, without the sweep), for building trials.
+    pub(crate) fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// The resolved spec as YAML: the document after overrides, with its sweep.
+    pub fn resolved_yaml(&self) -> String {
+        let mut document = self.document.clone();
+        if !self.axes.is_empty() {
+            let mut sweep = yaml::Mapping::new();
+            for axis in &self.axes {
+                sweep.insert(
+                    Value::String(axis.key.clone()),
+                    Value::Sequence(axis.values.clone()),
+                );
+            }
+            if let Value::Mapping(map) = &mut document {
+                map.insert(Value::String("sweep".into()), Value::Mapping(sweep));
+            }
+        }
+        yaml::to_text(&document)
+    }
+
+    fn sweep_axes(&self, sweep: yaml::Mapping) -> Result<Vec<SweepAxis>> {
+        let mut axes: Vec<SweepAxis> = Vec::new();
+        for (key, values) in sweep {
+            let Value::String(key) = key else {
+                let message = format!("keys are dotted spec keys, got `{}`", yaml::compact(&key));
+                return Err(self.problem(Some("sweep"), message, &[]));
+            };
+            let axis_key = format!("sweep.{key}");
+            let here = Some(axis_key.as_str());
+            if key.is_empty() || key.split('.').any(str::is_empty) {
+                let message = "is not a dotted key like `sisa.shards`".to_owned();
+                return Err(self.problem(here, message, &[]));
+            }
+            if UNSWEEPABLE.contains(&segments(&key)[0]) {
+                let message = format!("`{key}` cannot be swept (only trial settings can)");
+                return Err(self.problem(here, message, &[]));
+            }
+            if let Some(other) = axes.iter().find(|axis| overlaps(&axis.key, &key)) {
+                let message = format!("overlaps the axis `{}`; sweep one or the other", other.key);
+                return Err(self.problem(here, message, &[]));
+            }
+            let values = match values {
+                Value::Sequence(values) if !values.is_empty() => values,
+                Value::Sequence(_) => {
+                    let message = "the list is empty; give at least one value".to_owned();
+                    return Err(self.problem(here, message, &[]));
+                }
+                other => {
+                    let message = format!(
+                        "must be a list of values such as [1, 2, 5], got `{}`",
+                        yaml::compact(&other)
+                    );
+                    return Err(self.problem(here, message, &[]));
+                }
+            };
+            axes.push(SweepAxis { key, values });
+        }
+        Ok(axes)
+    }
+
+    /// A problem reported by serde, attributed to the file, an override or a sweep value.
+    pub(crate) fn failure(&self, failure: Failure, picks: &[(usize, usize)]) -> SpecError {
+        let Failure { key, line, message } = failure;
+        let mut error = self.problem(key.as_deref(), message, picks);
+        if let (SpecError::Invalid(problem), Some(line)) = (&mut error, line) {
+            if problem.origin.is_none() {
+                problem.line = Some(line);
+            }
+        }
+        error
+    }
+
+    /// A failed check, attributed like [`Spec::failure`].
+    pub(crate) fn invalid(&self, invalid: Invalid, picks: &[(usize, usize)]) -> SpecError {
+        self.problem(Some(&invalid.key), invalid.message, picks)
+    }
+
+    /// A problem at `key`. `picks` are the (axis, value index) pairs of the trial being built: a key
+    /// set by a sweep value is blamed on that value, one set on the command line on its option.
+    fn problem(&self, key: Option<&str>, message: String, picks: &[(usize, usize)]) -> SpecError {
+        let mut problem = Problem {
+            file: self.path.clone(),
+            line: None,
+            key: key.map(str::to_owned),
+            origin: None,
+            message,
+        };
+        if let Some(key) = key {
+            let swept = picks
+                .iter()
+                .find(|(axis, _)| within(key, &self.axes[*axis].key));
+            let overridden = self.overrides.iter().rev().find(|item| within(key, item.key()));
+            if let Some(&(axis, value)) = swept {
+                let axis = &self.axes[axis];
+                problem.origin = Some(format!(
+                    "sweep value {}[{value}] = {}",
+                    axis.key,
+                    yaml::compact(&axis.values[value])
+                ));
+                let from_command_line = self
+                    .overrides
+                    .iter()
+                    .any(|item| matches!(item, Override::Sweep { key, .. } if *key == axis.key));
+                if !from_command_line {
+                    problem.line = yaml::line_of(&self.text, &["sweep", &axis.key]);
+                }
+            } else if let Some(item) = overridden {
+                problem.origin = Some(item.describe());
+            } else {
+                problem.line = yaml::line_of(&self.text, &file_segments(key));
+            }
+        }
+        SpecError::Invalid(Box::new(problem))
+    }
+}
+
+impl SpecError {
+    fn with_origin(mut self, origin: String) -> Self {
+        if let SpecError::Invalid(problem) = &mut self {
+            problem.origin = Some(origin);
+            problem.line = None;
+        }
+        self
+    }
+}
+
+/// Whether `key` (a serde path such as `unlearning.requests[1]`) lies at or under `prefix`.
+fn within(key: &str, prefix: &str) -> bool {
+    key.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+fn overlaps(a: &str, b: &str) -> bool {
+    within(a, b) || within(b, a)
+}
+
+/// The mapping keys of a serde path as written in the file: indexes dropped, and a sweep axis key
+/// (`sweep.sisa.shards`) kept whole.
+fn file_segments(key: &str) -> Vec<&str> {
+    let key = key.split('[').next().unwrap_or(key);
+    match key.strip_prefix("sweep.") {
+        Some(axis) => vec!["sweep", axis],
+        None => segments(key),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cannot_escape_the_results_folder() {
+        for bad in ["", "../x", "/etc", "a/b", ".hidden", "a b", "x\\y"] {
+            assert!(ExperimentName::new(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(ExperimentName::new("shards-vs-requests_2.v1").is_ok());
+    }
+
+    #[test]
+    fn keys_within_prefixes() {
+        assert!(within("unlearning.requests[1]", "unlearning.requests"));
+        assert!(within("sisa.shards", "sisa"));
+        assert!(!within("sisa.shardsx", "sisa.shards"));
+        assert_eq!(file_segments("sweep.sisa.shards[2]"), vec!["sweep", "sisa.shards"]);
+    }
+}

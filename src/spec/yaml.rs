@@ -1,0 +1,254 @@
+//! The YAML layer: the only module that knows serde_yaml, so it can be swapped.
+//!
+//! It parses text, deserialises with key paths (serde_path_to_error) and line numbers, edits values
+//! at dotted key paths (for `--set`, `--sweep` and sweep expansion), and finds the line on which a
+//! key path is written (serde_yaml keeps no spans on values).
+
+use serde::de::DeserializeOwned;
+
+/// A YAML document tree.
+pub type Value = serde_yaml::Value;
+
+/// A mapping in a YAML document tree.
+pub type Mapping = serde_yaml::Mapping;
+
+/// A failed parse or deserialisation: the key path, the position in the text, and the message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// Dotted key path of the value that failed, when known (`None` for the document root).
+    pub key: Option<String>,
+    /// 1-based line and column, when the text was parsed directly.
+    pub line: Option<(usize, usize)>,
+    /// What serde said, with a suggestion appended where a name looks misspelled.
+    pub message: String,
+}
+
+/// Parses YAML text into a document tree (catches syntax errors and duplicate keys).
+pub fn parse(text: &str) -> Result<Value, Failure> {
+    serde_yaml::from_str(text).map_err(|error| failure(None, &error))
+}
+
+/// Deserialises `T` straight from text, so errors carry line numbers as well as key paths.
+pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(path_failure)
+}
+
+/// Deserialises `T` from a document tree (after overrides were applied); errors carry key paths.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Failure> {
+    serde_path_to_error::deserialize(value).map_err(path_failure)
+}
+
+/// Parses one command-line value as YAML: `5` is a number, `[1, 2]` a list, `uniform` a string.
+pub fn parse_scalar(text: &str) -> Result<Value, String> {
+    serde_yaml::from_str(text).map_err(|error| strip_location(&error.to_string()))
+}
+
+/// Renders a value compactly on one line (`5`, `[1,2]`, `uniform`), for plans and file names.
+pub fn compact(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => serde_json::to_string(other).unwrap_or_else(|_| format!("{other:?}")),
+    }
+}
+
+/// Renders a document tree as YAML text.
+pub fn to_text(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap_or_default()
+}
+
+/// Sets the value at a dotted key path, creating mappings on the way.
+///
+/// Fails with a message when a step of the path exists but is not a mapping.
+pub fn set_path(root: &mut Value, segments: &[&str], new: Value) -> Result<(), String> {
+    let Some((last, parents)) = segments.split_last() else {
+        return Err("empty key".to_owned());
+    };
+    let mut node = root;
+    for (depth, segment) in parents.iter().enumerate() {
+        node = child_mapping(node, segment, &segments[..=depth])?;
+    }
+    match node {
+        Value::Mapping(map) => {
+            map.insert(Value::String((*last).to_owned()), new);
+            Ok(())
+        }
+        Value::Null => {
+            let mut map = Mapping::new();
+            map.insert(Value::String((*last).to_owned()), new);
+            *node = Value::Mapping(map);
+            Ok(())
+        }
+        _ => Err(format!("`{}` is not a mapping", parents.join("."))),
+    }
+}
+
+fn child_mapping<'a>(
+    node: &'a mut Value,
+    segment: &str,
+    path_so_far: &[&str],
+) -> Result<&'a mut Value, String> {
+    if node.is_null() {
+        *node = Value::Mapping(Mapping::new());
+    }
+    let Value::Mapping(map) = node else {
+        let parent = &path_so_far[..path_so_far.len() - 1];
+        return Err(format!("`{}` is not a mapping", parent.join(".")));
+    };
+    let key = Value::String(segment.to_owned());
+    if !map.contains_key(&key) {
+        map.insert(key.clone(), Value::Mapping(Mapping::new()));
+    }
+    let child = map.get_mut(&key).expect("inserted above");
+    if child.is_null() || child.is_mapping() {
+        Ok(child)
+    } else {
+        Err(format!("`{}` is not a mapping", path_so_far.join(".")))
+    }
+}
+
+/// The 1-based line and column at which a key path is written in block-style YAML, if it is.
+///
+/// `segments` are mapping keys. This is a scan of indentation, not a parser: it serves error
+/// messages and gives up (`None`) on keys written in flow style (`{a: 1}`).
+pub fn line_of(text: &str, segments: &[&str]) -> Option<(usize, usize)> {
+    let mut parent_indent: Option<usize> = None;
+    let mut remaining = segments.iter().peekable();
+    let mut found = None;
+    for (number, raw_line) in text.lines().enumerate() {
+        let Some(wanted) = remaining.peek() else {
+            break;
+        };
+        let content = raw_line.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = raw_line.len() - content.len();
+        if parent_indent.is_some_and(|parent| indent <= parent) {
+            return None;
+        }
+        if key_of(content) == Some(wanted) {
+            found = Some((number + 1, indent + 1));
+            parent_indent = Some(indent);
+            remaining.next();
+        }
+    }
+    remaining.peek().is_none().then_some(found).flatten()
+}
+
+fn key_of(content: &str) -> Option<&str> {
+    let (key, _) = content.split_once(':')?;
+    let key = key.trim();
+    Some(key.trim_matches(|c| c == '"' || c == '\''))
+}
+
+fn path_failure(error: serde_path_to_error::Error<serde_yaml::Error>) -> Failure {
+    let path = error.path().to_string();
+    let key = (path != ".").then_some(path);
+    failure(key, error.inner())
+}
+
+fn failure(key: Option<String>, error: &serde_yaml::Error) -> Failure {
+    let line = error
+        .location()
+        .map(|location| (location.line(), location.column()));
+    let mut message = strip_location(&error.to_string());
+    // serde_yaml prefixes the path it knows; the key is reported separately.
+    if let Some(key) = &key {
+        if let Some(rest) = message.strip_prefix(&format!("{key}: ")) {
+            message = rest.to_owned();
+        }
+    }
+    if let Some(hint) = suggestion(&message) {
+        message = format!("{message}; did you mean `{hint}`?");
+    }
+    Failure { key, line, message }
+}
+
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (or variant), the closest expected name.
+fn suggestion(message: &str) -> Option<String> {
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (given, rest) = unknown.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    closest(given, &expected).map(str::to_owned)
+}
+
+/// The candidate within edit distance 2 (or a third of the length) of `given`, if one is closest.
+pub fn closest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (given.len() / 3).max(2);
+    candidates
+        .iter()
+        .map(|candidate| (edit_distance(given, candidate), *candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "name: demo\n\
+                        # a comment\n\
+                        sisa:\n  shards: 5\n  slices: 2\n\
+                        unlearning:\n  requests: [1, 2]\n\
+                        sweep:\n  sisa.shards: [1, 2]\n";
+
+    #[test]
+    fn finds_the_line_of_nested_keys() {
+        assert_eq!(line_of(TEXT, &["name"]), Some((1, 1)));
+        assert_eq!(line_of(TEXT, &["sisa", "slices"]), Some((5, 3)));
+        assert_eq!(line_of(TEXT, &["unlearning", "requests"]), Some((7, 3)));
+        assert_eq!(line_of(TEXT, &["sweep", "sisa.shards"]), Some((9, 3)));
+        assert_eq!(line_of(TEXT, &["sisa", "requests"]), None);
+        assert_eq!(line_of(TEXT, &["model"]), None);
+    }
+
+    #[test]
+    fn sets_dotted_paths_creating_mappings() {
+        let mut value = parse(TEXT).unwrap();
+        set_path(&mut value, &["sisa", "shards"], Value::from(9)).unwrap();
+        set_path(&mut value, &["model", "alpha"], Value::from(0.5)).unwrap();
+        assert_eq!(value["sisa"]["shards"], Value::from(9));
+        assert_eq!(value["model"]["alpha"], Value::from(0.5));
+        let error = set_path(&mut value, &["name", "x"], Value::from(1)).unwrap_err();
+        assert_eq!(error, "`name` is not a mapping");
+    }
+
+    #[test]
+    fn suggests_close_names() {
+        let message = "unknown field `shard`, expected one of `shards`, `slices`";
+        assert_eq!(suggestion(message).as_deref(), Some("shards"));
+        assert_eq!(suggestion("unknown field `zzzzzz`, expected `shards`"), None);
+    }
+
+    #[test]
+    fn parse_reports_duplicate_keys_with_lines() {
+        let failure = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert!(failure.message.contains("duplicate"), "{failure:?}");
+        assert!(failure.line.is_some(), "{failure:?}");
+    }
+}
