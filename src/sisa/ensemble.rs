@@ -230,3 +230,88 @@ impl Ensemble {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::synthetic;
+    use crate::model;
+    use crate::seed::Rng;
+    use crate::spec::{BlobsSettings, LogisticSettings};
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+
+    fn fixture() -> (Dataset, Layout, ModelSettings) {
+        let settings = BlobsSettings {
+            samples: 240,
+            features: 4,
+            classes: 3,
+            noise: 6.0,
+        };
+        let data = synthetic::blobs(&settings, &mut Rng::seed_from_u64(1));
+        let layout = Layout::uniform(&data.ids(), 3, 4, &mut Rng::seed_from_u64(2));
+        let model = ModelSettings::Logistic(LogisticSettings {
+            alpha: 0.5,
+            max_iterations: 20,
+            tolerance: 1e-8,
+        });
+        (data, layout, model)
+    }
+
+    #[test]
+    fn unlearning_equals_training_from_scratch_bit_for_bit() {
+        let (data, layout, settings) = fixture();
+        let model = model::build(&settings, data.n_classes());
+        let engine = Engine::new(&data, &layout, &*model, &settings, Seeds::new(3, 0), Purpose::Training);
+        let mut trained = CheckpointStore::new();
+        let initial = engine.train(&HashSet::new(), &mut trained).unwrap();
+        assert_eq!(initial.shards_retrained(), 3);
+        let mut rng = Rng::seed_from_u64(4);
+        for count in [1, 2, 5, 13, 40] {
+            let removed: HashSet<PointId> =
+                data.ids().choose_multiple(&mut rng, count).copied().collect();
+            let unlearned = engine.train(&removed, &mut trained.clone()).unwrap();
+            let scratch = engine.train(&removed, &mut CheckpointStore::new()).unwrap();
+            assert_eq!(
+                unlearned.ensemble.parameter_bytes(),
+                scratch.ensemble.parameter_bytes(),
+                "{count} removed"
+            );
+            // Only shards holding removed points were retrained, each from its lowest affected
+            // slice, and that costs no more than training from scratch.
+            let locations = layout.locations();
+            for shard in 0..layout.n_shards() {
+                let lowest = removed
+                    .iter()
+                    .map(|p| locations[p])
+                    .filter(|(s, _)| s.0 == shard)
+                    .map(|(_, slice)| slice)
+                    .min();
+                assert_eq!(unlearned.retrained_from[shard], lowest, "shard {shard}");
+            }
+            assert!(unlearned.cost.points <= scratch.cost.points);
+            // The comparison can fail: the removed points did change the hit shards.
+            for (shard, before) in initial.ensemble.parameter_bytes().iter().enumerate() {
+                let changed = unlearned.ensemble.parameter_bytes()[shard] != *before;
+                assert_eq!(changed, unlearned.retrained_from[shard].is_some(), "shard {shard}");
+            }
+        }
+    }
+
+    #[test]
+    fn points_cost_follows_the_budget_shares() {
+        let (data, layout, settings) = fixture();
+        let model = model::build(&settings, data.n_classes());
+        let engine = Engine::new(&data, &layout, &*model, &settings, Seeds::new(3, 0), Purpose::Training);
+        let training = engine.train(&HashSet::new(), &mut CheckpointStore::new()).unwrap();
+        // Sliced training costs what unsliced training costs: every point once, in budget units.
+        assert!((training.cost.points - data.n_points() as f64).abs() < 1e-9);
+        // A point in the last slice of a shard costs only the last step: (R/R) * D * 2/(R+1).
+        let last = layout.slices(ShardId(0))[3][0];
+        let mut store = CheckpointStore::new();
+        engine.train(&HashSet::new(), &mut store).unwrap();
+        let unlearned = engine.train(&HashSet::from([last]), &mut store).unwrap();
+        let shard_points = layout.shard_sizes()[0] as f64 - 1.0;
+        assert!((unlearned.cost.points - shard_points * 2.0 / 5.0).abs() < 1e-9);
+    }
+}

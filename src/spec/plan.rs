@@ -165,6 +165,7 @@ mod tests {
     }
 
     const SWEEP: &str = "name: demo\nrepeats: 2\ndataset: {samples: 400, features: 8}\n\
+                         model: {kind: logistic}\n\
                          sweep:\n  sisa.shards: [1, 2, 5]\n  sisa.slices: [1, 4]\n";
 
     #[test]

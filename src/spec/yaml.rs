@@ -148,49 +148,90 @@ fn path_failure(error: serde_path_to_error::Error<serde_yaml::Error>) -> Failure
     failure(key, error.inner())
 }
 
-fn failure(key: Option<String>, error: &serde_yaml::Error) -> Failure {
-    let line = error
+fn failure(mut key: Option<String>, error: &serde_yaml::Error) -> Failure {
+    let mut line = error
         .location()
         .map(|location| (location.line(), location.column()));
     let mut message = strip_location(&error.to_string());
-    // serde_yaml prefixes the path it knows; the key is reported separately.
-    if let Some(key) = &key {
-        if let Some(rest) = message.strip_prefix(&format!("{key}: ")) {
-            message = rest.to_owned();
+    // serde_yaml prefixes the path it knows (the key or a parent of it); the key is reported
+    // separately.
+    if let Some(known) = &key {
+        if let Some((prefix, rest)) = message.split_once(": ") {
+            if known == prefix || known.starts_with(&format!("{prefix}.")) {
+                message = rest.to_owned();
+            }
+        }
+    }
+    // Inside a tagged enum (the model section) the path stops at the enum; name the field itself,
+    // and let the caller find its line.
+    if let Some(field) = unknown_name(&message, "unknown field `") {
+        let ends_with_field = key
+            .as_deref()
+            .is_some_and(|k| k == field || k.ends_with(&format!(".{field}")));
+        if !ends_with_field {
+            if let Some(parent) = key.take() {
+                key = Some(format!("{parent}.{field}"));
+                line = None;
+            }
         }
     }
     if let Some(hint) = suggestion(&message) {
         message = format!("{message}; did you mean `{hint}`?");
+    } else if message == "missing field `kind`" {
+        message.push_str(" (the model kind, e.g. `kind: logistic`)");
     }
     Failure { key, line, message }
 }
 
+/// Drops the first " at line N column M" of a serde_yaml message: the position is reported apart.
+/// Later positions ("while parsing a flow sequence at line 5 column 11") stay, they say more.
 fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
+    let Some(at) = message.find(" at line ") else {
+        return message.to_owned();
+    };
+    let rest = &message[at + " at line ".len()..];
+    let digits = |text: &str| text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let line_digits = digits(rest);
+    match rest[line_digits..].strip_prefix(" column ") {
+        Some(column) if line_digits > 0 => {
+            let tail = &column[digits(column)..];
+            format!("{}{tail}", &message[..at])
+        }
+        _ => message.to_owned(),
     }
+}
+
+/// The name in a serde message such as "unknown field `x`, expected ...".
+fn unknown_name<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`" (or variant), the closest expected name.
 fn suggestion(message: &str) -> Option<String> {
-    let unknown = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (given, rest) = unknown.split_once('`')?;
+    let given = unknown_name(message, "unknown field `")
+        .or_else(|| unknown_name(message, "unknown variant `"))?;
+    let (_, rest) = message.split_once("expected")?;
     let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
     closest(given, &expected).map(str::to_owned)
 }
 
-/// The candidate within edit distance 2 (or a third of the length) of `given`, if one is closest.
+/// The candidate closest to `given`: within edit distance 2 (or a third of its length), or else
+/// the shortest candidate that `given` abbreviates (at least three characters).
 pub fn closest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let limit = (given.len() / 3).max(2);
-    candidates
+    let by_distance = candidates
         .iter()
         .map(|candidate| (edit_distance(given, candidate), *candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
+        .map(|(_, candidate)| candidate);
+    by_distance.or_else(|| {
+        candidates
+            .iter()
+            .filter(|candidate| given.len() >= 3 && candidate.starts_with(given))
+            .min_by_key(|candidate| candidate.len())
+            .copied()
+    })
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -243,6 +284,18 @@ mod tests {
         let message = "unknown field `shard`, expected one of `shards`, `slices`";
         assert_eq!(suggestion(message).as_deref(), Some("shards"));
         assert_eq!(suggestion("unknown field `zzzzzz`, expected `shards`"), None);
+        let abbreviated = "unknown field `max_iter`, expected one of `alpha`, `max_iterations`";
+        assert_eq!(suggestion(abbreviated).as_deref(), Some("max_iterations"));
+    }
+
+    #[test]
+    fn positions_are_dropped_once_from_messages() {
+        assert_eq!(strip_location("bad at line 3 column 4"), "bad");
+        assert_eq!(
+            strip_location("x at line 6 column 9, while parsing a map at line 5 column 11"),
+            "x, while parsing a map at line 5 column 11"
+        );
+        assert_eq!(strip_location("no position"), "no position");
     }
 
     #[test]

@@ -1,0 +1,257 @@
+//! End-to-end tests: each writes a small spec, runs the real `sisa` binary, and checks its exit
+//! code, output and files. One harness, so polars is linked once.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::{ParquetReader, SerReader};
+
+/// Runs `sisa` with `args` in `dir`.
+fn sisa(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sisa"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the sisa binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Writes `spec` as `name` in a new temporary folder.
+fn workspace(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join(name);
+    fs::write(&path, spec).expect("spec written");
+    (dir, path)
+}
+
+/// A results CSV as rows of column -> value.
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let content = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = content.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(line.split(',').map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+const TIMING: &[&str] = &[
+    "sisa_retrain_cpu_s",
+    "sisa_retrain_wall_s",
+    "baseline_retrain_cpu_s",
+    "baseline_retrain_wall_s",
+    "speedup_time",
+    "train_cpu_s",
+    "train_wall_s",
+];
+
+fn without_timing(rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
+    rows.into_iter()
+        .map(|mut row| {
+            row.retain(|column, _| !TIMING.contains(&column.as_str()));
+            row
+        })
+        .collect()
+}
+
+const SMALL_SWEEP: &str = "\
+name: small
+seed: 11
+repeats: 2
+dataset: {synthetic: blobs, samples: 600, features: 6, classes: 3, noise: 4.0}
+model: {kind: logistic, alpha: 1.0, max_iterations: 30}
+sisa: {slices: 3, aggregation: mean-proba}
+unlearning: {requests: [1, 5, 20]}
+sweep:
+  sisa.shards: [1, 4]
+";
+
+#[test]
+fn run_writes_tables_that_do_not_depend_on_the_number_of_jobs() {
+    let (dir, spec) = workspace("small.yaml", SMALL_SWEEP);
+    let spec = spec.to_str().unwrap();
+    let one = sisa(dir.path(), &["run", spec, "--jobs", "1", "--out", "one"]);
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    let two = sisa(dir.path(), &["run", spec, "--jobs", "2", "--out", "two"]);
+    assert!(two.status.success(), "{}", text(&two.stderr));
+
+    let rows_one = read_csv(&dir.path().join("one/steps.csv"));
+    let rows_two = read_csv(&dir.path().join("two/steps.csv"));
+    assert_eq!(rows_one.len(), 2 * 2 * 3, "trials x steps");
+    assert_eq!(without_timing(rows_one.clone()), without_timing(rows_two));
+    // The timing columns were there, and measured something.
+    assert!(rows_one.iter().all(|r| r["sisa_retrain_cpu_s"].parse::<f64>().unwrap() > 0.0));
+
+    // Each trial was saved on its own, and the Parquet table holds the CSV's rows.
+    let trial_files = fs::read_dir(dir.path().join("one/trials")).unwrap().count();
+    assert_eq!(trial_files, 4);
+    let file = fs::File::open(dir.path().join("one/steps.parquet")).unwrap();
+    let frame = ParquetReader::new(file).finish().unwrap();
+    assert_eq!(frame.height(), rows_one.len());
+    let ids = frame.column("trial_id").unwrap().str().unwrap();
+    let shards = frame.column("shards").unwrap().u64().unwrap();
+    for (position, row) in rows_one.iter().enumerate() {
+        assert_eq!(ids.get(position).unwrap(), row["trial_id"]);
+        assert_eq!(shards.get(position).unwrap().to_string(), row["shards"]);
+    }
+    let summary = read_csv(&dir.path().join("one/summary.csv"));
+    assert_eq!(summary.len(), 2 * 3, "sweep points x steps");
+    assert!(summary.iter().all(|r| r["repeats"] == "2"));
+
+    // The summary table reaches the terminal.
+    let stdout = text(&one.stdout);
+    assert!(stdout.contains("speed-up (points)"), "{stdout}");
+    assert!(dir.path().join("one/spec.yaml").exists());
+}
+
+#[test]
+fn sharded_batch_cost_matches_the_papers_equation_3() {
+    // Uniform batches of K requests, S shards, no slicing: E[C] = N (1 - (1 - 1/S)^K) - K.
+    let spec = "\
+name: eq3
+seed: 5
+repeats: 30
+dataset: {synthetic: blobs, samples: 2500, features: 3, classes: 2, test_fraction: 0.2}
+model: {kind: logistic, max_iterations: 1}
+baseline: none
+unlearning: {requests: [1, 3, 10, 30]}
+sweep:
+  sisa.shards: [2, 5, 10]
+";
+    let (dir, path) = workspace("eq3.yaml", spec);
+    let out = sisa(dir.path(), &["run", path.to_str().unwrap(), "--out", "out", "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "--quiet prints nothing");
+    let rows = read_csv(&dir.path().join("out/steps.csv"));
+    let mut means: BTreeMap<(u32, u32), (f64, usize)> = BTreeMap::new();
+    for row in &rows {
+        let key = (row["shards"].parse().unwrap(), row["requests"].parse().unwrap());
+        let entry = means.entry(key).or_default();
+        entry.0 += row["sisa_retrain_points"].parse::<f64>().unwrap();
+        entry.1 += 1;
+        assert_eq!(row["baseline_accuracy"], "", "no baseline was run");
+    }
+    assert_eq!(means.len(), 12);
+    let n = 2000.0;
+    for ((shards, requests), (sum, count)) in means {
+        assert_eq!(count, 30);
+        let (s, k) = (f64::from(shards), f64::from(requests));
+        let expected = n * (1.0 - (1.0 - 1.0 / s).powf(k)) - k;
+        let measured = sum / count as f64;
+        let error = (measured - expected).abs() / expected;
+        assert!(
+            error < 0.10,
+            "S={shards} K={requests}: measured {measured:.1}, Eq. 3 gives {expected:.1}"
+        );
+    }
+}
+
+#[test]
+fn verify_certifies_exact_unlearning_with_slices() {
+    let spec = "\
+name: exact
+dataset: {synthetic: purchase, samples: 1500, features: 40, classes: 3, prototypes: 6}
+model: {kind: logistic, max_iterations: 40}
+sisa: {shards: 6, slices: 5}
+unlearning: {requests: [12]}
+";
+    let (dir, path) = workspace("exact.yaml", spec);
+    for seed in ["1", "2", "3"] {
+        let set_seed = format!("seed={seed}");
+        let out = sisa(dir.path(), &["verify", path.to_str().unwrap(), "--json", "--set", &set_seed]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let certificate: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(certificate["identical"], true);
+        assert_eq!(certificate["removed"].as_array().unwrap().len(), 12);
+        let verdicts = certificate["shard_verdicts"].as_array().unwrap();
+        assert_eq!(verdicts.len(), 6);
+        for verdict in verdicts {
+            assert_eq!(verdict["parameters_identical"], true);
+            let hit = verdict["removed_points"].as_u64().unwrap() > 0;
+            assert_eq!(hit, !verdict["restarted_at_slice"].is_null(), "{verdict}");
+        }
+    }
+    let human = sisa(dir.path(), &["verify", path.to_str().unwrap()]);
+    assert!(human.status.success());
+    assert!(text(&human.stdout).contains("Result: EXACT"), "{}", text(&human.stdout));
+}
+
+#[test]
+fn plan_lists_trials_with_stable_ids() {
+    let (dir, path) = workspace("small.yaml", SMALL_SWEEP);
+    let path = path.to_str().unwrap();
+    let first = sisa(dir.path(), &["plan", path]);
+    assert!(first.status.success());
+    let listing = text(&first.stdout);
+    assert_eq!(listing.lines().count(), 2 + 4, "header, rule, 4 trials");
+    assert!(listing.lines().next().unwrap().contains("sisa.shards"));
+    assert_eq!(listing, text(&sisa(dir.path(), &["plan", path]).stdout));
+    let swept = sisa(dir.path(), &["plan", path, "--sweep", "sisa.shards=2,3,5"]);
+    assert_eq!(text(&swept.stdout).lines().count(), 2 + 6);
+}
+
+/// Every spec under `tests/specs/bad/` must fail validation with exit code 2 and a message that
+/// contains each `# expect:` line of the file; `# args:` lines add command-line arguments.
+#[test]
+fn bad_specs_are_rejected_with_exit_code_2_and_their_key() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/bad");
+    let mut checked = 0;
+    for entry in fs::read_dir(&corpus).unwrap() {
+        let path = entry.unwrap().path();
+        let content = fs::read_to_string(&path).unwrap();
+        let directive = |prefix: &str| -> Vec<String> {
+            content
+                .lines()
+                .filter_map(|line| line.strip_prefix(prefix))
+                .map(|rest| rest.trim().to_owned())
+                .collect()
+        };
+        let expected = directive("# expect:");
+        assert!(!expected.is_empty(), "{} has no `# expect:` line", path.display());
+        let extra: Vec<String> = directive("# args:")
+            .iter()
+            .flat_map(|args| args.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        for command in ["validate", "run"] {
+            let mut args = vec![command, path.to_str().unwrap()];
+            args.extend(extra.iter().map(String::as_str));
+            let dir = tempfile::tempdir().unwrap();
+            let out = sisa(dir.path(), &args);
+            let stderr = text(&out.stderr);
+            let name = path.file_name().unwrap().to_string_lossy();
+            assert_eq!(out.status.code(), Some(2), "{name} ({command}): {stderr}");
+            assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{name}: one message: {stderr}");
+            for fragment in &expected {
+                assert!(stderr.contains(fragment), "{name}: `{fragment}` not in: {stderr}");
+            }
+            assert!(stderr.contains(&*name), "{name}: the message names the file: {stderr}");
+            assert!(
+                fs::read_dir(dir.path()).unwrap().next().is_none(),
+                "{name}: nothing written for a bad spec"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "the corpus has {checked} specs");
+}
+
+#[test]
+fn a_missing_spec_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sisa(dir.path(), &["validate", "nowhere.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read spec `nowhere.yaml`"));
+    let out = sisa(dir.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2 too");
+}
