@@ -45,7 +45,9 @@ pub enum Error {
     #[error(transparent)]
     Pool(#[from] PoolError),
     /// `sisa verify` found the unlearned model different from one trained from scratch.
-    #[error("unlearning was NOT exact: the unlearned constituents differ from training from scratch")]
+    #[error(
+        "unlearning was NOT exact: the unlearned constituents differ from training from scratch"
+    )]
     NotExact,
 }
 

@@ -99,6 +99,9 @@ mod tests {
     #[test]
     fn seeds_are_stable_across_versions() {
         // Results tables are keyed by seeds; changing the derivation silently changes every number.
-        assert_eq!(Seeds::new(0, 0).seed(Purpose::Data, &[]), 17_313_167_047_866_013_972);
+        assert_eq!(
+            Seeds::new(0, 0).seed(Purpose::Data, &[]),
+            17_313_167_047_866_013_972
+        );
     }
 }

@@ -90,7 +90,9 @@ fn run_writes_tables_that_do_not_depend_on_the_number_of_jobs() {
     assert_eq!(rows_one.len(), 2 * 2 * 3, "trials x steps");
     assert_eq!(without_timing(rows_one.clone()), without_timing(rows_two));
     // The timing columns were there, and measured something.
-    assert!(rows_one.iter().all(|r| r["sisa_retrain_cpu_s"].parse::<f64>().unwrap() > 0.0));
+    assert!(rows_one
+        .iter()
+        .all(|r| r["sisa_retrain_cpu_s"].parse::<f64>().unwrap() > 0.0));
 
     // Each trial was saved on its own, and the Parquet table holds the CSV's rows.
     let trial_files = fs::read_dir(dir.path().join("one/trials")).unwrap().count();
@@ -129,13 +131,22 @@ sweep:
   sisa.shards: [2, 5, 10]
 ";
     let (dir, path) = workspace("eq3.yaml", spec);
-    let out = sisa(dir.path(), &["run", path.to_str().unwrap(), "--out", "out", "--quiet"]);
+    let out = sisa(
+        dir.path(),
+        &["run", path.to_str().unwrap(), "--out", "out", "--quiet"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "--quiet prints nothing");
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "--quiet prints nothing"
+    );
     let rows = read_csv(&dir.path().join("out/steps.csv"));
     let mut means: BTreeMap<(u32, u32), (f64, usize)> = BTreeMap::new();
     for row in &rows {
-        let key = (row["shards"].parse().unwrap(), row["requests"].parse().unwrap());
+        let key = (
+            row["shards"].parse().unwrap(),
+            row["requests"].parse().unwrap(),
+        );
         let entry = means.entry(key).or_default();
         entry.0 += row["sisa_retrain_points"].parse::<f64>().unwrap();
         entry.1 += 1;
@@ -168,7 +179,16 @@ unlearning: {requests: [12]}
     let (dir, path) = workspace("exact.yaml", spec);
     for seed in ["1", "2", "3"] {
         let set_seed = format!("seed={seed}");
-        let out = sisa(dir.path(), &["verify", path.to_str().unwrap(), "--json", "--set", &set_seed]);
+        let out = sisa(
+            dir.path(),
+            &[
+                "verify",
+                path.to_str().unwrap(),
+                "--json",
+                "--set",
+                &set_seed,
+            ],
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         let certificate: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(certificate["identical"], true);
@@ -183,7 +203,11 @@ unlearning: {requests: [12]}
     }
     let human = sisa(dir.path(), &["verify", path.to_str().unwrap()]);
     assert!(human.status.success());
-    assert!(text(&human.stdout).contains("Result: EXACT"), "{}", text(&human.stdout));
+    assert!(
+        text(&human.stdout).contains("Result: EXACT"),
+        "{}",
+        text(&human.stdout)
+    );
 }
 
 #[test]
@@ -217,10 +241,18 @@ fn bad_specs_are_rejected_with_exit_code_2_and_their_key() {
                 .collect()
         };
         let expected = directive("# expect:");
-        assert!(!expected.is_empty(), "{} has no `# expect:` line", path.display());
+        assert!(
+            !expected.is_empty(),
+            "{} has no `# expect:` line",
+            path.display()
+        );
         let extra: Vec<String> = directive("# args:")
             .iter()
-            .flat_map(|args| args.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .flat_map(|args| {
+                args.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
             .collect();
         for command in ["validate", "run"] {
             let mut args = vec![command, path.to_str().unwrap()];
@@ -233,9 +265,15 @@ fn bad_specs_are_rejected_with_exit_code_2_and_their_key() {
             assert!(!stderr.contains("panicked"), "{name}: {stderr}");
             assert_eq!(stderr.lines().count(), 1, "{name}: one message: {stderr}");
             for fragment in &expected {
-                assert!(stderr.contains(fragment), "{name}: `{fragment}` not in: {stderr}");
+                assert!(
+                    stderr.contains(fragment),
+                    "{name}: `{fragment}` not in: {stderr}"
+                );
             }
-            assert!(stderr.contains(&*name), "{name}: the message names the file: {stderr}");
+            assert!(
+                stderr.contains(&*name),
+                "{name}: the message names the file: {stderr}"
+            );
             assert!(
                 fs::read_dir(dir.path()).unwrap().next().is_none(),
                 "{name}: nothing written for a bad spec"

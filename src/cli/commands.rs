@@ -39,7 +39,12 @@ fn run(args: RunArgs) -> Result<u8> {
         reporter.event(&event);
     };
     let outcomes = runner::run(spec.name().as_str(), &trials, jobs, &on_event)?;
-    if let Some(error) = save_errors.into_inner().expect("not poisoned").into_iter().next() {
+    if let Some(error) = save_errors
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .next()
+    {
         return Err(error.into());
     }
     let mut records = Vec::new();
@@ -101,16 +106,24 @@ fn verify(args: &VerifyArgs) -> Result<u8> {
     let (_, trials) = args.spec.spec_and_plan()?;
     let trial: &Trial = &trials[0];
     let count = args.requests.map_or_else(
-        || trial.settings.unlearning.requests.iter().copied().max().unwrap_or(1),
+        || {
+            trial
+                .settings
+                .unlearning
+                .requests
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(1)
+        },
         |count| count as usize,
     );
-    let certificate = runner::verify(trial, count, &DatasetCache::new()).map_err(|source| {
-        Error::Trial {
+    let certificate =
+        runner::verify(trial, count, &DatasetCache::new()).map_err(|source| Error::Trial {
             index: trial.index,
             id: trial.id.to_string(),
             source,
-        }
-    })?;
+        })?;
     if args.json {
         let json = serde_json::to_string_pretty(&certificate).expect("certificates serialise");
         println!("{json}");

@@ -85,7 +85,11 @@ impl SpecArgs {
     pub fn load(&self) -> Result<Spec, Error> {
         let mut overrides = Vec::new();
         for (arguments, parse, flag) in [
-            (&self.set, Override::parse_set as fn(&str) -> Result<Override, String>, "--set"),
+            (
+                &self.set,
+                Override::parse_set as fn(&str) -> Result<Override, String>,
+                "--set",
+            ),
             (&self.sweep, Override::parse_sweep, "--sweep"),
         ] {
             for argument in arguments {
@@ -110,7 +114,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let code = if error.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                0
+            };
             let _ = error.print();
             return ExitCode::from(code);
         }

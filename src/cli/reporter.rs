@@ -49,9 +49,10 @@ impl Reporter {
         match event {
             Event::Started { .. } => {}
             Event::Finished { trial, wall_s, .. } => {
+                let _guard = self.terminal.lock().expect("not poisoned");
                 let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
                 if !self.quiet {
-                    self.line(&format!(
+                    print_line(&format!(
                         "[{done:>width$}/{}] trial {} ({}){} done in {wall_s:.2} s",
                         self.total,
                         trial.index,
@@ -62,8 +63,9 @@ impl Reporter {
                 }
             }
             Event::Failed { trial, error } => {
+                let _guard = self.terminal.lock().expect("not poisoned");
                 self.done.fetch_add(1, Ordering::SeqCst);
-                self.line(&format!(
+                print_line(&format!(
                     "error: trial {} ({}){} failed: {error}",
                     trial.index,
                     trial.id,
@@ -88,9 +90,14 @@ impl Reporter {
 
     fn line(&self, line: &str) {
         let _guard = self.terminal.lock().expect("not poisoned");
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "{line}");
+        print_line(line);
     }
+}
+
+/// One line on stderr, where progress goes so stdout stays clean for tables.
+fn print_line(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
 }
 
 /// Per sweep point and request count: mean speed-ups and accuracies over repeats.

@@ -104,7 +104,11 @@ pub fn certificate(certificate: &Certificate) -> String {
     } else {
         "DIFFER"
     };
-    let _ = writeln!(out, "Test predictions ({} points): {predictions}", c.test_points);
+    let _ = writeln!(
+        out,
+        "Test predictions ({} points): {predictions}",
+        c.test_points
+    );
     let verdict = if c.identical {
         "EXACT: the unlearned ensemble is bit-for-bit the one trained from scratch without these points"
     } else {

@@ -133,7 +133,13 @@ mod tests {
         let mut all: Vec<_> = split.train.iter().chain(&split.test).copied().collect();
         all.sort_unstable();
         assert_eq!(all, data.ids());
-        assert_eq!(split, Split::random(&data, &settings, &mut Rng::seed_from_u64(3)));
-        assert_ne!(split, Split::random(&data, &settings, &mut Rng::seed_from_u64(4)));
+        assert_eq!(
+            split,
+            Split::random(&data, &settings, &mut Rng::seed_from_u64(3))
+        );
+        assert_ne!(
+            split,
+            Split::random(&data, &settings, &mut Rng::seed_from_u64(4))
+        );
     }
 }

@@ -30,7 +30,12 @@ fn plus_plus_start(points: ArrayView2<'_, f32>, k: usize, rng: &mut Rng) -> Arra
     let mut centres = Array2::zeros((k, points.ncols()));
     centres.row_mut(0).assign(&points.row(rng.gen_range(0..n)));
     let mut nearest: Vec<f64> = (0..n)
-        .map(|i| squared_distance(points.row(i).as_slice().unwrap(), centres.row(0).as_slice().unwrap()))
+        .map(|i| {
+            squared_distance(
+                points.row(i).as_slice().unwrap(),
+                centres.row(0).as_slice().unwrap(),
+            )
+        })
         .collect();
     for c in 1..k {
         let total: f64 = nearest.iter().sum();
@@ -49,7 +54,10 @@ fn plus_plus_start(points: ArrayView2<'_, f32>, k: usize, rng: &mut Rng) -> Arra
         centres.row_mut(c).assign(&points.row(chosen));
         let centre = centres.row(c);
         for (i, best) in nearest.iter_mut().enumerate() {
-            let d = squared_distance(points.row(i).as_slice().unwrap(), centre.as_slice().unwrap());
+            let d = squared_distance(
+                points.row(i).as_slice().unwrap(),
+                centre.as_slice().unwrap(),
+            );
             *best = best.min(d);
         }
     }
@@ -57,7 +65,11 @@ fn plus_plus_start(points: ArrayView2<'_, f32>, k: usize, rng: &mut Rng) -> Arra
 }
 
 /// Assigns each row to its nearest centre; returns how many assignments changed.
-fn assign(points: ArrayView2<'_, f32>, centres: ArrayView2<'_, f32>, assignment: &mut [u32]) -> usize {
+fn assign(
+    points: ArrayView2<'_, f32>,
+    centres: ArrayView2<'_, f32>,
+    assignment: &mut [u32],
+) -> usize {
     let mut changed = 0;
     for (i, row) in points.axis_iter(Axis(0)).enumerate() {
         let row = row.as_slice().expect("rows are contiguous");
@@ -75,7 +87,12 @@ fn assign(points: ArrayView2<'_, f32>, centres: ArrayView2<'_, f32>, assignment:
 }
 
 /// Means of the assigned rows; an empty cluster keeps its previous centre.
-fn update_centres(points: ArrayView2<'_, f32>, assignment: &[u32], k: usize, previous: &Array2<f32>) -> Array2<f32> {
+fn update_centres(
+    points: ArrayView2<'_, f32>,
+    assignment: &[u32],
+    k: usize,
+    previous: &Array2<f32>,
+) -> Array2<f32> {
     let mut sums = Array2::<f64>::zeros((k, points.ncols()));
     let mut counts = vec![0usize; k];
     for (row, &cluster) in points.axis_iter(Axis(0)).zip(assignment) {

@@ -28,14 +28,24 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
     let profiles: Vec<Vec<f64>> = (0..prototypes)
         .map(|_| {
             (0..features)
-                .map(|_| if rng.gen_bool(density) { FAVOURED } else { BACKGROUND })
+                .map(|_| {
+                    if rng.gen_bool(density) {
+                        FAVOURED
+                    } else {
+                        BACKGROUND
+                    }
+                })
                 .collect()
         })
         .collect();
     let mut values = Vec::with_capacity(samples * features);
     for _ in 0..samples {
         let profile = &profiles[rng.gen_range(0..prototypes)];
-        values.extend(profile.iter().map(|&p| if rng.gen_bool(p) { 1.0f32 } else { 0.0 }));
+        values.extend(
+            profile
+                .iter()
+                .map(|&p| if rng.gen_bool(p) { 1.0f32 } else { 0.0 }),
+        );
     }
     let features = Array2::from_shape_vec((samples, features), values).expect("shape matches");
     let clusters = kmeans::cluster(features.view(), classes, rng);
@@ -112,8 +122,14 @@ mod tests {
         let mut counts = [0; 3];
         data.labels.iter().for_each(|c| counts[c.index()] += 1);
         assert!(counts.iter().all(|&c| c > 0), "{counts:?}");
-        assert!(counts[0] >= counts[1] && counts[1] >= counts[2], "largest cluster first");
-        assert_eq!(data, purchase(&purchase_settings(), &mut Rng::seed_from_u64(5)));
+        assert!(
+            counts[0] >= counts[1] && counts[1] >= counts[2],
+            "largest cluster first"
+        );
+        assert_eq!(
+            data,
+            purchase(&purchase_settings(), &mut Rng::seed_from_u64(5))
+        );
     }
 
     #[test]

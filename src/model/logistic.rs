@@ -59,7 +59,11 @@ impl Logistic {
         }
         let dataset = Dataset::new(rows.gather_f64(), labels);
         let fitted = params.fit(&dataset).map_err(|e| self.error(e))?;
-        let sign = if fitted.labels().pos.class == 1 { 1.0 } else { -1.0 };
+        let sign = if fitted.labels().pos.class == 1 {
+            1.0
+        } else {
+            -1.0
+        };
         Ok(LinearState {
             weights: (fitted.params() * sign).insert_axis(Axis(1)),
             intercepts: Array1::from_elem(1, fitted.intercept() * sign),
@@ -106,7 +110,10 @@ impl Logistic {
         let fitted = params.fit(&dataset).map_err(|e| self.error(e))?;
         for (column, &class) in fitted.classes().iter().enumerate() {
             let c = class as usize;
-            state.weights.column_mut(c).assign(&fitted.params().column(column));
+            state
+                .weights
+                .column_mut(c)
+                .assign(&fitted.params().column(column));
             state.intercepts[c] = fitted.intercept()[column];
         }
         state.present = present.to_vec();
@@ -163,13 +170,18 @@ impl Constituent for Logistic {
             ModelState::SingleClass(class) => proba.column_mut(class.index()).fill(1.0),
             ModelState::Linear(linear) => {
                 for (mut out, &id) in proba.rows_mut().into_iter().zip(rows.ids) {
-                    let scores = linear_scores(linear, rows.data.row(id).as_slice().expect("contiguous"));
+                    let scores =
+                        linear_scores(linear, rows.data.row(id).as_slice().expect("contiguous"));
                     if linear.weights.ncols() == 1 {
                         let p1 = 1.0 / (1.0 + (-scores[0]).exp());
                         out[0] = 1.0 - p1;
                         out[1] = p1;
                     } else {
-                        softmax_into(&scores, &linear.present, out.as_slice_mut().expect("contiguous"));
+                        softmax_into(
+                            &scores,
+                            &linear.present,
+                            out.as_slice_mut().expect("contiguous"),
+                        );
                     }
                 }
             }
@@ -184,7 +196,10 @@ fn linear_scores(linear: &LinearState, x: &[f32]) -> Vec<f64> {
     for (&value, weights) in x.iter().zip(linear.weights.rows()) {
         if value != 0.0 {
             let value = f64::from(value);
-            scores.iter_mut().zip(weights).for_each(|(s, w)| *s += value * w);
+            scores
+                .iter_mut()
+                .zip(weights)
+                .for_each(|(s, w)| *s += value * w);
         }
     }
     scores
@@ -245,14 +260,20 @@ mod tests {
     #[test]
     fn binary_model_separates_and_scores_class_one() {
         // Class 1 is the rarer one, so linfa's positive class is 0 and the sign flip is exercised.
-        let data = points(vec![-2.0, -1.5, -1.0, -0.5, 1.0, 2.0], vec![0, 0, 0, 0, 1, 1], 2);
+        let data = points(
+            vec![-2.0, -1.5, -1.0, -0.5, 1.0, 2.0],
+            vec![0, 0, 0, 0, 1, 1],
+            2,
+        );
         let ids = data.ids();
         let model = Logistic::new(settings(), 2);
         let fitted = model.fit(None, Rows::new(&data, &ids), 50, 0).unwrap();
         let proba = model.predict_proba(&fitted.state, Rows::new(&data, &ids));
         assert!(proba[[0, 0]] > 0.5 && proba[[5, 1]] > 0.5, "{proba}");
         // A warm start from the optimum stays there.
-        let again = model.fit(Some(&fitted.state), Rows::new(&data, &ids), 50, 0).unwrap();
+        let again = model
+            .fit(Some(&fitted.state), Rows::new(&data, &ids), 50, 0)
+            .unwrap();
         let (ModelState::Linear(a), ModelState::Linear(b)) = (&fitted.state, &again.state) else {
             panic!("linear states expected")
         };
@@ -262,7 +283,11 @@ mod tests {
     #[test]
     fn multinomial_model_maps_present_classes_onto_the_global_list() {
         // Three classes in the dataset, only 0 and 2 in the training rows.
-        let data = points(vec![-2.0, -1.0, 0.0, 1.0, 2.0, 3.0], vec![0, 0, 1, 1, 2, 2], 3);
+        let data = points(
+            vec![-2.0, -1.0, 0.0, 1.0, 2.0, 3.0],
+            vec![0, 0, 1, 1, 2, 2],
+            3,
+        );
         let train = [PointId(0), PointId(1), PointId(4), PointId(5)];
         let model = Logistic::new(settings(), 3);
         let fitted = model.fit(None, Rows::new(&data, &train), 50, 0).unwrap();

@@ -44,7 +44,10 @@ impl ModelState {
                 bytes.extend((cols as u64).to_le_bytes());
                 let values = linear.weights.iter().chain(linear.intercepts.iter());
                 values.for_each(|v| bytes.extend(v.to_bits().to_le_bytes()));
-                linear.present.iter().for_each(|c| bytes.extend(c.0.to_le_bytes()));
+                linear
+                    .present
+                    .iter()
+                    .for_each(|c| bytes.extend(c.0.to_le_bytes()));
                 bytes
             }
         }

@@ -7,7 +7,12 @@ use crate::seed::Rng;
 use crate::spec::Distribution;
 
 /// `count` distinct training points drawn from `train` under `distribution`, sorted by id.
-pub fn draw(distribution: Distribution, train: &[PointId], count: usize, rng: &mut Rng) -> Vec<PointId> {
+pub fn draw(
+    distribution: Distribution,
+    train: &[PointId],
+    count: usize,
+    rng: &mut Rng,
+) -> Vec<PointId> {
     match distribution {
         Distribution::Uniform => {
             let mut drawn: Vec<PointId> = train.choose_multiple(rng, count).copied().collect();
@@ -36,9 +41,15 @@ mod tests {
         }
         // Each point is expected 200 times; a chi-square over 49 degrees of freedom stays below 90
         // with probability above 0.999.
-        let chi_square: f64 = hits.iter().map(|&h| (h as f64 - 200.0).powi(2) / 200.0).sum();
+        let chi_square: f64 = hits
+            .iter()
+            .map(|&h| (h as f64 - 200.0).powi(2) / 200.0)
+            .sum();
         assert!(chi_square < 90.0, "chi-square {chi_square}");
         let again = draw(Distribution::Uniform, &train, 5, &mut Rng::seed_from_u64(1));
-        assert_eq!(again, draw(Distribution::Uniform, &train, 5, &mut Rng::seed_from_u64(1)));
+        assert_eq!(
+            again,
+            draw(Distribution::Uniform, &train, 5, &mut Rng::seed_from_u64(1))
+        );
     }
 }

@@ -105,7 +105,9 @@ fn frame(path: &Path, built: polars::prelude::PolarsResult<DataFrame>) -> Result
 }
 
 fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
-    write_table(path, |file| ParquetWriter::new(file).finish(frame).map(drop))
+    write_table(path, |file| {
+        ParquetWriter::new(file).finish(frame).map(drop)
+    })
 }
 
 fn write_csv(path: &Path, frame: &mut DataFrame) -> Result<()> {
@@ -150,7 +152,9 @@ fn write_atomically(
     let result = (|| {
         let mut writer = BufWriter::new(File::create(&temporary)?);
         write(&mut writer)?;
-        let file = writer.into_inner().map_err(io::IntoInnerError::into_error)?;
+        let file = writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
         file.sync_all()
     })();
     if let Err(source) = result {
@@ -179,7 +183,11 @@ mod tests {
             Err(io::Error::other("disk full"))
         });
         assert!(failed.is_err());
-        assert_eq!(fs::read_to_string(&path).unwrap(), "second", "old file kept");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "second",
+            "old file kept"
+        );
         let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary left behind");
     }

@@ -93,11 +93,14 @@ pub fn to_frame(records: &[StepRecord]) -> PolarsResult<DataFrame> {
     columns.push(Column::new("repeats".into(), repeats));
     for spec in COLUMNS.iter().filter(|spec| spec.role == Role::Measure) {
         let stats: Vec<Stat> = groups.iter().map(|g| g.stat(spec.name)).collect();
-        let parts: [(&str, fn(&Stat) -> Option<f64>); 3] =
-            [("mean", |s| s.mean), ("std", |s| s.std), ("sem", |s| s.sem)];
-        for (suffix, read) in parts {
-            let values: Vec<Option<f64>> = stats.iter().map(read).collect();
-            columns.push(Column::new(format!("{}_{suffix}", spec.name).into(), values));
+        let means = stats.iter().map(|s| s.mean).collect::<Vec<_>>();
+        let stds = stats.iter().map(|s| s.std).collect::<Vec<_>>();
+        let sems = stats.iter().map(|s| s.sem).collect::<Vec<_>>();
+        for (suffix, values) in [("mean", means), ("std", stds), ("sem", sems)] {
+            columns.push(Column::new(
+                format!("{}_{suffix}", spec.name).into(),
+                values,
+            ));
         }
     }
     DataFrame::new(groups.len(), columns)

@@ -69,27 +69,79 @@ pub const COLUMNS: &[ColumnSpec] = &[
     column("step", Count(|r| u64::from(r.step)), Step),
     column("requests", Count(|r| r.requests), Step),
     column("removed_total", Count(|r| r.removed_total), Step),
-    column("sisa_retrain_cpu_s", Real(|r| Some(r.sisa_retrain_cpu_s)), Measure),
-    column("sisa_retrain_wall_s", Real(|r| Some(r.sisa_retrain_wall_s)), Measure),
-    column("sisa_retrain_points", Real(|r| Some(r.sisa_retrain_points)), Measure),
-    column("sisa_retrain_passes", Real(|r| r.sisa_retrain_passes), Measure),
-    column("shards_retrained", Real(|r| Some(r.shards_retrained as f64)), Measure),
-    column("baseline_retrain_cpu_s", Real(|r| r.baseline_retrain_cpu_s), Measure),
-    column("baseline_retrain_wall_s", Real(|r| r.baseline_retrain_wall_s), Measure),
-    column("baseline_retrain_points", Real(|r| r.baseline_retrain_points), Measure),
-    column("baseline_retrain_passes", Real(|r| r.baseline_retrain_passes), Measure),
+    column(
+        "sisa_retrain_cpu_s",
+        Real(|r| Some(r.sisa_retrain_cpu_s)),
+        Measure,
+    ),
+    column(
+        "sisa_retrain_wall_s",
+        Real(|r| Some(r.sisa_retrain_wall_s)),
+        Measure,
+    ),
+    column(
+        "sisa_retrain_points",
+        Real(|r| Some(r.sisa_retrain_points)),
+        Measure,
+    ),
+    column(
+        "sisa_retrain_passes",
+        Real(|r| r.sisa_retrain_passes),
+        Measure,
+    ),
+    column(
+        "shards_retrained",
+        Real(|r| Some(r.shards_retrained as f64)),
+        Measure,
+    ),
+    column(
+        "baseline_retrain_cpu_s",
+        Real(|r| r.baseline_retrain_cpu_s),
+        Measure,
+    ),
+    column(
+        "baseline_retrain_wall_s",
+        Real(|r| r.baseline_retrain_wall_s),
+        Measure,
+    ),
+    column(
+        "baseline_retrain_points",
+        Real(|r| r.baseline_retrain_points),
+        Measure,
+    ),
+    column(
+        "baseline_retrain_passes",
+        Real(|r| r.baseline_retrain_passes),
+        Measure,
+    ),
     column("speedup_time", Real(|r| r.speedup_time), Measure),
     column("speedup_points", Real(|r| r.speedup_points), Measure),
     column("sisa_accuracy", Real(|r| Some(r.sisa_accuracy)), Measure),
-    column("sisa_accuracy_majority", Real(|r| Some(r.sisa_accuracy_majority)), Measure),
-    column("sisa_accuracy_mean_proba", Real(|r| Some(r.sisa_accuracy_mean_proba)), Measure),
+    column(
+        "sisa_accuracy_majority",
+        Real(|r| Some(r.sisa_accuracy_majority)),
+        Measure,
+    ),
+    column(
+        "sisa_accuracy_mean_proba",
+        Real(|r| Some(r.sisa_accuracy_mean_proba)),
+        Measure,
+    ),
     column("baseline_accuracy", Real(|r| r.baseline_accuracy), Measure),
-    column("lone_shard_accuracy", Real(|r| Some(r.lone_shard_accuracy)), Measure),
+    column(
+        "lone_shard_accuracy",
+        Real(|r| Some(r.lone_shard_accuracy)),
+        Measure,
+    ),
     column("accuracy_gap", Real(|r| r.accuracy_gap), Measure),
     column("train_cpu_s", Real(|r| Some(r.train_cpu_s)), Measure),
     column("train_wall_s", Real(|r| Some(r.train_wall_s)), Measure),
     column("train_points", Real(|r| Some(r.train_points)), Measure),
-    column("checkpoint_bytes", Real(|r| Some(r.checkpoint_bytes as f64)), Measure),
+    column(
+        "checkpoint_bytes",
+        Real(|r| Some(r.checkpoint_bytes as f64)),
+        Measure,
+    ),
 ];
 
 /// Columns whose values depend on the machine's speed and load, not only on the spec and seed.
@@ -126,7 +178,10 @@ pub fn swept_columns(records: &[StepRecord]) -> Vec<Column> {
         .iter()
         .enumerate()
         .map(|(position, (key, _))| {
-            let values: Vec<&str> = records.iter().map(|r| r.swept[position].1.as_str()).collect();
+            let values: Vec<&str> = records
+                .iter()
+                .map(|r| r.swept[position].1.as_str())
+                .collect();
             Column::new(key.as_str().into(), values)
         })
         .collect()

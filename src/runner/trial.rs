@@ -12,7 +12,9 @@ use crate::data::{ClassId, Dataset, DatasetCache, PointId, Split};
 use crate::model::{self, Constituent, Rows};
 use crate::requests;
 use crate::seed::{Purpose, Seeds};
-use crate::sisa::{self, aggregate::argmax, CheckpointStore, Cost, Engine, Ensemble, Layout, Training};
+use crate::sisa::{
+    self, aggregate::argmax, CheckpointStore, Cost, Engine, Ensemble, Layout, Training,
+};
 use crate::spec::{check, Aggregation, Baseline, Settings, Trial};
 
 /// A trial's data, split, layout and model, ready to train.
@@ -37,7 +39,11 @@ impl Prepared {
         let settings = trial.settings.clone();
         let seeds = trial.seeds();
         let data = cache.get(&settings.dataset, settings.seed)?;
-        let split = Split::random(&data, &settings.dataset, &mut seeds.rng(Purpose::Split, &[]));
+        let split = Split::random(
+            &data,
+            &settings.dataset,
+            &mut seeds.rng(Purpose::Split, &[]),
+        );
         check::check_sizes(&settings, split.train.len())?;
         let layout = Layout::uniform(
             &split.train,
@@ -71,7 +77,12 @@ impl Prepared {
     /// The points of request batch `step` (of `count` points).
     pub fn draw_requests(&self, step: usize, count: usize) -> Vec<PointId> {
         let mut rng = self.seeds.rng(Purpose::Requests, &[step as u64]);
-        requests::draw(self.settings.unlearning.distribution, &self.split.train, count, &mut rng)
+        requests::draw(
+            self.settings.unlearning.distribution,
+            &self.split.train,
+            count,
+            &mut rng,
+        )
     }
 
     /// The test points.
@@ -152,7 +163,8 @@ pub fn run_trial(
         .par_iter()
         .enumerate()
         .map(|(step, &count)| {
-            let removed: HashSet<PointId> = prepared.draw_requests(step, count).into_iter().collect();
+            let removed: HashSet<PointId> =
+                prepared.draw_requests(step, count).into_iter().collect();
             let unlearned = engine.train(&removed, &mut store.clone())?;
             let quality = Quality::of(&unlearned.ensemble, &prepared);
             let baseline = match prepared.settings.baseline {

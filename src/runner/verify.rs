@@ -51,7 +51,11 @@ pub struct ShardVerdict {
 }
 
 /// Verifies exact unlearning of `count` uniformly drawn points for `trial`.
-pub fn verify(trial: &Trial, count: usize, cache: &DatasetCache) -> Result<Certificate, TrialError> {
+pub fn verify(
+    trial: &Trial,
+    count: usize,
+    cache: &DatasetCache,
+) -> Result<Certificate, TrialError> {
     let prepared = Prepared::new(trial, cache)?;
     let n_train = prepared.split.train.len();
     if count >= n_train {
@@ -87,8 +91,10 @@ pub fn verify(trial: &Trial, count: usize, cache: &DatasetCache) -> Result<Certi
         sisa::aggregate(aggregation, &ensemble.predict_proba(&*prepared.model, rows))
     };
     let predictions_identical = predicted(&unlearned.ensemble) == predicted(&scratch.ensemble);
-    let identical =
-        predictions_identical && shard_verdicts.iter().all(|verdict| verdict.parameters_identical);
+    let identical = predictions_identical
+        && shard_verdicts
+            .iter()
+            .all(|verdict| verdict.parameters_identical);
     Ok(Certificate {
         trial_id: trial.id.to_string(),
         model: prepared.settings.model.name().to_owned(),

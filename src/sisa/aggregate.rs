@@ -60,15 +60,24 @@ mod tests {
         let c = array![[0.0, 0.0, 1.0], [0.0, 0.9, 0.1]];
         let probas = vec![Some(a.clone()), Some(b.clone()), Some(c.clone())];
         // Point 0: votes 0, 1, 2 -> tie -> class 0. Point 1: votes 1, 2, 1 -> class 1.
-        assert_eq!(aggregate(Aggregation::Majority, &probas), vec![ClassId(0), ClassId(1)]);
+        assert_eq!(
+            aggregate(Aggregation::Majority, &probas),
+            vec![ClassId(0), ClassId(1)]
+        );
         // Mean of probabilities: point 0 -> (1.0, 1.0, 1.0)/3 tie -> 0; point 1 -> class 1.
-        assert_eq!(aggregate(Aggregation::MeanProba, &probas), vec![ClassId(0), ClassId(1)]);
+        assert_eq!(
+            aggregate(Aggregation::MeanProba, &probas),
+            vec![ClassId(0), ClassId(1)]
+        );
     }
 
     #[test]
     fn empty_constituents_abstain() {
         let probas = vec![None, Some(array![[0.2, 0.8]])];
         assert_eq!(aggregate(Aggregation::Majority, &probas), vec![ClassId(1)]);
-        assert_eq!(accuracy(&[ClassId(1), ClassId(0)], &[ClassId(1), ClassId(1)]), 0.5);
+        assert_eq!(
+            accuracy(&[ClassId(1), ClassId(0)], &[ClassId(1), ClassId(1)]),
+            0.5
+        );
     }
 }

@@ -31,7 +31,10 @@ mod tests {
     use super::*;
 
     fn iterations(total: u32, slices: usize) -> Vec<u32> {
-        schedule(total, slices).iter().map(|b| b.iterations).collect()
+        schedule(total, slices)
+            .iter()
+            .map(|b| b.iterations)
+            .collect()
     }
 
     #[test]

@@ -215,7 +215,11 @@ impl<'a> Engine<'a> {
 
 impl Ensemble {
     /// Each constituent's class probabilities for `rows` (`None` for empty constituents).
-    pub fn predict_proba(&self, model: &dyn Constituent, rows: Rows<'_>) -> Vec<Option<Array2<f64>>> {
+    pub fn predict_proba(
+        &self,
+        model: &dyn Constituent,
+        rows: Rows<'_>,
+    ) -> Vec<Option<Array2<f64>>> {
         self.constituents
             .par_iter()
             .map(|state| state.as_ref().map(|state| model.predict_proba(state, rows)))
@@ -262,14 +266,24 @@ mod tests {
     fn unlearning_equals_training_from_scratch_bit_for_bit() {
         let (data, layout, settings) = fixture();
         let model = model::build(&settings, data.n_classes());
-        let engine = Engine::new(&data, &layout, &*model, &settings, Seeds::new(3, 0), Purpose::Training);
+        let engine = Engine::new(
+            &data,
+            &layout,
+            &*model,
+            &settings,
+            Seeds::new(3, 0),
+            Purpose::Training,
+        );
         let mut trained = CheckpointStore::new();
         let initial = engine.train(&HashSet::new(), &mut trained).unwrap();
         assert_eq!(initial.shards_retrained(), 3);
         let mut rng = Rng::seed_from_u64(4);
         for count in [1, 2, 5, 13, 40] {
-            let removed: HashSet<PointId> =
-                data.ids().choose_multiple(&mut rng, count).copied().collect();
+            let removed: HashSet<PointId> = data
+                .ids()
+                .choose_multiple(&mut rng, count)
+                .copied()
+                .collect();
             let unlearned = engine.train(&removed, &mut trained.clone()).unwrap();
             let scratch = engine.train(&removed, &mut CheckpointStore::new()).unwrap();
             assert_eq!(
@@ -293,7 +307,11 @@ mod tests {
             // The comparison can fail: the removed points did change the hit shards.
             for (shard, before) in initial.ensemble.parameter_bytes().iter().enumerate() {
                 let changed = unlearned.ensemble.parameter_bytes()[shard] != *before;
-                assert_eq!(changed, unlearned.retrained_from[shard].is_some(), "shard {shard}");
+                assert_eq!(
+                    changed,
+                    unlearned.retrained_from[shard].is_some(),
+                    "shard {shard}"
+                );
             }
         }
     }
@@ -302,8 +320,17 @@ mod tests {
     fn points_cost_follows_the_budget_shares() {
         let (data, layout, settings) = fixture();
         let model = model::build(&settings, data.n_classes());
-        let engine = Engine::new(&data, &layout, &*model, &settings, Seeds::new(3, 0), Purpose::Training);
-        let training = engine.train(&HashSet::new(), &mut CheckpointStore::new()).unwrap();
+        let engine = Engine::new(
+            &data,
+            &layout,
+            &*model,
+            &settings,
+            Seeds::new(3, 0),
+            Purpose::Training,
+        );
+        let training = engine
+            .train(&HashSet::new(), &mut CheckpointStore::new())
+            .unwrap();
         // Sliced training costs what unsliced training costs: every point once, in budget units.
         assert!((training.cost.points - data.n_points() as f64).abs() < 1e-9);
         // A point in the last slice of a shard costs only the last step: (R/R) * D * 2/(R+1).

@@ -113,7 +113,11 @@ mod tests {
             let sizes = layout.shard_sizes();
             assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
             let locations = layout.locations();
-            assert_eq!(locations.len(), train.len(), "every point placed exactly once");
+            assert_eq!(
+                locations.len(),
+                train.len(),
+                "every point placed exactly once"
+            );
             for s in 0..shards {
                 let lens: Vec<usize> = layout.slices(ShardId(s)).iter().map(Vec::len).collect();
                 assert!(lens.iter().max().unwrap() - lens.iter().min().unwrap() <= 1);

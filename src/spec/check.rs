@@ -123,7 +123,11 @@ fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
             format!("{classes} classes need at least {classes} samples, got {samples}"),
         ));
     }
-    let test_fraction = fraction("dataset.test_fraction", raw.test_fraction.unwrap_or(0.2), false)?;
+    let test_fraction = fraction(
+        "dataset.test_fraction",
+        raw.test_fraction.unwrap_or(0.2),
+        false,
+    )?;
     let settings = DatasetSettings {
         source,
         test_fraction,
@@ -266,9 +270,18 @@ mod tests {
             ("unlearning: {requests: [1, 0]}", "unlearning.requests[1]"),
             ("model: {kind: logistic, alpha: -1}", "model.alpha"),
             ("dataset: {test_fraction: 1.0}", "dataset.test_fraction"),
-            ("dataset: {synthetic: blobs, density: 0.5}", "dataset.density"),
-            ("dataset: {samples: 100}\nsisa: {shards: 10, slices: 9}", "sisa.slices"),
-            ("dataset: {samples: 100}\nunlearning: {requests: [80]}", "unlearning.requests[0]"),
+            (
+                "dataset: {synthetic: blobs, density: 0.5}",
+                "dataset.density",
+            ),
+            (
+                "dataset: {samples: 100}\nsisa: {shards: 10, slices: 9}",
+                "sisa.slices",
+            ),
+            (
+                "dataset: {samples: 100}\nunlearning: {requests: [80]}",
+                "unlearning.requests[0]",
+            ),
         ];
         for (body, key) in cases {
             let error = check(&format!("name: x\n{body}\n")).unwrap_err();

@@ -9,7 +9,10 @@ pub mod overrides;
 pub mod plan;
 pub mod raw;
 pub mod settings;
-#[expect(clippy::module_inception, reason = "one main type per file, named after it")]
+#[expect(
+    clippy::module_inception,
+    reason = "one main type per file, named after it"
+)]
 pub mod spec;
 pub mod yaml;
 

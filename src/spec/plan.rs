@@ -176,8 +176,17 @@ mod tests {
             .iter()
             .map(|t| (t.settings.sisa.shards, t.settings.sisa.slices, t.repeat))
             .collect();
-        assert_eq!(&shape[..5], &[(1, 1, 0), (1, 1, 1), (1, 4, 0), (1, 4, 1), (2, 1, 0)]);
-        assert_eq!(trials[11].swept, vec![("sisa.shards".into(), "5".into()), ("sisa.slices".into(), "4".into())]);
+        assert_eq!(
+            &shape[..5],
+            &[(1, 1, 0), (1, 1, 1), (1, 4, 0), (1, 4, 1), (2, 1, 0)]
+        );
+        assert_eq!(
+            trials[11].swept,
+            vec![
+                ("sisa.shards".into(), "5".into()),
+                ("sisa.slices".into(), "4".into())
+            ]
+        );
         let ids: std::collections::HashSet<_> = trials.iter().map(|t| t.id.clone()).collect();
         assert_eq!(ids.len(), 12, "ids are unique");
         let again = plan(&load(SWEEP, &[]).unwrap()).unwrap();
@@ -192,7 +201,9 @@ mod tests {
         let changed = plan(&load(SWEEP, &[set, sweep]).unwrap()).unwrap();
         assert_eq!(changed.len(), 4);
         assert_eq!(changed[0].settings.sisa.shards, 10);
-        assert!(changed.iter().all(|t| t.settings.model != base[0].settings.model));
+        assert!(changed
+            .iter()
+            .all(|t| t.settings.model != base[0].settings.model));
         assert!(changed.iter().all(|t| base.iter().all(|b| b.id != t.id)));
     }
 
@@ -200,13 +211,17 @@ mod tests {
     fn a_bad_sweep_value_is_blamed_on_its_line() {
         let text = "name: demo\ndataset: {samples: 400}\nsweep:\n  sisa.shards: [1, 0]\n";
         let error = plan(&load(text, &[]).unwrap()).unwrap_err().to_string();
-        assert!(error.contains(":4:3: sisa.shards: must be at least 1, got 0"), "{error}");
+        assert!(
+            error.contains(":4:3: sisa.shards: must be at least 1, got 0"),
+            "{error}"
+        );
         assert!(error.contains("sweep value sisa.shards[1] = 0"), "{error}");
     }
 
     #[test]
     fn too_many_trials_is_an_error() {
-        let text = "name: demo\nrepeats: 10000\nsweep:\n  seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n";
+        let text =
+            "name: demo\nrepeats: 10000\nsweep:\n  seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n";
         let error = plan(&load(text, &[]).unwrap()).unwrap_err().to_string();
         assert!(error.contains("more than the limit"), "{error}");
     }

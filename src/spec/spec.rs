@@ -46,7 +46,10 @@ impl ExperimentName {
     /// cannot point outside the results folder.
     pub fn new(name: &str) -> std::result::Result<Self, String> {
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-        if name.is_empty() || name.len() > 100 || name.starts_with('.') || !name.chars().all(allowed)
+        if name.is_empty()
+            || name.len() > 100
+            || name.starts_with('.')
+            || !name.chars().all(allowed)
         {
             return Err(format!(
                 "`{name}` cannot name a results folder: use 1 to 100 letters, digits, `-`, `_` \
@@ -221,7 +224,11 @@ impl Spec {
             let swept = picks
                 .iter()
                 .find(|(axis, _)| within(key, &self.axes[*axis].key));
-            let overridden = self.overrides.iter().rev().find(|item| within(key, item.key()));
+            let overridden = self
+                .overrides
+                .iter()
+                .rev()
+                .find(|item| within(key, item.key()));
             if let Some(&(axis, value)) = swept {
                 let axis = &self.axes[axis];
                 problem.origin = Some(format!(
@@ -293,6 +300,9 @@ mod tests {
         assert!(within("unlearning.requests[1]", "unlearning.requests"));
         assert!(within("sisa.shards", "sisa"));
         assert!(!within("sisa.shardsx", "sisa.shards"));
-        assert_eq!(file_segments("sweep.sisa.shards[2]"), vec!["sweep", "sisa.shards"]);
+        assert_eq!(
+            file_segments("sweep.sisa.shards[2]"),
+            vec!["sweep", "sisa.shards"]
+        );
     }
 }

@@ -190,7 +190,8 @@ fn strip_location(message: &str) -> String {
         return message.to_owned();
     };
     let rest = &message[at + " at line ".len()..];
-    let digits = |text: &str| text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let digits =
+        |text: &str| text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let line_digits = digits(rest);
     match rest[line_digits..].strip_prefix(" column ") {
         Some(column) if line_digits > 0 => {
@@ -283,7 +284,10 @@ mod tests {
     fn suggests_close_names() {
         let message = "unknown field `shard`, expected one of `shards`, `slices`";
         assert_eq!(suggestion(message).as_deref(), Some("shards"));
-        assert_eq!(suggestion("unknown field `zzzzzz`, expected `shards`"), None);
+        assert_eq!(
+            suggestion("unknown field `zzzzzz`, expected `shards`"),
+            None
+        );
         let abbreviated = "unknown field `max_iter`, expected one of `alpha`, `max_iterations`";
         assert_eq!(suggestion(abbreviated).as_deref(), Some("max_iterations"));
     }
