@@ -1,6 +1,6 @@
 //! The errors a command can end with, and the exit code each maps to (reported once, in `cli`).
 
-use crate::results::ResultsError;
+use crate::results::{ReadError, ResultsError};
 use crate::runner::{PoolError, TrialError};
 use crate::spec::SpecError;
 
@@ -38,12 +38,18 @@ pub enum Error {
         /// Whether every failure was the user's to fix.
         user_errors: bool,
     },
+    /// A results table could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// Results could not be written.
     #[error(transparent)]
     Results(#[from] ResultsError),
     /// The worker pool could not start.
     #[error(transparent)]
     Pool(#[from] PoolError),
+    /// Command-line arguments that do not fit together.
+    #[error("{0}")]
+    Usage(String),
     /// `sisa verify` found the unlearned model different from one trained from scratch.
     #[error(
         "unlearning was NOT exact: the unlearned constituents differ from training from scratch"
@@ -55,7 +61,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) => EXIT_BAD_INPUT,
+            Error::Spec(_) | Error::Usage(_) | Error::Read(_) => EXIT_BAD_INPUT,
             Error::Trial { source, .. } if source.is_user_error() => EXIT_BAD_INPUT,
             Error::TrialsFailed {
                 user_errors: true, ..

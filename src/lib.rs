@@ -4,13 +4,16 @@
 //! Data flows one way through the stages: [`spec`] (what to run) -> [`data`] (the points) ->
 //! [`sisa`] (shards, slices, checkpoints, unlearning) with [`model`] (the constituents) and
 //! [`requests`] (who asks to be forgotten) -> [`runner`] (trials in parallel) -> [`results`]
-//! (tables) -> [`cli`] (the terminal).
+//! (tables) -> [`plot`] (figures) -> [`report`] -> [`cli`] (the terminal).
 
 pub mod cli;
 pub mod clock;
+pub mod cost;
 pub mod data;
 pub mod error;
 pub mod model;
+pub mod plot;
+pub mod report;
 pub mod requests;
 pub mod results;
 pub mod runner;

@@ -1,15 +1,24 @@
 //! The subcommands: each loads what it needs, calls the library, and hands output to the reporter.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::reporter::Reporter;
 use super::text;
-use super::{Command, RunArgs, SpecArgs, VerifyArgs};
+use super::{Command, CostArgs, CostMode, ReportArgs, RunArgs, SpecArgs, VerifyArgs};
+use crate::cost;
 use crate::data::DatasetCache;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
-use crate::results::ResultsFolder;
+use crate::plot;
+use crate::report::{self, format};
+use crate::results::provenance::TrialProvenance;
+use crate::results::{Provenance, ResultsError};
+use crate::results::{ResultsFolder, Table};
 use crate::runner::{self, Event, TrialError};
-use crate::spec::{plan, Trial};
+use crate::spec::{plan, Spec, Trial};
+
+/// Provenance file name in a results folder.
+const PROVENANCE_FILE: &str = "provenance.json";
 
 /// Runs one subcommand; returns the exit code of a command that completed.
 pub fn execute(command: Command) -> Result<u8> {
@@ -18,7 +27,110 @@ pub fn execute(command: Command) -> Result<u8> {
         Command::Validate(args) => validate(&args),
         Command::Plan(args) => print_plan(&args),
         Command::Verify(args) => verify(&args),
+        Command::Cost(args) => expected_cost(&args),
+        Command::Report(args) => render_report(&args),
     }
+}
+
+/// One line of `sisa cost` output.
+#[derive(Debug, serde::Serialize)]
+struct CostLine {
+    samples: u64,
+    shards: u64,
+    slices: u64,
+    requests: u64,
+    mode: CostMode,
+    expected_sisa_points: f64,
+    baseline_points: f64,
+    expected_speedup: f64,
+    /// The paper's closed form (Eq. 3 for a batch, Eq. 2 one at a time), for unsliced layouts.
+    paper_sisa_points: Option<f64>,
+}
+
+fn expected_cost(args: &CostArgs) -> Result<u8> {
+    let n = args.samples as usize;
+    if let Some(&too_many) = args.requests.iter().find(|&&k| k >= args.samples) {
+        return Err(Error::Usage(format!(
+            "--requests {too_many}: at most {} requests can be unlearned from {} points",
+            args.samples - 1,
+            args.samples
+        )));
+    }
+    if args.shards * args.slices > args.samples {
+        return Err(Error::Usage(format!(
+            "--shards {} x --slices {} needs at least {} points; --samples is {}",
+            args.shards,
+            args.slices,
+            args.shards * args.slices,
+            args.samples
+        )));
+    }
+    let layout = cost::Layout::uniform(n, args.shards as usize, args.slices as usize);
+    let lines: Vec<CostLine> = args
+        .requests
+        .iter()
+        .map(|&k| {
+            let (expected, paper) = match args.mode {
+                CostMode::Batch => (
+                    layout.batch(k as usize),
+                    cost::batch_sharding(n as f64, args.shards as f64, k as f64),
+                ),
+                CostMode::Sequential => (
+                    layout.sequential(k as usize),
+                    cost::sequential_sharding(n as f64, args.shards as f64, k as f64),
+                ),
+            };
+            CostLine {
+                samples: args.samples,
+                shards: args.shards,
+                slices: args.slices,
+                requests: k,
+                mode: args.mode,
+                expected_sisa_points: expected.sisa,
+                baseline_points: expected.baseline,
+                expected_speedup: expected.speedup(),
+                paper_sisa_points: (args.slices == 1).then_some(paper.sisa),
+            }
+        })
+        .collect();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&lines).expect("serialises")
+        );
+        return Ok(EXIT_OK);
+    }
+    let headers: Vec<String> = [
+        "requests",
+        "expected SISA points",
+        "baseline points",
+        "speed-up",
+        "paper formula",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|line| {
+            vec![
+                line.requests.to_string(),
+                format::number(Some(line.expected_sisa_points), 1),
+                format::number(Some(line.baseline_points), 1),
+                format::ratio(Some(line.expected_speedup)),
+                format::number(line.paper_sisa_points, 1),
+            ]
+        })
+        .collect();
+    let mode = match args.mode {
+        CostMode::Batch => "one batch",
+        CostMode::Sequential => "one at a time",
+    };
+    println!(
+        "N = {} training points, S = {} shards, R = {} slices, requests processed {mode}:",
+        args.samples, args.shards, args.slices
+    );
+    print!("{}", text::table(&headers, &rows));
+    Ok(EXIT_OK)
 }
 
 fn run(args: RunArgs) -> Result<u8> {
@@ -27,14 +139,35 @@ fn run(args: RunArgs) -> Result<u8> {
     let folder = ResultsFolder::new(args.out.as_deref(), spec.name());
     folder.save_spec(&spec.resolved_yaml())?;
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
+    let provenance = Mutex::new(Provenance::start(jobs));
+    folder.save_text(
+        PROVENANCE_FILE,
+        &provenance.lock().expect("not poisoned").to_json(),
+    )?;
     let reporter = Reporter::new(args.quiet, trials.len());
     reporter.start(spec.name().as_str(), folder.root(), jobs);
     let save_errors = Mutex::new(Vec::new());
     let on_event = |event: Event<'_>| {
-        if let Event::Finished { trial, records, .. } = &event {
+        if let Event::Finished {
+            trial,
+            records,
+            wall_s,
+        } = &event
+        {
             if let Err(error) = folder.save_trial(&trial.id, records) {
                 save_errors.lock().expect("not poisoned").push(error);
             }
+            provenance
+                .lock()
+                .expect("not poisoned")
+                .trials
+                .push(TrialProvenance {
+                    index: trial.index,
+                    id: trial.id.to_string(),
+                    seed: trial.settings.seed,
+                    repeat: trial.repeat,
+                    wall_s: *wall_s,
+                });
         }
         reporter.event(&event);
     };
@@ -55,9 +188,18 @@ fn run(args: RunArgs) -> Result<u8> {
             Err(error) => failures.push(error),
         }
     }
+    let mut provenance = provenance.into_inner().expect("not poisoned");
+    provenance.trials.sort_by_key(|trial| trial.index);
+    provenance.finish();
+    folder.save_text(PROVENANCE_FILE, &provenance.to_json())?;
     if !records.is_empty() {
-        let paths = folder.save_tables(&records)?;
-        reporter.finish(&records, &paths);
+        let mut table = Table::from_records(&records).map_err(|source| ResultsError::Table {
+            path: folder.steps_path(),
+            source,
+        })?;
+        let mut paths = folder.save_tables(&mut table)?;
+        paths.extend(publish(&folder, &spec, &table, Some(&provenance))?);
+        reporter.finish(&table, &paths);
     }
     if failures.is_empty() {
         Ok(EXIT_OK)
@@ -68,6 +210,49 @@ fn run(args: RunArgs) -> Result<u8> {
             user_errors: failures.iter().all(TrialError::is_user_error),
         })
     }
+}
+
+/// Draws the figures and writes the report of a results folder; returns the files written.
+fn publish(
+    folder: &ResultsFolder,
+    spec: &Spec,
+    table: &Table,
+    provenance: Option<&Provenance>,
+) -> Result<Vec<PathBuf>> {
+    let (figures, skipped) = plot::render(table, spec.figures(), folder)?;
+    for skip in &skipped {
+        eprintln!(
+            "note: figure `{}` not drawn: {}",
+            skip.kind.name(),
+            skip.reason
+        );
+    }
+    let spec_yaml = spec.resolved_yaml();
+    let contents = report::Contents {
+        experiment: spec.name().as_str(),
+        table,
+        figures: &figures,
+        skipped: &skipped,
+        spec_yaml: &spec_yaml,
+        provenance,
+    };
+    let mut paths: Vec<PathBuf> = figures.iter().map(|figure| figure.png.clone()).collect();
+    paths.extend(report::write(folder, &contents)?);
+    Ok(paths)
+}
+
+fn render_report(args: &ReportArgs) -> Result<u8> {
+    let folder = ResultsFolder::at(&args.results);
+    let spec = Spec::load(&folder.spec_path(), &[])?;
+    let table = Table::read(&folder.steps_path())?;
+    let provenance_path = folder.root().join(PROVENANCE_FILE);
+    let provenance: Option<Provenance> = std::fs::read_to_string(&provenance_path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    for path in publish(&folder, &spec, &table, provenance.as_ref())? {
+        println!("wrote {}", path.display());
+    }
+    Ok(EXIT_OK)
 }
 
 fn validate(args: &SpecArgs) -> Result<u8> {
@@ -140,7 +325,7 @@ fn verify(args: &VerifyArgs) -> Result<u8> {
 }
 
 impl SpecArgs {
-    fn spec_and_plan(&self) -> Result<(crate::spec::Spec, Vec<Trial>)> {
+    fn spec_and_plan(&self) -> Result<(Spec, Vec<Trial>)> {
         let spec = self.load()?;
         let trials = plan(&spec)?;
         Ok((spec, trials))

@@ -34,6 +34,17 @@ pub enum Command {
     /// Prove exact unlearning on the spec's first trial: unlearn a random batch, retrain from
     /// scratch without it, and compare every constituent bit for bit.
     Verify(VerifyArgs),
+    /// Expected unlearning cost and speed-up from the paper's analytic model, without running.
+    Cost(CostArgs),
+    /// Redraw the figures and the report of a results folder from its tables, without re-running.
+    Report(ReportArgs),
+}
+
+/// Options of `sisa report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results folder written by `sisa run` (holding `spec.yaml` and `steps.parquet`).
+    pub results: PathBuf,
 }
 
 /// A spec file and its command-line overrides.
@@ -78,6 +89,39 @@ pub struct VerifyArgs {
     /// Print the certificate as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `sisa cost`.
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Training points N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub samples: u64,
+    /// Shards S.
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
+    pub shards: u64,
+    /// Slices R per shard.
+    #[arg(long, value_name = "R", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub slices: u64,
+    /// Request counts K (comma-separated for several).
+    #[arg(long, value_name = "K", value_delimiter = ',', required = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Vec<u64>,
+    /// One batch of K requests, or K requests one at a time.
+    #[arg(long, value_enum, default_value_t = CostMode::Batch)]
+    pub mode: CostMode,
+    /// Print JSON (an array, one object per request count).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How requests are processed in `sisa cost`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CostMode {
+    /// One batch of K requests.
+    Batch,
+    /// K requests one at a time.
+    Sequential,
 }
 
 impl SpecArgs {

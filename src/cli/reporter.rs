@@ -8,8 +8,9 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::text;
-use crate::results::groups;
-use crate::runner::{Event, StepRecord};
+use crate::report;
+use crate::results::Table;
+use crate::runner::Event;
 
 /// Prints a run's progress and outcome.
 pub struct Reporter {
@@ -76,13 +77,13 @@ impl Reporter {
     }
 
     /// Prints the summary table and where the files are.
-    pub fn finish(&self, records: &[StepRecord], paths: &[PathBuf]) {
+    pub fn finish(&self, table: &Table, paths: &[PathBuf]) {
         if self.quiet {
             return;
         }
         let elapsed = self.started.elapsed().as_secs_f64();
         self.line(&format!("sisa: finished in {elapsed:.1} s"));
-        print!("{}", summary_table(records));
+        print!("{}", summary_table(table));
         for path in paths {
             println!("wrote {}", path.display());
         }
@@ -100,41 +101,8 @@ fn print_line(line: &str) {
     let _ = writeln!(stderr, "{line}");
 }
 
-/// Per sweep point and request count: mean speed-ups and accuracies over repeats.
-fn summary_table(records: &[StepRecord]) -> String {
-    let groups = groups(records);
-    let mut headers: Vec<String> = records
-        .first()
-        .map(|r| r.swept.iter().map(|(key, _)| key.clone()).collect())
-        .unwrap_or_default();
-    headers.extend(
-        [
-            "requests",
-            "repeats",
-            "shards hit",
-            "speed-up (points)",
-            "speed-up (cpu)",
-            "sisa acc",
-            "baseline acc",
-            "lone shard acc",
-        ]
-        .map(str::to_owned),
-    );
-    let rows: Vec<Vec<String>> = groups
-        .iter()
-        .map(|group| {
-            let first = group.first();
-            let mut row: Vec<String> = first.swept.iter().map(|(_, v)| v.clone()).collect();
-            row.push(first.requests.to_string());
-            row.push(group.records.len().to_string());
-            row.push(text::number(group.stat("shards_retrained").mean, 1));
-            row.push(text::ratio(group.stat("speedup_points").mean));
-            row.push(text::ratio(group.stat("speedup_time").mean));
-            row.push(text::percent(group.stat("sisa_accuracy").mean));
-            row.push(text::percent(group.stat("baseline_accuracy").mean));
-            row.push(text::percent(group.stat("lone_shard_accuracy").mean));
-            row
-        })
-        .collect();
-    text::table(&headers, &rows)
+/// The overview table as aligned text.
+pub fn summary_table(table: &Table) -> String {
+    let overview = report::overview(table);
+    text::table(&overview.headers, &overview.rows)
 }

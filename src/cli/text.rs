@@ -50,21 +50,6 @@ pub fn swept(swept: &[(String, String)]) -> String {
     format!(" [{}]", items.join(", "))
 }
 
-/// A number with `decimals` decimals, or `-`.
-pub fn number(value: Option<f64>, decimals: usize) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.decimals$}"))
-}
-
-/// A ratio such as `4.21x`, or `-`.
-pub fn ratio(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}x"))
-}
-
-/// A fraction as a percentage such as `97.25%`, or `-`.
-pub fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |v| format!("{:.2}%", v * 100.0))
-}
-
 /// The human-readable exact-unlearning certificate.
 pub fn certificate(certificate: &Certificate) -> String {
     let mut out = String::new();

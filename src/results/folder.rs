@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, PolarsError, SerWriter};
 
-use super::{summary, table};
+use super::{summary, table, Table};
 use crate::runner::StepRecord;
 use crate::spec::{ExperimentName, TrialId};
 
@@ -42,6 +42,9 @@ pub enum ResultsError {
 
 type Result<T, E = ResultsError> = std::result::Result<T, E>;
 
+/// The resolved spec's file name in a results folder.
+const SPEC_FILE: &str = "spec.yaml";
+
 /// An experiment's results folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultsFolder {
@@ -58,6 +61,13 @@ impl ResultsFolder {
         ResultsFolder { root }
     }
 
+    /// An existing results folder.
+    pub fn at(root: &Path) -> Self {
+        ResultsFolder {
+            root: root.to_owned(),
+        }
+    }
+
     /// The folder itself.
     pub fn root(&self) -> &Path {
         &self.root
@@ -70,9 +80,12 @@ impl ResultsFolder {
 
     /// Saves the resolved spec.
     pub fn save_spec(&self, resolved_yaml: &str) -> Result<PathBuf> {
-        let path = self.root.join("spec.yaml");
-        write_atomically(&path, |file| file.write_all(resolved_yaml.as_bytes()))?;
-        Ok(path)
+        self.save_text(SPEC_FILE, resolved_yaml)
+    }
+
+    /// Where the resolved spec is kept.
+    pub fn spec_path(&self) -> PathBuf {
+        self.root.join(SPEC_FILE)
     }
 
     /// Saves one finished trial's rows.
@@ -83,17 +96,61 @@ impl ResultsFolder {
         Ok(path)
     }
 
+    /// Where figure `name` is kept, in format `extension` (`svg`, `png`).
+    pub fn figure_path(&self, name: &str, extension: &str) -> PathBuf {
+        self.root
+            .join("figures")
+            .join(format!("{name}.{extension}"))
+    }
+
+    /// Saves a text file (a report, provenance) at `name` in the folder.
+    pub fn save_text(&self, name: &str, text: &str) -> Result<PathBuf> {
+        let path = self.root.join(name);
+        write_atomically(&path, |file| file.write_all(text.as_bytes()))?;
+        Ok(path)
+    }
+
+    /// Where the full table is kept.
+    pub fn steps_path(&self) -> PathBuf {
+        self.root.join("steps.parquet")
+    }
+
     /// Saves the full table (Parquet and CSV) and the summary over repeats; returns the paths.
-    pub fn save_tables(&self, records: &[StepRecord]) -> Result<Vec<PathBuf>> {
-        let steps_parquet = self.root.join("steps.parquet");
+    pub fn save_tables(&self, table: &mut Table) -> Result<Vec<PathBuf>> {
+        let steps_parquet = self.steps_path();
         let steps_csv = self.root.join("steps.csv");
         let summary_csv = self.root.join("summary.csv");
-        let mut steps = frame(&steps_parquet, table::to_frame(records))?;
-        write_parquet(&steps_parquet, &mut steps)?;
-        write_csv(&steps_csv, &mut steps)?;
-        let mut summary = frame(&summary_csv, summary::to_frame(records))?;
+        let mut summary = frame(&summary_csv, summary::to_frame(table))?;
+        write_parquet(&steps_parquet, table.frame_mut())?;
+        write_csv(&steps_csv, table.frame_mut())?;
         write_csv(&summary_csv, &mut summary)?;
         Ok(vec![steps_parquet, steps_csv, summary_csv])
+    }
+
+    /// Writes a file through a function that needs a path (e.g. a plotting backend), atomically:
+    /// `write` gets a temporary path beside `path`, which is renamed into place if it succeeds.
+    pub fn write_through_path(
+        &self,
+        path: &Path,
+        write: impl FnOnce(&Path) -> std::result::Result<(), String>,
+    ) -> Result<()> {
+        let folder = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(folder).map_err(|source| ResultsError::Io {
+            path: folder.to_owned(),
+            source,
+        })?;
+        let temporary = temporary_beside(path);
+        if let Err(message) = write(&temporary) {
+            let _ = fs::remove_file(&temporary);
+            return Err(ResultsError::Io {
+                path: path.to_owned(),
+                source: io::Error::other(message),
+            });
+        }
+        fs::rename(&temporary, path).map_err(|source| ResultsError::Io {
+            path: path.to_owned(),
+            source,
+        })
     }
 }
 
@@ -147,8 +204,7 @@ fn write_atomically(
     };
     let folder = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(folder).map_err(io_error(folder))?;
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let temporary = temporary_beside(path);
     let result = (|| {
         let mut writer = BufWriter::new(File::create(&temporary)?);
         write(&mut writer)?;
@@ -165,6 +221,20 @@ fn write_atomically(
         });
     }
     fs::rename(&temporary, path).map_err(io_error(path))
+}
+
+/// A temporary name in the same folder as `path` (so the rename is atomic), keeping its extension
+/// for writers that choose a format by it.
+fn temporary_beside(path: &Path) -> PathBuf {
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let extension = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    path.with_file_name(format!(
+        ".{file_name}.{}.tmp{extension}",
+        std::process::id()
+    ))
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use polars::prelude::{Column, DataFrame, PolarsResult};
 
-use super::table::{build, swept_columns, ColumnSpec, Field, Role, COLUMNS};
-use crate::runner::StepRecord;
+use super::read::Table;
+use super::table::{Role, COLUMNS};
 
 /// Mean and spread of one measure over repeats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,45 +35,46 @@ impl Stat {
     }
 }
 
-/// The records of one sweep point at one step, across repeats.
-#[derive(Debug, Clone)]
-pub struct Group<'a> {
-    /// The records, in plan order.
-    pub records: Vec<&'a StepRecord>,
+/// The rows of one sweep point at one step, across repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Row positions in the table, in table order.
+    pub rows: Vec<usize>,
 }
 
-impl Group<'_> {
-    /// The statistics of the measure `name` (a [`COLUMNS`] entry with role `Measure`).
-    pub fn stat(&self, name: &str) -> Stat {
-        let spec = COLUMNS
-            .iter()
-            .find(|spec| spec.name == name && spec.role == Role::Measure)
-            .unwrap_or_else(|| panic!("`{name}` is not a measured column"));
-        let Field::Real(read) = spec.field else {
-            unreachable!("measures are real-valued")
-        };
-        Stat::of(self.records.iter().map(|r| read(r)))
+impl Group {
+    /// The statistics of a numeric column over the group.
+    pub fn stat(&self, table: &Table, column: &str) -> Stat {
+        let values = table.numbers(column);
+        Stat::of(self.rows.iter().map(|&row| values[row]))
     }
 
-    /// The first record, for the columns that are equal across the group.
-    pub fn first(&self) -> &StepRecord {
-        self.records[0]
+    /// The first row, for the columns that are equal across the group.
+    pub fn first(&self) -> usize {
+        self.rows[0]
     }
 }
 
-/// Groups records by sweep point and step, in order of first appearance.
-pub fn groups(records: &[StepRecord]) -> Vec<Group<'_>> {
-    let mut groups: Vec<Group<'_>> = Vec::new();
-    for record in records {
-        let same = |group: &&mut Group<'_>| {
-            let first = group.first();
-            first.swept == record.swept && first.step == record.step
-        };
-        match groups.iter_mut().find(|g| same(g)) {
-            Some(group) => group.records.push(record),
-            None => groups.push(Group {
-                records: vec![record],
-            }),
+/// Groups rows by their swept values and step, in order of first appearance.
+pub fn groups(table: &Table) -> Vec<Group> {
+    let mut keys: Vec<Vec<String>> = table
+        .swept_keys()
+        .iter()
+        .map(|column| table.texts(column))
+        .collect();
+    keys.push(table.texts("step"));
+    let key_of =
+        |row: usize| -> Vec<&str> { keys.iter().map(|column| column[row].as_str()).collect() };
+    let mut seen: Vec<Vec<&str>> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for row in 0..table.height() {
+        let key = key_of(row);
+        match seen.iter().position(|k| *k == key) {
+            Some(index) => groups[index].rows.push(row),
+            None => {
+                seen.push(key);
+                groups.push(Group { rows: vec![row] });
+            }
         }
     }
     groups
@@ -81,18 +82,23 @@ pub fn groups(records: &[StepRecord]) -> Vec<Group<'_>> {
 
 /// The summary table: swept keys, configuration and step columns, `repeats`, then
 /// `<measure>_mean`, `<measure>_std` and `<measure>_sem` for every measure.
-pub fn to_frame(records: &[StepRecord]) -> PolarsResult<DataFrame> {
-    let groups = groups(records);
-    let firsts: Vec<StepRecord> = groups.iter().map(|g| g.first().clone()).collect();
-    let mut columns = swept_columns(&firsts);
-    let constant = |spec: &&ColumnSpec| matches!(spec.role, Role::Config | Role::Step);
-    for spec in COLUMNS.iter().filter(constant) {
-        columns.push(build(spec, &firsts));
+pub fn to_frame(table: &Table) -> PolarsResult<DataFrame> {
+    let groups = groups(table);
+    let firsts: Vec<usize> = groups.iter().map(Group::first).collect();
+    let mut columns = Vec::new();
+    let constant = table.swept_keys().into_iter().chain(
+        COLUMNS
+            .iter()
+            .filter(|spec| matches!(spec.role, Role::Config | Role::Step))
+            .map(|spec| spec.name.to_owned()),
+    );
+    for name in constant {
+        columns.push(table.column_at(&name, &firsts)?);
     }
-    let repeats: Vec<u64> = groups.iter().map(|g| g.records.len() as u64).collect();
+    let repeats: Vec<u64> = groups.iter().map(|g| g.rows.len() as u64).collect();
     columns.push(Column::new("repeats".into(), repeats));
     for spec in COLUMNS.iter().filter(|spec| spec.role == Role::Measure) {
-        let stats: Vec<Stat> = groups.iter().map(|g| g.stat(spec.name)).collect();
+        let stats: Vec<Stat> = groups.iter().map(|g| g.stat(table, spec.name)).collect();
         let means = stats.iter().map(|s| s.mean).collect::<Vec<_>>();
         let stds = stats.iter().map(|s| s.std).collect::<Vec<_>>();
         let sems = stats.iter().map(|s| s.sem).collect::<Vec<_>>();

@@ -60,6 +60,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
     column("n_features", Count(|r| r.n_features), Config),
     column("n_classes", Count(|r| r.n_classes), Config),
     column("model", Text(|r| &r.model), Config),
+    column("budget", Count(|r| r.budget), Config),
     column("shards", Count(|r| r.shards), Config),
     column("slices", Count(|r| r.slices), Config),
     column("partition", Text(|r| &r.partition), Config),
@@ -116,6 +117,16 @@ pub const COLUMNS: &[ColumnSpec] = &[
     ),
     column("speedup_time", Real(|r| r.speedup_time), Measure),
     column("speedup_points", Real(|r| r.speedup_points), Measure),
+    column(
+        "expected_sisa_points",
+        Real(|r| Some(r.expected_sisa_points)),
+        Measure,
+    ),
+    column(
+        "expected_speedup_points",
+        Real(|r| Some(r.expected_speedup_points)),
+        Measure,
+    ),
     column("sisa_accuracy", Real(|r| Some(r.sisa_accuracy)), Measure),
     column(
         "sisa_accuracy_majority",

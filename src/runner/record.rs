@@ -31,6 +31,8 @@ pub struct StepRecord {
     pub n_classes: u64,
     /// Model kind.
     pub model: String,
+    /// The model's unsliced training budget E (iterations or epochs).
+    pub budget: u64,
     /// Shards S.
     pub shards: u64,
     /// Slices R.
@@ -75,6 +77,10 @@ pub struct StepRecord {
     pub speedup_time: Option<f64>,
     /// Baseline points over SISA points.
     pub speedup_points: Option<f64>,
+    /// SISA's expected retraining cost in points, from the analytic model (`cost.rs`).
+    pub expected_sisa_points: f64,
+    /// The baseline's cost over SISA's expected cost, from the analytic model.
+    pub expected_speedup_points: f64,
 
     // Quality.
     /// Test accuracy of the ensemble after unlearning, with the spec's aggregation.

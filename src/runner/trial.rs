@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::record::StepRecord;
 use super::TrialError;
+use crate::cost;
 use crate::data::{ClassId, Dataset, DatasetCache, PointId, Split};
 use crate::model::{self, Constituent, Rows};
 use crate::requests;
@@ -83,6 +84,12 @@ impl Prepared {
             count,
             &mut rng,
         )
+    }
+
+    /// The analytic expectation of unlearning `count` requests in this trial's layout.
+    pub fn expected_cost(&self, count: usize) -> cost::Expectation {
+        let sisa = &self.settings.sisa;
+        cost::Layout::uniform(self.split.train.len(), sisa.shards, sisa.slices).batch(count)
     }
 
     /// The test points.
@@ -187,6 +194,7 @@ pub fn run_trial(
                     unlearned: &unlearned,
                     quality: &quality,
                     baseline,
+                    expected: prepared.expected_cost(count),
                 },
             ))
         })
@@ -202,6 +210,7 @@ struct Step<'a> {
     unlearned: &'a Training,
     quality: &'a Quality,
     baseline: Option<(Cost, f64)>,
+    expected: cost::Expectation,
 }
 
 fn record(trial: &Trial, experiment: &str, prepared: &Prepared, step: Step<'_>) -> StepRecord {
@@ -223,6 +232,7 @@ fn record(trial: &Trial, experiment: &str, prepared: &Prepared, step: Step<'_>) 
         n_features: prepared.data.n_features() as u64,
         n_classes: prepared.data.n_classes() as u64,
         model: settings.model.name().to_owned(),
+        budget: u64::from(settings.model.budget()),
         shards: settings.sisa.shards as u64,
         slices: settings.sisa.slices as u64,
         partition: settings.sisa.partition.name().to_owned(),
@@ -243,6 +253,8 @@ fn record(trial: &Trial, experiment: &str, prepared: &Prepared, step: Step<'_>) 
         baseline_retrain_passes: baseline_cost.and_then(|c| c.passes),
         speedup_time: baseline_cost.and_then(|c| ratio(c.cpu_s, sisa_cost.cpu_s)),
         speedup_points: baseline_cost.and_then(|c| ratio(c.points, sisa_cost.points)),
+        expected_sisa_points: step.expected.sisa,
+        expected_speedup_points: step.expected.speedup(),
         sisa_accuracy,
         sisa_accuracy_majority: step.quality.accuracy(Aggregation::Majority),
         sisa_accuracy_mean_proba: step.quality.accuracy(Aggregation::MeanProba),

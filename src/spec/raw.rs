@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 
-use super::settings::{Aggregation, Baseline, Distribution, Mode, Partition, SyntheticKind};
+use super::settings::{
+    Aggregation, Baseline, Distribution, FigureKind, Mode, Partition, SyntheticKind,
+};
 use super::yaml::Mapping;
 
 /// A whole spec as written.
@@ -29,6 +31,8 @@ pub struct RawSpec {
     pub baseline: Option<Baseline>,
     /// Dotted key -> list of values; the trials are their cartesian product.
     pub sweep: Option<Mapping>,
+    /// Figures to draw (default: those that what the sweep varies calls for).
+    pub figures: Option<Vec<FigureKind>>,
 }
 
 /// The `dataset` section.

@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use super::error::{Invalid, Problem, Result, SpecError};
 use super::overrides::{segments, Override};
 use super::raw::RawSpec;
+use super::settings::FigureKind;
 use super::yaml::{self, Failure, Value};
 
 /// Most repetitions a spec may ask for.
 const MAX_REPEATS: u32 = 10_000;
 
 /// Keys that name the experiment itself and so cannot be swept.
-const UNSWEEPABLE: [&str; 3] = ["name", "repeats", "sweep"];
+const UNSWEEPABLE: [&str; 4] = ["name", "repeats", "sweep", "figures"];
 
 /// A spec file with its overrides applied, checked up to the per-trial settings (see [`super::plan`]).
 #[derive(Debug, Clone)]
@@ -26,6 +27,7 @@ pub struct Spec {
     document: Value,
     axes: Vec<SweepAxis>,
     overrides: Vec<Override>,
+    figures: Option<Vec<FigureKind>>,
 }
 
 /// One swept key and the values it takes, in order.
@@ -80,6 +82,7 @@ impl Spec {
             document: Value::Null,
             axes: Vec::new(),
             overrides: overrides.to_vec(),
+            figures: None,
         };
         let mut document = yaml::parse(&spec.text).map_err(|f| spec.failure(f, &[]))?;
         if !document.is_mapping() {
@@ -103,6 +106,7 @@ impl Spec {
             return Err(spec.problem(Some("repeats"), message, &[]));
         }
         spec.axes = spec.sweep_axes(raw.sweep.unwrap_or_default())?;
+        spec.figures = raw.figures;
         if let Value::Mapping(map) = &mut document {
             map.remove("sweep");
         }
@@ -128,6 +132,11 @@ impl Spec {
     /// The sweep axes, in the order of the file (then of `--sweep` options).
     pub fn axes(&self) -> &[SweepAxis] {
         &self.axes
+    }
+
+    /// The figures the spec asks for (`None`: choose from what the sweep varies).
+    pub fn figures(&self) -> Option<&[FigureKind]> {
+        self.figures.as_deref()
     }
 
     /// The resolved document (after overrides, without the sweep), for building trials.

@@ -1,0 +1,347 @@
+//! The paper's analytic cost model (DESIGN.md §6): expected unlearning cost of SISA and of
+//! retraining from scratch, in the unit the results table uses for `*_points`: training points x
+//! share of one unsliced training budget. So a full retrain of N points costs N.
+//!
+//! The closed forms of the paper (Eq. 2 and 3, slicing with one or k requests) are here as written;
+//! [`Layout`] computes the exact expectation for the shard and slice sizes `sisa` actually builds
+//! (sizes differing by at most one, draws without replacement), which is what the table's
+//! `expected_speedup_points` reports.
+
+use serde::Serialize;
+
+/// Expected cost of SISA's unlearning and of the baseline, and their ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Expectation {
+    /// Expected SISA retraining cost.
+    pub sisa: f64,
+    /// Cost of retraining from scratch on the remaining points.
+    pub baseline: f64,
+}
+
+impl Expectation {
+    /// Baseline cost over expected SISA cost.
+    pub fn speedup(&self) -> f64 {
+        self.baseline / self.sisa
+    }
+}
+
+/// Eq. 3: one batch of K uniform requests over N points in S shards (no slicing):
+/// E[C] = N (1 - (1 - 1/S)^K) - K, against N - K for the baseline.
+pub fn batch_sharding(n: f64, shards: f64, requests: f64) -> Expectation {
+    Expectation {
+        sisa: n * (1.0 - (1.0 - 1.0 / shards).powf(requests)) - requests,
+        baseline: n - requests,
+    }
+}
+
+/// Eq. 2: K uniform requests processed one at a time over N points in S shards (no slicing):
+/// E[C] = (N/S + 1/(2S) - 1) K - K^2/(2S), against sum over requests of (N - i) for the baseline.
+pub fn sequential_sharding(n: f64, shards: f64, requests: f64) -> Expectation {
+    Expectation {
+        sisa: (n / shards + 1.0 / (2.0 * shards) - 1.0) * requests
+            - requests * requests / (2.0 * shards),
+        baseline: sequential_baseline(n, requests),
+    }
+}
+
+/// Slicing, one request in a shard of D points cut into R slices: E[C] = D (2/3 + 1/(3R)).
+pub fn slicing_one_request(shard_points: f64, slices: f64) -> f64 {
+    shard_points * (2.0 / 3.0 + 1.0 / (3.0 * slices))
+}
+
+/// Slicing, k requests in one shard of D points: the shard restarts at the lowest affected slice
+/// r_min, with P(r_min >= r) = ((R - r + 1) / R)^k, and restarting at r costs
+/// sum over i = r..R of (2 / (R + 1)) (i D / R).
+pub fn slicing_k_requests(shard_points: f64, slices: usize, requests: f64) -> f64 {
+    let r = slices as f64;
+    (1..=slices)
+        .map(|i| {
+            let i = i as f64;
+            let step = 2.0 / (r + 1.0) * i * shard_points / r;
+            let reached = 1.0 - ((r - i) / r).powf(requests);
+            step * reached
+        })
+        .sum()
+}
+
+/// The baseline of sequential processing: retrain from scratch after each of K requests.
+pub fn sequential_baseline(n: f64, requests: f64) -> f64 {
+    requests * n - requests * (requests + 1.0) / 2.0
+}
+
+/// Shard hit probability under independent per-point request probabilities p_u: 1 - prod(1 - p_u).
+pub fn hit_probability(point_probabilities: impl IntoIterator<Item = f64>) -> f64 {
+    1.0 - point_probabilities
+        .into_iter()
+        .map(|p| 1.0 - p)
+        .product::<f64>()
+}
+
+/// Shard and slice sizes of a uniform layout, as `sisa` builds it: N points in S shards and R
+/// slices per shard, sizes differing by at most one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// `sizes[s][r]`: points in slice r of shard s.
+    sizes: Vec<Vec<usize>>,
+    n: usize,
+}
+
+impl Layout {
+    /// The sizes of a uniform layout of `n` points.
+    pub fn uniform(n: usize, shards: usize, slices: usize) -> Layout {
+        let sizes = even_sizes(n, shards)
+            .into_iter()
+            .map(|shard| even_sizes(shard, slices))
+            .collect();
+        Layout { sizes, n }
+    }
+
+    fn share(&self, shard: usize) -> f64 {
+        2.0 / (self.sizes[shard].len() as f64 + 1.0)
+    }
+
+    /// `m[i]`: points in slices 0..=i of `shard`.
+    fn prefix_sizes(&self, shard: usize) -> Vec<usize> {
+        self.sizes[shard]
+            .iter()
+            .scan(0, |total, &size| {
+                *total += size;
+                Some(*total)
+            })
+            .collect()
+    }
+
+    /// One batch of K uniform requests (without replacement), unlearned at once. Step i of a
+    /// shard is retrained when a removed point lies in its slices 0..=i, and then costs its share
+    /// times its remaining points, so E = sum share * (m_i P(hit) - E[removed in m_i]).
+    pub fn batch(&self, requests: usize) -> Expectation {
+        let n = self.n as f64;
+        let k = requests as f64;
+        let mut sisa = 0.0;
+        for shard in 0..self.sizes.len() {
+            let share = self.share(shard);
+            for m in self.prefix_sizes(shard) {
+                let m_f = m as f64;
+                let hit = 1.0 - none_drawn(self.n, m, requests);
+                sisa += share * (m_f * hit - k * m_f / n);
+            }
+        }
+        Expectation {
+            sisa,
+            baseline: n - k,
+        }
+    }
+
+    /// K uniform requests one at a time, cumulative. Request j removes a point u uniform among the
+    /// N - j + 1 remaining; its shard retrains from u's slice, each step on the points still
+    /// there, and each other point is still there with probability 1 - (j - 1) / (N - 1).
+    pub fn sequential(&self, requests: usize) -> Expectation {
+        let n = self.n as f64;
+        // Per request, E[cost] = remaining(j) * sum over (s, r) of size/N * share * sum_{i >= r} (m_i - 1).
+        let mut per_request = 0.0;
+        for shard in 0..self.sizes.len() {
+            let share = self.share(shard);
+            let prefix = self.prefix_sizes(shard);
+            let mut tail = 0.0;
+            for r in (0..prefix.len()).rev() {
+                tail += prefix[r] as f64 - 1.0;
+                per_request += self.sizes[shard][r] as f64 / n * share * tail;
+            }
+        }
+        let sisa = (1..=requests)
+            .map(|j| per_request * (1.0 - (j as f64 - 1.0) / (n - 1.0)))
+            .sum();
+        Expectation {
+            sisa,
+            baseline: sequential_baseline(n, requests as f64),
+        }
+    }
+}
+
+/// P(no point of a given m is among K drawn without replacement from N).
+fn none_drawn(n: usize, m: usize, k: usize) -> f64 {
+    if k > n - m {
+        return 0.0;
+    }
+    (0..k)
+        .map(|j| (n - m - j) as f64 / (n - j) as f64)
+        .product()
+}
+
+/// `total` cut into `parts` sizes differing by at most one, larger first (as the engine cuts).
+fn even_sizes(total: usize, parts: usize) -> Vec<usize> {
+    (0..parts)
+        .map(|part| total / parts + usize::from(part < total % parts))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::Rng;
+    use rand::seq::SliceRandom;
+    use rand::{Rng as _, SeedableRng};
+
+    /// The (shard, slice) of every point. Uniform layouts are exchangeable, so points can be placed
+    /// in order and the requests drawn at random.
+    fn locations(layout: &Layout) -> Vec<(usize, usize)> {
+        let mut location = Vec::new();
+        for (s, shard) in layout.sizes.iter().enumerate() {
+            for (r, &size) in shard.iter().enumerate() {
+                location.extend(std::iter::repeat_n((s, r), size));
+            }
+        }
+        location
+    }
+
+    /// Simulated cost of one batch under the engine's accounting, on a shuffled uniform layout.
+    fn simulate_batch(n: usize, shards: usize, slices: usize, k: usize, rng: &mut Rng) -> f64 {
+        let layout = Layout::uniform(n, shards, slices);
+        let location = locations(&layout);
+        let removed: Vec<usize> = (0..n)
+            .collect::<Vec<_>>()
+            .choose_multiple(rng, k)
+            .copied()
+            .collect();
+        let mut cost = 0.0;
+        for s in 0..shards {
+            let in_shard: Vec<usize> = removed
+                .iter()
+                .map(|&u| location[u])
+                .filter(|l| l.0 == s)
+                .map(|l| l.1)
+                .collect();
+            let Some(&lowest) = in_shard.iter().min() else {
+                continue;
+            };
+            let prefix = layout.prefix_sizes(s);
+            for (i, &points) in prefix.iter().enumerate().skip(lowest) {
+                let gone = in_shard.iter().filter(|&&r| r <= i).count();
+                cost += layout.share(s) * (points - gone) as f64;
+            }
+        }
+        cost
+    }
+
+    /// Simulated cost of K sequential requests.
+    fn simulate_sequential(n: usize, shards: usize, slices: usize, k: usize, rng: &mut Rng) -> f64 {
+        let layout = Layout::uniform(n, shards, slices);
+        let location = locations(&layout);
+        let mut remaining: Vec<usize> = (0..n).collect();
+        let mut alive = vec![true; n];
+        let mut cost = 0.0;
+        for _ in 0..k {
+            let u = remaining.swap_remove(rng.gen_range(0..remaining.len()));
+            alive[u] = false;
+            let (s, r) = location[u];
+            for i in r..slices {
+                let count = (0..n)
+                    .filter(|&p| alive[p] && location[p].0 == s && location[p].1 <= i)
+                    .count();
+                cost += layout.share(s) * count as f64;
+            }
+        }
+        cost
+    }
+
+    fn mean(samples: impl Iterator<Item = f64>) -> f64 {
+        let values: Vec<f64> = samples.collect();
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+
+    #[test]
+    fn combined_model_reproduces_the_papers_speedups() {
+        // S = 20, R = 50: 7.86x, 4.23x, 2.24x, 1.42x at K = 4, 8, 18, 39.
+        let layout = Layout::uniform(250_000, 20, 50);
+        for (k, expected) in [(4, 7.86), (8, 4.23), (18, 2.24), (39, 1.42)] {
+            let speedup = layout.batch(k).speedup();
+            assert!((speedup - expected).abs() <= 0.02, "K = {k}: {speedup:.3}");
+        }
+    }
+
+    #[test]
+    fn equation_3_speedups_quoted_by_the_paper() {
+        // S = 20: about 20x at K = 1, 1.56x at K = S, 1.05x at K = 3S.
+        for (k, expected) in [(1.0, 20.0), (20.0, 1.56), (60.0, 1.05)] {
+            let e = batch_sharding(1e6, 20.0, k);
+            assert!(
+                (e.speedup() - expected).abs() < 0.01 * expected,
+                "K = {k}: {}",
+                e.speedup()
+            );
+        }
+    }
+
+    #[test]
+    fn exact_batch_model_matches_monte_carlo_and_equation_3() {
+        let mut rng = Rng::seed_from_u64(1);
+        for (n, shards, slices, k) in [
+            (600, 5, 1, 3),
+            (600, 4, 6, 5),
+            (500, 10, 3, 12),
+            (300, 1, 4, 2),
+        ] {
+            let exact = Layout::uniform(n, shards, slices).batch(k).sisa;
+            let simulated = mean((0..4000).map(|_| simulate_batch(n, shards, slices, k, &mut rng)));
+            assert!(
+                (simulated - exact).abs() < 0.02 * exact,
+                "{n} {shards} {slices} {k}: {simulated} vs {exact}"
+            );
+            if slices == 1 {
+                let eq3 = batch_sharding(n as f64, shards as f64, k as f64).sisa;
+                assert!(
+                    (eq3 - exact).abs() < 0.01 * exact,
+                    "Eq. 3 {eq3} vs exact {exact}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn exact_sequential_model_matches_monte_carlo_and_equation_2() {
+        let mut rng = Rng::seed_from_u64(2);
+        for (n, shards, slices, k) in [(400, 5, 1, 10), (300, 3, 4, 6), (200, 10, 1, 30)] {
+            let exact = Layout::uniform(n, shards, slices).sequential(k).sisa;
+            let simulated =
+                mean((0..1500).map(|_| simulate_sequential(n, shards, slices, k, &mut rng)));
+            assert!(
+                (simulated - exact).abs() < 0.02 * exact,
+                "{n} {shards} {slices} {k}: {simulated} vs {exact}"
+            );
+            if slices == 1 {
+                let eq2 = sequential_sharding(n as f64, shards as f64, k as f64).sisa;
+                assert!(
+                    (eq2 - exact).abs() < 0.02 * exact,
+                    "Eq. 2 {eq2} vs exact {exact}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn slicing_formulas_match_the_exact_model_for_one_shard() {
+        // One shard of D points: a single request costs D (2/3 + 1/(3R)); the paper's speed-ups
+        // for R = 50 are 1.49x, 1.20x and 1.05x at k = 1, 2, 5 requests in the shard.
+        let d = 100_000.0;
+        for slices in [1usize, 4, 50] {
+            let one = slicing_one_request(d, slices as f64);
+            let general = slicing_k_requests(d, slices, 1.0);
+            assert!((one - general).abs() < 1e-6 * d, "R = {slices}");
+            let exact = Layout::uniform(100_000, 1, slices).batch(1).sisa;
+            assert!(
+                (exact - one).abs() < 1e-3 * d,
+                "R = {slices}: {exact} vs {one}"
+            );
+        }
+        for (k, expected) in [(1.0, 1.49), (2.0, 1.20), (5.0, 1.05)] {
+            let speedup = d / slicing_k_requests(d, 50, k);
+            assert!((speedup - expected).abs() < 0.01, "k = {k}: {speedup:.3}");
+        }
+    }
+
+    #[test]
+    fn hit_probability_of_independent_points() {
+        assert!((hit_probability([0.5, 0.5]) - 0.75).abs() < 1e-12);
+        assert_eq!(hit_probability(std::iter::empty()), 0.0);
+    }
+}

@@ -1,0 +1,67 @@
+//! Speed-up over shards x slices (DESIGN.md §7.3, the paper's Fig. 7): a heat map of the mean
+//! measured speed-up at the smallest request count.
+
+use super::Figure;
+use crate::plot::chart::{Chart, Format, HeatMap};
+use crate::plot::data;
+use crate::results::{Stat, Table};
+
+/// See the module documentation.
+pub struct SpeedupSurface;
+
+impl Figure for SpeedupSurface {
+    fn applies(&self, table: &Table) -> bool {
+        data::varies(table, "shards") && data::varies(table, "slices")
+    }
+
+    fn build(&self, table: &Table) -> Result<Chart, String> {
+        let rows = data::first_step_rows(table);
+        let speedup = data::measured_speedup(table);
+        let shards = table.numbers("shards");
+        let slices = table.numbers("slices");
+        let sorted = |values: &[Option<f64>]| {
+            let mut distinct: Vec<f64> = rows.iter().filter_map(|&r| values[r]).collect();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            distinct
+        };
+        let (x_values, y_values) = (sorted(&shards), sorted(&slices));
+        let cells: Vec<Vec<Option<f64>>> = y_values
+            .iter()
+            .map(|&r| {
+                x_values
+                    .iter()
+                    .map(|&s| {
+                        let cell = rows
+                            .iter()
+                            .filter(|&&row| shards[row] == Some(s) && slices[row] == Some(r))
+                            .map(|&row| speedup[row]);
+                        Stat::of(cell).mean
+                    })
+                    .collect()
+            })
+            .collect();
+        let requests = rows
+            .first()
+            .and_then(|&row| table.numbers("requests")[row])
+            .unwrap_or(0.0);
+        let n_train = rows
+            .first()
+            .and_then(|&row| table.numbers("n_train")[row])
+            .unwrap_or(1.0);
+        let name = |values: &[f64]| values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+        Ok(Chart::Heat(HeatMap {
+            title: format!(
+                "Speed-up (points) at K = {requests} requests ({:.4}% of the training points)",
+                100.0 * requests / n_train
+            ),
+            x_label: "shards (S)".to_owned(),
+            y_label: "slices per shard (R)".to_owned(),
+            x_values: name(&x_values),
+            y_values: name(&y_values),
+            cells,
+            format: Format::Times,
+            caption: data::caption(table),
+        }))
+    }
+}

@@ -1,0 +1,55 @@
+//! The overview table shown at the end of a run and in reports: per sweep point and request count,
+//! the mean speed-ups (measured and expected) and accuracies over repeats.
+
+use super::format;
+use crate::results::{groups, Table};
+
+/// A table of text cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    /// Column titles.
+    pub headers: Vec<String>,
+    /// One row per sweep point and request count.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The overview of a results table.
+pub fn overview(table: &Table) -> Overview {
+    let swept = table.swept_keys();
+    let mut headers = swept.clone();
+    headers.extend(
+        [
+            "requests",
+            "repeats",
+            "shards hit",
+            "speed-up (points)",
+            "expected",
+            "speed-up (cpu)",
+            "sisa acc",
+            "baseline acc",
+            "lone shard acc",
+        ]
+        .map(str::to_owned),
+    );
+    let swept_values: Vec<Vec<String>> = swept.iter().map(|key| table.texts(key)).collect();
+    let requests = table.texts("requests");
+    let rows = groups(table)
+        .iter()
+        .map(|group| {
+            let first = group.first();
+            let mean = |column: &str| group.stat(table, column).mean;
+            let mut row: Vec<String> = swept_values.iter().map(|v| v[first].clone()).collect();
+            row.push(requests[first].clone());
+            row.push(group.rows.len().to_string());
+            row.push(format::number(mean("shards_retrained"), 1));
+            row.push(format::ratio(mean("speedup_points")));
+            row.push(format::ratio(mean("expected_speedup_points")));
+            row.push(format::ratio(mean("speedup_time")));
+            row.push(format::percent(mean("sisa_accuracy")));
+            row.push(format::percent(mean("baseline_accuracy")));
+            row.push(format::percent(mean("lone_shard_accuracy")));
+            row
+        })
+        .collect();
+    Overview { headers, rows }
+}

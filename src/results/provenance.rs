@@ -1,0 +1,173 @@
+//! How a results folder was produced: the command, the tool and compiler versions, the git commit,
+//! the machine, when the run started and ended, and each trial's seed and wall time. Written as
+//! `provenance.json` beside the tables.
+
+use std::fs;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// Provenance of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `sisa` version.
+    pub sisa_version: String,
+    /// Git commit the binary was built from, when known.
+    pub git_commit: Option<String>,
+    /// Compiler that built it.
+    pub rustc: String,
+    /// The command line, as typed.
+    pub command: Vec<String>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Start of the run, UTC (ISO 8601).
+    pub started: String,
+    /// End of the run, UTC (ISO 8601), once finished.
+    pub finished: Option<String>,
+    /// The machine it ran on.
+    pub machine: Machine,
+    /// One entry per trial that finished in this run.
+    pub trials: Vec<TrialProvenance>,
+}
+
+/// The machine a run used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// CPU model name.
+    pub cpu: String,
+    /// Logical cores available to the process.
+    pub cores: usize,
+    /// Physical memory, GiB.
+    pub memory_gib: f64,
+    /// Operating system.
+    pub os: String,
+    /// Kernel release.
+    pub kernel: String,
+}
+
+/// One trial's seed and duration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialProvenance {
+    /// Position in the plan.
+    pub index: usize,
+    /// Trial id.
+    pub id: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Repeat.
+    pub repeat: u32,
+    /// Wall seconds.
+    pub wall_s: f64,
+}
+
+impl Provenance {
+    /// Provenance of a run starting now on this machine.
+    pub fn start(jobs: usize) -> Provenance {
+        let commit = env!("SISA_GIT_COMMIT");
+        Provenance {
+            sisa_version: env!("CARGO_PKG_VERSION").to_owned(),
+            git_commit: (!commit.is_empty()).then(|| commit.to_owned()),
+            rustc: env!("SISA_RUSTC_VERSION").to_owned(),
+            command: std::env::args().collect(),
+            jobs,
+            started: utc_now(),
+            finished: None,
+            machine: Machine::this(),
+            trials: Vec::new(),
+        }
+    }
+
+    /// Marks the run finished now.
+    pub fn finish(&mut self) {
+        self.finished = Some(utc_now());
+    }
+
+    /// As pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("provenance serialises")
+    }
+}
+
+impl Machine {
+    /// The machine this process runs on (fields it cannot read say `unknown`).
+    pub fn this() -> Machine {
+        let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
+        let cpu = read("/proc/cpuinfo")
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix("model name")
+                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned());
+        let memory_kib: f64 = read("/proc/meminfo")
+            .lines()
+            .find_map(|line| line.strip_prefix("MemTotal:"))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0.0);
+        let os = read("/etc/os-release")
+            .lines()
+            .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+            .map(|name| name.trim_matches('"').to_owned())
+            .unwrap_or_else(|| std::env::consts::OS.to_owned());
+        Machine {
+            cpu,
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            memory_gib: (memory_kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
+            os,
+            kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        }
+    }
+}
+
+/// The current time, UTC, as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_now() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    utc(seconds)
+}
+
+/// Seconds since the Unix epoch as an ISO 8601 UTC time (Howard Hinnant's civil-from-days).
+fn utc(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let time = seconds % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_795_950_245), "2026-11-29T11:04:05Z");
+    }
+
+    #[test]
+    fn reads_this_machine() {
+        let machine = Machine::this();
+        assert!(machine.cores >= 1);
+        assert!(machine.memory_gib > 0.0, "{machine:?}");
+    }
+}
