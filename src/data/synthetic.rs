@@ -40,12 +40,18 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
         .collect();
     let mut values = Vec::with_capacity(samples * features);
     for _ in 0..samples {
-        let profile = &profiles[rng.gen_range(0..prototypes)];
-        values.extend(
-            profile
-                .iter()
-                .map(|&p| if rng.gen_bool(p) { 1.0f32 } else { 0.0 }),
-        );
+        // Customers mix two profiles, so records fill the space between clusters.
+        let first = &profiles[rng.gen_range(0..prototypes)];
+        let second = &profiles[rng.gen_range(0..prototypes)];
+        let mix: f64 = rng.gen();
+        values.extend(first.iter().zip(second).map(|(&p, &q)| {
+            let probability = mix * p + (1.0 - mix) * q;
+            if rng.gen_bool(probability) {
+                1.0f32
+            } else {
+                0.0
+            }
+        }));
     }
     let features = Array2::from_shape_vec((samples, features), values).expect("shape matches");
     let clusters = kmeans::cluster(features.view(), classes, rng);

@@ -1,19 +1,26 @@
-//! L2-regularised logistic regression on linfa-logistic (L-BFGS), warm-started across slices with
-//! `initial_params`.
+//! L2-regularised logistic regression, binary or multinomial, warm-started across slices.
 //!
-//! The objective is linfa's: the *sum* of log-losses plus `alpha / 2 * ||w||^2` (intercepts not
-//! penalised), which is scikit-learn's with `C = 1 / alpha`. linfa stops when the gradient norm of
-//! that sum falls below its tolerance, so the spec's tolerance (on the mean loss, as in
-//! scikit-learn) is scaled by the number of points.
+//! The objective is scikit-learn's and linfa's: the *sum* of log-losses plus `alpha / 2 * ||W||^2`
+//! (intercepts not penalised; scikit-learn's `C = 1 / alpha`). Two optimisers fit it:
+//! - `lbfgs` (default): [`super::lbfgs`] over the shared f32 features, each evaluation one fused
+//!   pass (scores of a row, then its gradient contribution while the row is in cache), stopping as
+//!   scikit-learn does (largest gradient component of the *mean* loss below `tolerance`);
+//! - `linfa`: linfa-logistic on a gathered f64 copy, warm-started through `initial_params`. Its
+//!   tolerance applies to the gradient norm of the summed loss, so `tolerance` is scaled by the
+//!   number of points; it does not report its iterations.
+//!
+//! Binary problems have one score column (class 1 against class 0); multinomial problems one
+//! column per class present in the training rows, softmax over them.
 
 use linfa::prelude::*;
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
-use ndarray::{s, Array1, Array2, Axis};
+use ndarray::{Array1, Array2, Axis};
 
+use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
 use super::{Constituent, Fitted, ModelError, Rows};
 use crate::data::ClassId;
-use crate::spec::LogisticSettings;
+use crate::spec::{LogisticSettings, LogisticSolver};
 
 /// Logistic regression over a dataset with a fixed class list.
 #[derive(Debug, Clone)]
@@ -31,105 +38,163 @@ impl Logistic {
         }
     }
 
-    fn fit_binary(
-        &self,
-        warm: Option<&LinearState>,
-        rows: Rows<'_>,
-        labels: Array1<u32>,
-        budget: u32,
-    ) -> Result<LinearState, ModelError> {
-        // linfa scores its "positive" class, the more frequent one (the first seen on a tie); our
-        // state always scores class 1, so flip the warm start and the result to and from linfa's.
-        let sign = if linfa_positive_class(labels.as_slice().expect("contiguous")) == 1 {
-            1.0
+    /// Score columns: one for a binary dataset, else one per class present.
+    fn columns(&self, present: &[ClassId]) -> Vec<ClassId> {
+        if self.n_classes == 2 {
+            vec![ClassId(1)]
         } else {
-            -1.0
-        };
-        let mut params = LogisticRegression::default()
-            .alpha(self.settings.alpha)
-            .max_iterations(u64::from(budget))
-            .gradient_tolerance(self.tolerance(rows.len()));
-        if let Some(warm) = warm.filter(|w| w.weights.ncols() == 1) {
-            let mut initial = Array1::zeros(warm.weights.nrows() + 1);
-            initial
-                .slice_mut(s![..-1])
-                .assign(&(&warm.weights.column(0) * sign));
-            initial[warm.weights.nrows()] = warm.intercepts[0] * sign;
-            params = params.initial_params(initial);
+            present.to_vec()
         }
-        let dataset = Dataset::new(rows.gather_f64(), labels);
-        let fitted = params.fit(&dataset).map_err(|e| self.error(e))?;
-        let sign = if fitted.labels().pos.class == 1 {
-            1.0
-        } else {
-            -1.0
-        };
-        Ok(LinearState {
-            weights: (fitted.params() * sign).insert_axis(Axis(1)),
-            intercepts: Array1::from_elem(1, fitted.intercept() * sign),
-            present: vec![ClassId(0), ClassId(1)],
-        })
     }
 
-    fn fit_multinomial(
+    /// The warm start as a parameter vector `[W row-major (features x columns), b]` over `columns`;
+    /// classes the warm model did not know start at zero.
+    fn initial(
+        &self,
+        warm: Option<&LinearState>,
+        n_features: usize,
+        columns: &[ClassId],
+    ) -> Vec<f64> {
+        let k = columns.len();
+        let mut x = vec![0.0; (n_features + 1) * k];
+        let Some(warm) = warm else { return x };
+        for (c, class) in columns.iter().enumerate() {
+            let Some(source) = warm_column(warm, *class, self.n_classes) else {
+                continue;
+            };
+            for j in 0..n_features {
+                x[j * k + c] = warm.weights[[j, source]];
+            }
+            x[n_features * k + c] = warm.intercepts[source];
+        }
+        x
+    }
+
+    /// The state of parameters `x` over `columns`, keeping the warm state's other classes.
+    fn state(
+        &self,
+        x: &[f64],
+        n_features: usize,
+        columns: &[ClassId],
+        present: &[ClassId],
+        warm: Option<&LinearState>,
+    ) -> LinearState {
+        let k = columns.len();
+        let width = if self.n_classes == 2 {
+            1
+        } else {
+            self.n_classes
+        };
+        let mut state = match warm.filter(|w| w.weights.ncols() == width) {
+            Some(warm) => warm.clone(),
+            None => LinearState {
+                weights: Array2::zeros((n_features, width)),
+                intercepts: Array1::zeros(width),
+                present: Vec::new(),
+            },
+        };
+        for (c, class) in columns.iter().enumerate() {
+            let target = if width == 1 { 0 } else { class.index() };
+            for j in 0..n_features {
+                state.weights[[j, target]] = x[j * k + c];
+            }
+            state.intercepts[target] = x[n_features * k + c];
+        }
+        state.present = if width == 1 {
+            vec![ClassId(0), ClassId(1)]
+        } else {
+            present.to_vec()
+        };
+        state
+    }
+
+    fn fit_lbfgs(
         &self,
         warm: Option<&LinearState>,
         rows: Rows<'_>,
-        labels: Array1<u32>,
+        present: &[ClassId],
+        budget: u32,
+    ) -> (LinearState, u64) {
+        let n_features = rows.data.n_features();
+        let columns = self.columns(present);
+        let mut objective = LogLoss::new(rows, &columns, self.settings.alpha);
+        let stopping = Stopping {
+            max_iterations: budget,
+            gradient_tolerance: self.settings.tolerance * rows.len() as f64,
+        };
+        let x0 = self.initial(warm, n_features, &columns);
+        let outcome = lbfgs::minimize(&mut objective, x0, stopping);
+        let state = self.state(&outcome.x, n_features, &columns, present, warm);
+        (state, u64::from(outcome.evaluations))
+    }
+
+    fn fit_linfa(
+        &self,
+        warm: Option<&LinearState>,
+        rows: Rows<'_>,
         present: &[ClassId],
         budget: u32,
     ) -> Result<LinearState, ModelError> {
         let n_features = rows.data.n_features();
+        let columns = self.columns(present);
+        let labels: Array1<u32> = rows.labels().iter().map(|c| c.0).collect();
+        let tolerance = self.settings.tolerance * rows.len() as f64;
+        let initial = self.initial(warm, n_features, &columns);
+        let dataset = Dataset::new(rows.gather_f64(), labels.clone());
+        let error = |e: linfa_logistic::error::Error| ModelError {
+            model: "logistic",
+            message: e.to_string(),
+        };
+        if self.n_classes == 2 {
+            // linfa scores its "positive" class: the more frequent one (the first seen on a tie).
+            let sign = if linfa_positive_class(labels.as_slice().expect("contiguous")) == 1 {
+                1.0
+            } else {
+                -1.0
+            };
+            let mut params = LogisticRegression::default()
+                .alpha(self.settings.alpha)
+                .max_iterations(u64::from(budget))
+                .gradient_tolerance(tolerance);
+            if warm.is_some() {
+                params = params.initial_params(initial.iter().map(|v| v * sign).collect());
+            }
+            let fitted = params.fit(&dataset).map_err(error)?;
+            let sign = if fitted.labels().pos.class == 1 {
+                1.0
+            } else {
+                -1.0
+            };
+            let mut x: Vec<f64> = fitted.params().iter().map(|w| w * sign).collect();
+            x.push(fitted.intercept() * sign);
+            return Ok(self.state(&x, n_features, &columns, present, warm));
+        }
         let mut params = MultiLogisticRegression::default()
             .alpha(self.settings.alpha)
             .max_iterations(u64::from(budget))
-            .gradient_tolerance(self.tolerance(rows.len()));
-        let mut state = match warm.filter(|w| w.weights.ncols() == self.n_classes) {
-            Some(warm) => {
-                // linfa's parameter matrix: one column per class present, intercepts in the last row.
-                let mut initial = Array2::zeros((n_features + 1, present.len()));
-                for (column, class) in present.iter().enumerate() {
-                    if warm.present.contains(class) {
-                        let c = class.index();
-                        initial
-                            .slice_mut(s![..n_features, column])
-                            .assign(&warm.weights.column(c));
-                        initial[[n_features, column]] = warm.intercepts[c];
-                    }
-                }
-                params = params.initial_params(initial);
-                warm.clone()
-            }
-            None => LinearState {
-                weights: Array2::zeros((n_features, self.n_classes)),
-                intercepts: Array1::zeros(self.n_classes),
-                present: Vec::new(),
-            },
-        };
-        let dataset = Dataset::new(rows.gather_f64(), labels);
-        let fitted = params.fit(&dataset).map_err(|e| self.error(e))?;
-        for (column, &class) in fitted.classes().iter().enumerate() {
-            let c = class as usize;
-            state
-                .weights
-                .column_mut(c)
-                .assign(&fitted.params().column(column));
-            state.intercepts[c] = fitted.intercept()[column];
+            .gradient_tolerance(tolerance);
+        if warm.is_some() {
+            // linfa's layout: (features + 1) x classes, intercepts in the last row.
+            let matrix = Array2::from_shape_vec((n_features + 1, columns.len()), initial)
+                .expect("shape matches");
+            params = params.initial_params(matrix);
         }
-        state.present = present.to_vec();
-        Ok(state)
+        let fitted = params.fit(&dataset).map_err(error)?;
+        let mut full = fitted.params().to_owned();
+        full.push(Axis(0), fitted.intercept().view())
+            .expect("one intercept per class");
+        let x: Vec<f64> = full.iter().copied().collect();
+        Ok(self.state(&x, n_features, &columns, present, warm))
     }
+}
 
-    /// linfa's tolerance applies to the gradient of the summed loss: scale the mean-loss tolerance.
-    fn tolerance(&self, n_points: usize) -> f64 {
-        self.settings.tolerance * n_points as f64
-    }
-
-    fn error(&self, error: linfa_logistic::error::Error) -> ModelError {
-        ModelError {
-            model: "logistic",
-            message: error.to_string(),
-        }
+/// The column of `warm` holding `class`, if the warm model was trained on it.
+fn warm_column(warm: &LinearState, class: ClassId, n_classes: usize) -> Option<usize> {
+    if n_classes == 2 {
+        (warm.weights.ncols() == 1).then_some(0)
+    } else {
+        (warm.weights.ncols() == n_classes && warm.present.contains(&class))
+            .then_some(class.index())
     }
 }
 
@@ -145,22 +210,23 @@ impl Constituent for Logistic {
         if let [only] = present[..] {
             return Ok(Fitted {
                 state: ModelState::SingleClass(only),
-                iterations: Some(0),
+                data_passes: Some(0),
             });
         }
         let warm = match warm {
             Some(ModelState::Linear(linear)) => Some(linear),
             _ => None,
         };
-        let labels: Array1<u32> = rows.labels().iter().map(|c| c.0).collect();
-        let state = if self.n_classes == 2 {
-            self.fit_binary(warm, rows, labels, budget)?
-        } else {
-            self.fit_multinomial(warm, rows, labels, &present, budget)?
+        let (state, data_passes) = match self.settings.solver {
+            LogisticSolver::Lbfgs => {
+                let (state, passes) = self.fit_lbfgs(warm, rows, &present, budget);
+                (state, Some(passes))
+            }
+            LogisticSolver::Linfa => (self.fit_linfa(warm, rows, &present, budget)?, None),
         };
         Ok(Fitted {
             state: ModelState::Linear(state),
-            iterations: None,
+            data_passes,
         })
     }
 
@@ -173,7 +239,7 @@ impl Constituent for Logistic {
                     let scores =
                         linear_scores(linear, rows.data.row(id).as_slice().expect("contiguous"));
                     if linear.weights.ncols() == 1 {
-                        let p1 = 1.0 / (1.0 + (-scores[0]).exp());
+                        let p1 = sigmoid(scores[0]);
                         out[0] = 1.0 - p1;
                         out[1] = p1;
                     } else {
@@ -187,6 +253,194 @@ impl Constituent for Logistic {
             }
         }
         proba
+    }
+}
+
+/// The summed log-loss of a linear model over training rows, plus `alpha / 2 * ||W||^2`.
+///
+/// Parameters are `[W row-major (features x columns), b (columns)]`. One evaluation streams each
+/// row once: its scores, then its gradient contribution while it is in cache. Scores and the
+/// gradient of a block of rows are computed in f32 (the features are f32) and summed into f64.
+struct LogLoss<'a> {
+    rows: Rows<'a>,
+    /// Per row, the score column of its class (multinomial) or 1.0 / -1.0 (binary).
+    targets: Vec<usize>,
+    columns: usize,
+    alpha: f64,
+    weights: Vec<f32>,
+    block_gradient: Vec<f32>,
+    scores: Vec<f64>,
+}
+
+/// Rows whose f32 gradient contributions are summed before moving into the f64 gradient.
+const BLOCK_ROWS: usize = 128;
+
+impl<'a> LogLoss<'a> {
+    fn new(rows: Rows<'a>, columns: &[ClassId], alpha: f64) -> Self {
+        let n_features = rows.data.n_features();
+        let targets = rows
+            .ids
+            .iter()
+            .map(|&id| {
+                let label = rows.data.label(id);
+                if columns.len() == 1 {
+                    usize::from(label == columns[0])
+                } else {
+                    columns
+                        .iter()
+                        .position(|&c| c == label)
+                        .expect("columns cover present classes")
+                }
+            })
+            .collect();
+        LogLoss {
+            rows,
+            targets,
+            columns: columns.len(),
+            alpha,
+            weights: vec![0.0; n_features * columns.len()],
+            block_gradient: vec![0.0; n_features * columns.len()],
+            scores: vec![0.0; columns.len()],
+        }
+    }
+
+    /// Loss of one row given its scores; writes d loss / d score into `self.scores`.
+    fn row_loss(&mut self, target: usize) -> f64 {
+        if self.columns == 1 {
+            let y = if target == 1 { 1.0 } else { -1.0 };
+            let margin = y * self.scores[0];
+            self.scores[0] = -y * sigmoid(-margin);
+            softplus(-margin)
+        } else {
+            let max = self
+                .scores
+                .iter()
+                .cloned()
+                .fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = self.scores.iter().map(|s| (s - max).exp()).sum();
+            let log_total = max + total.ln();
+            let loss = log_total - self.scores[target];
+            for (k, score) in self.scores.iter_mut().enumerate() {
+                *score = (*score - log_total).exp() - if k == target { 1.0 } else { 0.0 };
+            }
+            loss
+        }
+    }
+
+    fn flush(&mut self, gradient: &mut [f64]) {
+        for (g, b) in gradient.iter_mut().zip(self.block_gradient.iter_mut()) {
+            *g += f64::from(*b);
+            *b = 0.0;
+        }
+    }
+}
+
+impl Objective for LogLoss<'_> {
+    fn dimension(&self) -> usize {
+        (self.rows.data.n_features() + 1) * self.columns
+    }
+
+    fn evaluate(&mut self, x: &[f64], gradient: &mut [f64]) -> f64 {
+        let k = self.columns;
+        let n_weights = self.weights.len();
+        let (weights, intercepts) = x.split_at(n_weights);
+        self.weights
+            .iter_mut()
+            .zip(weights)
+            .for_each(|(w, &v)| *w = v as f32);
+        gradient.iter_mut().for_each(|g| *g = 0.0);
+        let mut loss = 0.0;
+        for (position, &id) in self.rows.ids.iter().enumerate() {
+            let features = self.rows.data.row(id);
+            let features = features.as_slice().expect("rows are contiguous");
+            if k == 1 {
+                self.scores[0] = f64::from(dot(features, &self.weights)) + intercepts[0];
+            } else {
+                let mut scores = vec![0f32; k];
+                for (j, &value) in features.iter().enumerate() {
+                    if value != 0.0 {
+                        let row = &self.weights[j * k..(j + 1) * k];
+                        scores
+                            .iter_mut()
+                            .zip(row)
+                            .for_each(|(s, &w)| *s += value * w);
+                    }
+                }
+                for (score, (&s, &b)) in self.scores.iter_mut().zip(scores.iter().zip(intercepts)) {
+                    *score = f64::from(s) + b;
+                }
+            }
+            loss += self.row_loss(self.targets[position]);
+            let residuals: Vec<f32> = self.scores.iter().map(|&r| r as f32).collect();
+            for (c, &r) in self.scores.iter().enumerate() {
+                gradient[n_weights + c] += r;
+            }
+            if k == 1 {
+                axpy(residuals[0], features, &mut self.block_gradient);
+            } else {
+                for (j, &value) in features.iter().enumerate() {
+                    if value != 0.0 {
+                        let row = &mut self.block_gradient[j * k..(j + 1) * k];
+                        row.iter_mut()
+                            .zip(&residuals)
+                            .for_each(|(g, &r)| *g += value * r);
+                    }
+                }
+            }
+            if (position + 1) % BLOCK_ROWS == 0 {
+                self.flush(gradient);
+            }
+        }
+        self.flush(gradient);
+        let mut penalty = 0.0;
+        for (g, &w) in gradient[..n_weights].iter_mut().zip(weights) {
+            *g += self.alpha * w;
+            penalty += w * w;
+        }
+        loss + 0.5 * self.alpha * penalty
+    }
+}
+
+/// `a . b` with eight partial sums, so the loop vectorises and its result does not depend on the
+/// instruction set (no fused multiply-add, a fixed order of additions).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut partial = [0f32; 8];
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..8 {
+            partial[lane] += x[lane] * y[lane];
+        }
+    }
+    let mut rest = 0f32;
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        rest += x * y;
+    }
+    ((partial[0] + partial[4]) + (partial[1] + partial[5]))
+        + ((partial[2] + partial[6]) + (partial[3] + partial[7]))
+        + rest
+}
+
+/// `y += a * x`.
+fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
+    y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x);
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `ln(1 + e^z)` without overflow.
+fn softplus(z: f64) -> f64 {
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
     }
 }
 
@@ -237,7 +491,10 @@ fn linfa_positive_class(labels: &[u32]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Dataset as Points, PointId};
+    use crate::data::{synthetic, Dataset as Points, PointId};
+    use crate::seed::Rng;
+    use crate::spec::{BlobsSettings, PurchaseSettings};
+    use rand::SeedableRng;
 
     fn points(features: Vec<f32>, labels: Vec<u32>, n_classes: usize) -> Points {
         let n = labels.len();
@@ -249,35 +506,47 @@ mod tests {
         }
     }
 
-    fn settings() -> LogisticSettings {
+    fn settings(solver: LogisticSolver) -> LogisticSettings {
         LogisticSettings {
             alpha: 0.1,
-            max_iterations: 50,
-            tolerance: 1e-6,
+            max_iterations: 200,
+            tolerance: 1e-7,
+            solver,
         }
     }
 
+    const SOLVERS: [LogisticSolver; 2] = [LogisticSolver::Lbfgs, LogisticSolver::Linfa];
+
     #[test]
     fn binary_model_separates_and_scores_class_one() {
-        // Class 1 is the rarer one, so linfa's positive class is 0 and the sign flip is exercised.
+        // Class 1 is the rarer one, so linfa's positive class is 0 and its sign flip is exercised.
         let data = points(
             vec![-2.0, -1.5, -1.0, -0.5, 1.0, 2.0],
             vec![0, 0, 0, 0, 1, 1],
             2,
         );
         let ids = data.ids();
-        let model = Logistic::new(settings(), 2);
-        let fitted = model.fit(None, Rows::new(&data, &ids), 50, 0).unwrap();
-        let proba = model.predict_proba(&fitted.state, Rows::new(&data, &ids));
-        assert!(proba[[0, 0]] > 0.5 && proba[[5, 1]] > 0.5, "{proba}");
-        // A warm start from the optimum stays there.
-        let again = model
-            .fit(Some(&fitted.state), Rows::new(&data, &ids), 50, 0)
-            .unwrap();
-        let (ModelState::Linear(a), ModelState::Linear(b)) = (&fitted.state, &again.state) else {
-            panic!("linear states expected")
-        };
-        assert!((a.weights[[0, 0]] - b.weights[[0, 0]]).abs() < 1e-3);
+        for solver in SOLVERS {
+            let model = Logistic::new(settings(solver), 2);
+            let fitted = model.fit(None, Rows::new(&data, &ids), 50, 0).unwrap();
+            let proba = model.predict_proba(&fitted.state, Rows::new(&data, &ids));
+            assert!(
+                proba[[0, 0]] > 0.5 && proba[[5, 1]] > 0.5,
+                "{solver:?}: {proba}"
+            );
+            // A warm start from the optimum stays there.
+            let again = model
+                .fit(Some(&fitted.state), Rows::new(&data, &ids), 50, 0)
+                .unwrap();
+            let (ModelState::Linear(a), ModelState::Linear(b)) = (&fitted.state, &again.state)
+            else {
+                panic!("linear states expected")
+            };
+            assert!(
+                (a.weights[[0, 0]] - b.weights[[0, 0]]).abs() < 1e-3,
+                "{solver:?}"
+            );
+        }
     }
 
     #[test]
@@ -289,13 +558,18 @@ mod tests {
             3,
         );
         let train = [PointId(0), PointId(1), PointId(4), PointId(5)];
-        let model = Logistic::new(settings(), 3);
-        let fitted = model.fit(None, Rows::new(&data, &train), 50, 0).unwrap();
-        let proba = model.predict_proba(&fitted.state, Rows::new(&data, &data.ids()));
-        assert!(proba.column(1).iter().all(|&p| p == 0.0), "{proba}");
-        assert!(proba[[0, 0]] > 0.5 && proba[[5, 2]] > 0.5, "{proba}");
-        for row in proba.rows() {
-            assert!((row.sum() - 1.0).abs() < 1e-12);
+        for solver in SOLVERS {
+            let model = Logistic::new(settings(solver), 3);
+            let fitted = model.fit(None, Rows::new(&data, &train), 50, 0).unwrap();
+            let proba = model.predict_proba(&fitted.state, Rows::new(&data, &data.ids()));
+            assert!(proba.column(1).iter().all(|&p| p == 0.0), "{proba}");
+            assert!(
+                proba[[0, 0]] > 0.5 && proba[[5, 2]] > 0.5,
+                "{solver:?}: {proba}"
+            );
+            for row in proba.rows() {
+                assert!((row.sum() - 1.0).abs() < 1e-12);
+            }
         }
     }
 
@@ -303,9 +577,91 @@ mod tests {
     fn one_class_gives_a_single_class_state() {
         let data = points(vec![0.0, 1.0, 2.0], vec![1, 1, 0], 2);
         let train = [PointId(0), PointId(1)];
-        let fitted = Logistic::new(settings(), 2)
+        let fitted = Logistic::new(settings(LogisticSolver::Lbfgs), 2)
             .fit(None, Rows::new(&data, &train), 5, 0)
             .unwrap();
         assert_eq!(fitted.state, ModelState::SingleClass(ClassId(1)));
+    }
+
+    /// The objective value of a state, computed in f64 directly from the definition.
+    fn objective(
+        state: &ModelState,
+        data: &Points,
+        ids: &[PointId],
+        alpha: f64,
+        model: &Logistic,
+    ) -> f64 {
+        let ModelState::Linear(linear) = state else {
+            panic!("linear")
+        };
+        let proba = model.predict_proba(state, Rows::new(data, ids));
+        let loss: f64 = ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| -proba[[i, data.label(id).index()]].ln())
+            .sum();
+        loss + 0.5 * alpha * linear.weights.iter().map(|w| w * w).sum::<f64>()
+    }
+
+    #[test]
+    fn both_solvers_reach_the_same_optimum() {
+        let binary = synthetic::purchase(
+            &PurchaseSettings {
+                samples: 600,
+                features: 30,
+                classes: 2,
+                prototypes: 6,
+                density: 0.2,
+            },
+            &mut Rng::seed_from_u64(3),
+        );
+        let multi = synthetic::blobs(
+            &BlobsSettings {
+                samples: 600,
+                features: 5,
+                classes: 4,
+                noise: 8.0,
+            },
+            &mut Rng::seed_from_u64(4),
+        );
+        for data in [binary, multi] {
+            let ids = data.ids();
+            let n_classes = data.n_classes();
+            let values: Vec<f64> = SOLVERS
+                .iter()
+                .map(|&solver| {
+                    let model = Logistic::new(settings(solver), n_classes);
+                    let fitted = model.fit(None, Rows::new(&data, &ids), 500, 0).unwrap();
+                    objective(&fitted.state, &data, &ids, 0.1, &model)
+                })
+                .collect();
+            let relative = (values[0] - values[1]).abs() / values[1];
+            assert!(
+                relative < 1e-4,
+                "{n_classes} classes: lbfgs {} vs linfa {}",
+                values[0],
+                values[1]
+            );
+        }
+    }
+
+    #[test]
+    fn lbfgs_counts_its_passes_and_honours_the_budget() {
+        let data = synthetic::blobs(
+            &BlobsSettings {
+                samples: 300,
+                features: 4,
+                classes: 3,
+                noise: 6.0,
+            },
+            &mut Rng::seed_from_u64(5),
+        );
+        let ids = data.ids();
+        let model = Logistic::new(settings(LogisticSolver::Lbfgs), 3);
+        let short = model.fit(None, Rows::new(&data, &ids), 2, 0).unwrap();
+        let long = model.fit(None, Rows::new(&data, &ids), 200, 0).unwrap();
+        let (short, long) = (short.data_passes.unwrap(), long.data_passes.unwrap());
+        assert!((2..=2 * 25 + 1).contains(&short), "{short}");
+        assert!(long > short, "{long} > {short}");
     }
 }

@@ -1,6 +1,7 @@
 //! Constituent models behind one trait, so the engine, the checkpoint store and aggregation work
 //! for any model (the paper's goal G5). One file per model; [`build`] chooses by spec.
 
+pub mod lbfgs;
 pub mod logistic;
 pub mod state;
 
@@ -33,9 +34,10 @@ pub trait Constituent: Send + Sync {
 pub struct Fitted {
     /// The trained state, which becomes a checkpoint.
     pub state: ModelState,
-    /// Iterations or epochs actually run, when the model can tell (early stopping makes it less
-    /// than the budget); `None` when the underlying library does not report it.
-    pub iterations: Option<u64>,
+    /// Passes over the training points actually made (epochs, or objective evaluations of a
+    /// full-batch optimiser; early stopping makes it less than the budget), when the model can
+    /// tell; `None` when the underlying library does not report it.
+    pub data_passes: Option<u64>,
 }
 
 /// A model that failed to train.

@@ -50,7 +50,7 @@ pub struct Cost {
     /// The paper's cost C: per retrained step, its training points x its share of the unsliced
     /// budget (2/(R+1)), summed. Independent of early stopping.
     pub points: f64,
-    /// Sample passes actually run (points x iterations done), when the model reports iterations.
+    /// Sample passes actually run (points x passes over them), when the model reports them.
     pub passes: Option<f64>,
 }
 
@@ -203,7 +203,7 @@ impl<'a> Engine<'a> {
                 cpu_s: elapsed.cpu_s,
                 wall_s: elapsed.wall_s,
                 points: points * budget.share,
-                passes: fitted.iterations.map(|done| points * done as f64),
+                passes: fitted.data_passes.map(|done| points * done as f64),
             };
             let state = Arc::new(fitted.state);
             result.checkpoints.push((key, Arc::clone(&state)));
@@ -258,6 +258,7 @@ mod tests {
             alpha: 0.5,
             max_iterations: 20,
             tolerance: 1e-8,
+            solver: crate::spec::LogisticSolver::Lbfgs,
         });
         (data, layout, model)
     }

@@ -25,7 +25,8 @@ pub struct Layout {
 
 impl Layout {
     /// Uniform random sharding: shuffle, cut into `shards` shards of equal size (within one point),
-    /// and cut each shard into `slices` contiguous slices of equal size (within one point).
+    /// and cut each shard into `slices` slices of equal size (within one point). Each slice lists
+    /// its points by id, so training streams the dataset in memory order.
     pub fn uniform(train: &[PointId], shards: usize, slices: usize, rng: &mut Rng) -> Layout {
         let mut order = train.to_vec();
         order.shuffle(rng);
@@ -34,7 +35,11 @@ impl Layout {
             .map(|shard| {
                 even_chunks(shard, slices)
                     .into_iter()
-                    .map(<[PointId]>::to_vec)
+                    .map(|slice| {
+                        let mut slice = slice.to_vec();
+                        slice.sort_unstable();
+                        slice
+                    })
                     .collect()
             })
             .collect();

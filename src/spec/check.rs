@@ -5,8 +5,8 @@ use super::error::Invalid;
 use super::raw::{RawDataset, RawLogistic, RawModel, RawSisa, RawSpec, RawUnlearning};
 use super::settings::{
     Aggregation, Baseline, BlobsSettings, DataSource, DatasetSettings, Distribution,
-    LogisticSettings, Mode, ModelSettings, Partition, PurchaseSettings, Settings, SisaSettings,
-    SyntheticKind, UnlearningSettings,
+    LogisticSettings, LogisticSolver, Mode, ModelSettings, Partition, PurchaseSettings, Settings,
+    SisaSettings, SyntheticKind, UnlearningSettings,
 };
 
 type Checked<T> = Result<T, Invalid>;
@@ -152,6 +152,7 @@ fn model(raw: Option<RawModel>) -> Checked<ModelSettings> {
                 1,
             )?,
             tolerance: positive("model.tolerance", options.tolerance.unwrap_or(1e-4))?,
+            solver: options.solver.unwrap_or(LogisticSolver::Lbfgs),
         })),
     }
 }

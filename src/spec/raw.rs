@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::settings::{
-    Aggregation, Baseline, Distribution, FigureKind, Mode, Partition, SyntheticKind,
+    Aggregation, Baseline, Distribution, FigureKind, LogisticSolver, Mode, Partition, SyntheticKind,
 };
 use super::yaml::Mapping;
 
@@ -75,6 +75,8 @@ pub struct RawLogistic {
     pub max_iterations: Option<u32>,
     /// Gradient tolerance on the mean loss.
     pub tolerance: Option<f64>,
+    /// Optimiser.
+    pub solver: Option<LogisticSolver>,
 }
 
 /// The `sisa` section.

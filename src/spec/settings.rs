@@ -122,6 +122,18 @@ pub struct LogisticSettings {
     pub max_iterations: u32,
     /// Stopping tolerance on the gradient of the *mean* loss (scikit-learn's `tol`); default 1e-4.
     pub tolerance: f64,
+    /// Which optimiser fits it; default `lbfgs`.
+    pub solver: LogisticSolver,
+}
+
+/// The optimiser behind `kind: logistic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogisticSolver {
+    /// sisa's own L-BFGS over the shared f32 features, one fused pass per evaluation.
+    Lbfgs,
+    /// linfa-logistic's L-BFGS (argmin) on a gathered f64 copy; does not report its iterations.
+    Linfa,
 }
 
 /// How training data is sharded, sliced and aggregated.
