@@ -9,6 +9,8 @@
 
 use serde::Serialize;
 
+use crate::requests::ExpectedProcess;
+
 /// Expected cost of SISA's unlearning and of the baseline, and their ratio.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Expectation {
@@ -158,6 +160,73 @@ impl Layout {
     }
 }
 
+/// Expected cost of the requests drawn between `from` and `to` (draw indices) of an arbitrary
+/// request process, on an arbitrary layout (`slice_sizes[s][r]`), from the process's expected
+/// course ([`ExpectedProcess`] with survivals at `from` and `to`, in `survival`).
+///
+/// Step i of shard s is retrained when one of these draws picks a unit with a point in its slices
+/// 0..=i; while those units keep their weight w_A and the process's remaining weight is W_j, a
+/// draw misses them with probability 1 - w_A / W_j. The step then costs its share times the
+/// points left. The baseline retrains every point left. For uniform requests this is exact.
+pub fn batch_general(
+    slice_sizes: &[Vec<usize>],
+    positions: &[Vec<(usize, usize)>],
+    process: &ExpectedProcess,
+    (from, to): (usize, usize),
+    survival: (&[f64], &[f64]),
+) -> Expectation {
+    let (alive_before, alive_after) = survival;
+    let zeros = || -> Vec<Vec<f64>> { slice_sizes.iter().map(|s| vec![0.0; s.len()]).collect() };
+    let (mut weight, mut gone, mut now) = (zeros(), zeros(), zeros());
+    let mut lowest: Vec<(usize, usize)> = Vec::new();
+    let mut removed_after = 0.0;
+    for (unit, places) in positions.iter().enumerate() {
+        let (before, after) = (alive_before[unit], alive_after[unit]);
+        lowest.clear();
+        for &(shard, slice) in places {
+            gone[shard][slice] += 1.0 - before;
+            now[shard][slice] += before - after;
+            match lowest.iter_mut().find(|(s, _)| *s == shard) {
+                Some(entry) => entry.1 = entry.1.min(slice),
+                None => lowest.push((shard, slice)),
+            }
+        }
+        for &(shard, slice) in &lowest {
+            weight[shard][slice] += process.weights[unit] * before;
+        }
+        removed_after += places.len() as f64 * (1.0 - after);
+    }
+    let draws = &process.remaining_weight[from..to];
+    let mut sisa = 0.0;
+    let mut total_points = 0.0;
+    for (shard, sizes) in slice_sizes.iter().enumerate() {
+        let share = 2.0 / (sizes.len() as f64 + 1.0);
+        let (mut points, mut points_gone, mut points_now, mut at_risk) = (0.0, 0.0, 0.0, 0.0);
+        for slice in 0..sizes.len() {
+            points += sizes[slice] as f64;
+            points_gone += gone[shard][slice];
+            points_now += now[shard][slice];
+            at_risk += weight[shard][slice];
+            let missed: f64 = draws
+                .iter()
+                .map(|&total| {
+                    if total > 0.0 {
+                        (1.0 - at_risk / total).max(0.0)
+                    } else {
+                        1.0
+                    }
+                })
+                .product();
+            sisa += share * ((points - points_gone) * (1.0 - missed) - points_now);
+        }
+        total_points += points;
+    }
+    Expectation {
+        sisa,
+        baseline: total_points - removed_after,
+    }
+}
+
 /// P(no point of a given m is among K drawn without replacement from N).
 fn none_drawn(n: usize, m: usize, k: usize) -> f64 {
     if k > n - m {
@@ -178,7 +247,9 @@ fn even_sizes(total: usize, parts: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::requests::RequestModel;
     use crate::seed::Rng;
+    use crate::spec::Distribution;
     use rand::seq::SliceRandom;
     use rand::{Rng as _, SeedableRng};
 
@@ -336,6 +407,105 @@ mod tests {
         for (k, expected) in [(1.0, 1.49), (2.0, 1.20), (5.0, 1.05)] {
             let speedup = d / slicing_k_requests(d, 50, k);
             assert!((speedup - expected).abs() < 0.01, "k = {k}: {speedup:.3}");
+        }
+    }
+
+    /// The general model for `model`'s requests on `layout`, for one batch of `k`.
+    fn general(
+        layout: &Layout,
+        model: &RequestModel,
+        positions: &[Vec<(usize, usize)>],
+        k: usize,
+    ) -> Expectation {
+        let process = model.expected_process(&[0, k]);
+        let survival = (
+            process.survival[0].as_slice(),
+            process.survival[1].as_slice(),
+        );
+        batch_general(&layout.sizes, positions, &process, (0, k), survival)
+    }
+
+    fn dataset(n: usize) -> crate::data::Dataset {
+        crate::data::Dataset {
+            name: "t".into(),
+            features: ndarray::Array2::zeros((n, 1)),
+            labels: vec![crate::data::ClassId(0); n],
+            classes: vec!["0".into()],
+        }
+    }
+
+    #[test]
+    fn general_model_is_exact_for_uniform_requests() {
+        for (n, shards, slices, k) in [(2000, 5, 1, 3), (2000, 4, 6, 8), (1000, 10, 3, 12)] {
+            let layout = Layout::uniform(n, shards, slices);
+            let data = dataset(n);
+            let model = RequestModel::new(
+                &Distribution::Uniform,
+                &data,
+                &data.ids(),
+                &mut Rng::seed_from_u64(1),
+            )
+            .unwrap();
+            let positions: Vec<Vec<(usize, usize)>> =
+                locations(&layout).into_iter().map(|p| vec![p]).collect();
+            let general = general(&layout, &model, &positions, k);
+            let exact = layout.batch(k);
+            assert!(
+                (general.sisa - exact.sisa).abs() < 1e-6 * exact.sisa,
+                "{general:?} vs {exact:?}"
+            );
+            assert!((general.baseline - exact.baseline).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn general_model_matches_monte_carlo_for_skewed_requests_and_groups() {
+        let n = 600;
+        let layout = Layout::uniform(n, 4, 3);
+        let location = locations(&layout);
+        let data = dataset(n);
+        let ids = data.ids();
+        let cases = [
+            Distribution::Pareto { shape: 1.16 },
+            Distribution::Groups { mean_size: 3.0 },
+        ];
+        for distribution in cases {
+            let model =
+                RequestModel::new(&distribution, &data, &ids, &mut Rng::seed_from_u64(2)).unwrap();
+            let positions: Vec<Vec<(usize, usize)>> = model
+                .units()
+                .map(|(points, _)| points.iter().map(|p| location[p.index()]).collect())
+                .collect();
+            for k in [1, 5, 20] {
+                let expected = general(&layout, &model, &positions, k).sisa;
+                let mut rng = Rng::seed_from_u64(3);
+                let simulated = mean((0..3000).map(|_| {
+                    let removed: Vec<(usize, usize)> = model
+                        .arrival_order(&mut rng)
+                        .into_iter()
+                        .take(k)
+                        .flat_map(|unit| positions[unit].iter().copied())
+                        .collect();
+                    let mut cost = 0.0;
+                    for s in 0..4 {
+                        let in_shard: Vec<usize> =
+                            removed.iter().filter(|l| l.0 == s).map(|l| l.1).collect();
+                        let Some(&lowest) = in_shard.iter().min() else {
+                            continue;
+                        };
+                        for (i, &points) in layout.prefix_sizes(s).iter().enumerate().skip(lowest) {
+                            let gone = in_shard.iter().filter(|&&r| r <= i).count();
+                            cost += layout.share(s) * (points - gone) as f64;
+                        }
+                    }
+                    cost
+                }));
+                let error = (simulated - expected).abs() / simulated;
+                assert!(
+                    error < 0.05,
+                    "{distribution:?} K={k}: simulated {simulated:.1}, model {expected:.1}"
+                );
+            }
         }
     }
 

@@ -29,7 +29,7 @@ pub enum Error {
         source: TrialError,
     },
     /// Some trials of a run failed (each was reported as it happened).
-    #[error("{failed} of {total} trials failed; the others' results were saved")]
+    #[error("{}", failed_trials(*failed, *total))]
     TrialsFailed {
         /// How many failed.
         failed: usize,
@@ -73,3 +73,11 @@ impl Error {
 
 /// Results of library operations that end a command.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn failed_trials(failed: usize, total: usize) -> String {
+    if failed == total {
+        format!("all {total} trials failed")
+    } else {
+        format!("{failed} of {total} trials failed; the others' results were saved")
+    }
+}

@@ -169,7 +169,14 @@ fn run(args: RunArgs) -> Result<u8> {
                     wall_s: *wall_s,
                 });
         }
-        reporter.event(&event);
+        match &event {
+            // A setting that does not fit the data is reported like a spec error: file, line, key.
+            Event::Failed {
+                trial,
+                error: TrialError::Settings(invalid),
+            } => reporter.failure(trial, &spec.locate(invalid.clone(), trial).to_string()),
+            _ => reporter.event(&event),
+        }
     };
     let outcomes = runner::run(spec.name().as_str(), &trials, jobs, &on_event)?;
     if let Some(error) = save_errors

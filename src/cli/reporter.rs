@@ -11,6 +11,7 @@ use super::text;
 use crate::report;
 use crate::results::Table;
 use crate::runner::Event;
+use crate::spec::Trial;
 
 /// Prints a run's progress and outcome.
 pub struct Reporter {
@@ -64,16 +65,21 @@ impl Reporter {
                 }
             }
             Event::Failed { trial, error } => {
-                let _guard = self.terminal.lock().expect("not poisoned");
-                self.done.fetch_add(1, Ordering::SeqCst);
-                print_line(&format!(
-                    "error: trial {} ({}){} failed: {error}",
-                    trial.index,
-                    trial.id,
-                    text::swept(&trial.swept)
-                ));
+                self.failure(trial, &error.to_string());
             }
         }
+    }
+
+    /// Reports a failed trial and why (always printed, even when quiet).
+    pub fn failure(&self, trial: &Trial, why: &str) {
+        let _guard = self.terminal.lock().expect("not poisoned");
+        self.done.fetch_add(1, Ordering::SeqCst);
+        print_line(&format!(
+            "error: trial {} ({}){} failed: {why}",
+            trial.index,
+            trial.id,
+            text::swept(&trial.swept)
+        ));
     }
 
     /// Prints the summary table and where the files are.

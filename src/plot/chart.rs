@@ -91,6 +91,22 @@ pub enum Format {
     Times,
 }
 
+impl LineChart {
+    /// The spread of a point as drawn: kept above a fifth of the mean on a log axis (a standard
+    /// deviation larger than the mean would reach below zero) and within 100% for accuracies.
+    fn spread(&self, point: &Point) -> Option<(f64, f64)> {
+        let floor = if self.y_log { point.y * 0.2 } else { f64::MIN };
+        let ceiling = if self.y_format == Format::Percent {
+            1.0
+        } else {
+            f64::MAX
+        };
+        point
+            .spread
+            .map(|(low, high)| (low.max(floor), high.min(ceiling)))
+    }
+}
+
 impl Format {
     fn apply(self, value: f64) -> String {
         match self {
@@ -103,7 +119,7 @@ impl Format {
 
 /// A number without needless decimals: 5, 2.5, 0.25, 1e6.
 fn trim(value: f64) -> String {
-    if value.abs() >= 1e6 {
+    if value.abs() >= 1e6 || (value != 0.0 && value.abs() < 1e-3) {
         return format!("{value:.0e}");
     }
     let text = format!("{value:.3}");
@@ -169,7 +185,7 @@ fn draw_line<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChar
     );
     let (y_min, y_max) = bounds(chart.series.iter().flat_map(|s| {
         s.points.iter().flat_map(|p| {
-            let (low, high) = p.spread.unwrap_or((p.y, p.y));
+            let (low, high) = chart.spread(p).unwrap_or((p.y, p.y));
             [p.y, low, high]
         })
     }));
@@ -347,17 +363,8 @@ where
                 .map(|&point| Circle::new(point, style::MARKER_SIZE, colour.filled())),
         )
         .map_err(fail)?;
-        let ceiling = if chart.y_format == Format::Percent {
-            1.0
-        } else {
-            f64::INFINITY
-        };
         plot.draw_series(series.points.iter().filter_map(|p| {
-            p.spread.map(|(low, high)| {
-                let (low, high) = (
-                    low.max(if chart.y_log { p.y * 0.2 } else { f64::MIN }),
-                    high.min(ceiling),
-                );
+            chart.spread(p).map(|(low, high)| {
                 ErrorBar::new_vertical(
                     p.x,
                     low,

@@ -1,55 +1,369 @@
-//! Deletion requests: which training points are asked to be forgotten.
+//! Deletion requests: who asks to be forgotten.
+//!
+//! A [`RequestModel`] holds the request units (single training points, or groups of points that
+//! one request deletes together) and a weight per unit. Requests arrive without replacement, each
+//! picking a remaining unit with probability proportional to its weight. Drawing an exponential
+//! clock per unit (rate = weight) and sorting gives exactly that order, in one pass and seeded.
+//! The same clocks give each unit's probability of being among the first K requests, which the
+//! analytic cost model and distribution-aware sharding use.
 
 use rand::seq::SliceRandom;
+use rand::Rng as _;
 
-use crate::data::PointId;
+use crate::data::{Dataset, PointId};
 use crate::seed::Rng;
-use crate::spec::Distribution;
+use crate::spec::{Distribution, Invalid};
 
-/// `count` distinct training points drawn from `train` under `distribution`, sorted by id.
-pub fn draw(
-    distribution: Distribution,
-    train: &[PointId],
-    count: usize,
-    rng: &mut Rng,
-) -> Vec<PointId> {
-    match distribution {
-        Distribution::Uniform => {
-            let mut drawn: Vec<PointId> = train.choose_multiple(rng, count).copied().collect();
-            drawn.sort_unstable();
-            drawn
+/// Request units and their weights for one trial's training points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestModel {
+    /// The points each unit deletes.
+    units: Vec<Vec<PointId>>,
+    /// Each unit's weight; units of weight 0 are never requested.
+    weights: Vec<f64>,
+}
+
+impl RequestModel {
+    /// The model of `distribution` over the training points `train` of `data`; `rng` draws the
+    /// random ranking (exponential, Pareto) or grouping (groups).
+    pub fn new(
+        distribution: &Distribution,
+        data: &Dataset,
+        train: &[PointId],
+        rng: &mut Rng,
+    ) -> Result<Self, Invalid> {
+        let single = |weights: Vec<f64>| RequestModel {
+            units: train.iter().map(|&p| vec![p]).collect(),
+            weights,
+        };
+        let n = train.len() as f64;
+        // A weight per rank: the mass a density over relative ranks [0, 1) puts on the rank's
+        // cell, from its cumulative function, so the shares of the top ranks come out exact.
+        let ranked = |cumulative: &dyn Fn(f64) -> f64, rng: &mut Rng| {
+            let mut ranks: Vec<usize> = (0..train.len()).collect();
+            ranks.shuffle(rng);
+            let cell =
+                |rank: usize| cumulative((rank + 1) as f64 / n) - cumulative(rank as f64 / n);
+            single(ranks.iter().map(|&rank| cell(rank)).collect())
+        };
+        Ok(match distribution {
+            Distribution::Uniform => single(vec![1.0; train.len()]),
+            Distribution::Exponential { rate } => ranked(&|r| -(-rate * r).exp(), rng),
+            Distribution::Pareto { shape } => ranked(&|r| r.powf(1.0 - 1.0 / shape), rng),
+            Distribution::Class { weights } => single(class_weights(weights, data, train)?),
+            Distribution::Groups { mean_size } => groups(train, *mean_size, rng),
+        })
+    }
+
+    /// Units that can be requested (weight above 0).
+    pub fn requestable(&self) -> usize {
+        self.weights.iter().filter(|&&w| w > 0.0).count()
+    }
+
+    /// The points unit `unit` deletes.
+    pub fn points(&self, unit: usize) -> &[PointId] {
+        &self.units[unit]
+    }
+
+    /// Every unit with its weight.
+    pub fn units(&self) -> impl Iterator<Item = (&[PointId], f64)> {
+        self.units
+            .iter()
+            .map(Vec::as_slice)
+            .zip(self.weights.iter().copied())
+    }
+
+    /// Requestable units in the order their requests arrive.
+    pub fn arrival_order(&self, rng: &mut Rng) -> Vec<usize> {
+        let mut clocks: Vec<(f64, usize)> = self
+            .weights
+            .iter()
+            .enumerate()
+            .filter(|(_, &w)| w > 0.0)
+            .map(|(unit, &w)| {
+                let uniform: f64 = 1.0 - rng.gen::<f64>();
+                (-uniform.ln() / w, unit)
+            })
+            .collect();
+        clocks.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        clocks.into_iter().map(|(_, unit)| unit).collect()
+    }
+
+    /// The points deleted by the first `count` requests of a fresh arrival order, sorted.
+    pub fn draw(&self, count: usize, rng: &mut Rng) -> Vec<PointId> {
+        let mut points: Vec<PointId> = self
+            .arrival_order(rng)
+            .into_iter()
+            .take(count)
+            .flat_map(|unit| self.units[unit].iter().copied())
+            .collect();
+        points.sort_unstable();
+        points
+    }
+
+    /// For each unit, the probability that it is among the first `count` requests.
+    pub fn inclusion(&self, count: usize) -> Vec<f64> {
+        let process = self.expected_process(&[count]);
+        process.survival[0].iter().map(|s| 1.0 - s).collect()
+    }
+
+    /// The request process in expectation ("mean field"): before draw j the units left weigh
+    /// W_j = sum of w_v s_v(j), and a unit survives the draw with probability 1 - w_v / W_j, so
+    /// s_v(j + 1) = s_v(j) (1 - w_v / W_j). Exact for equal weights (W_j = N - j). Keeps W_j for
+    /// every draw up to the last checkpoint, and every unit's survival at each checkpoint.
+    pub fn expected_process(&self, checkpoints: &[usize]) -> ExpectedProcess {
+        let last = checkpoints.iter().copied().max().unwrap_or(0);
+        let mut survival = vec![1.0; self.weights.len()];
+        let mut remaining_weight = Vec::with_capacity(last);
+        let mut kept = vec![Vec::new(); checkpoints.len()];
+        for draw in 0..=last {
+            for (slot, &checkpoint) in checkpoints.iter().enumerate() {
+                if checkpoint == draw {
+                    kept[slot] = survival.clone();
+                }
+            }
+            if draw == last {
+                break;
+            }
+            let total: f64 = self.weights.iter().zip(&survival).map(|(w, s)| w * s).sum();
+            remaining_weight.push(total);
+            if total > 0.0 {
+                for (s, &w) in survival.iter_mut().zip(&self.weights) {
+                    *s *= (1.0 - w / total).max(0.0);
+                }
+            }
+        }
+        ExpectedProcess {
+            weights: self.weights.clone(),
+            remaining_weight,
+            survival: kept,
         }
     }
+}
+
+/// The expected course of the request process (see [`RequestModel::expected_process`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedProcess {
+    /// Each unit's weight.
+    pub weights: Vec<f64>,
+    /// W_j: the expected weight of the units left before draw j.
+    pub remaining_weight: Vec<f64>,
+    /// For each checkpoint asked for, each unit's probability of not having been drawn yet.
+    pub survival: Vec<Vec<f64>>,
+}
+
+/// Per point: its class's weight shared equally among the class's training points.
+fn class_weights(
+    weights: &[(String, f64)],
+    data: &Dataset,
+    train: &[PointId],
+) -> Result<Vec<f64>, Invalid> {
+    let mut per_class = vec![0.0; data.n_classes()];
+    for (name, weight) in weights {
+        let Some(class) = data.classes.iter().position(|c| c == name) else {
+            return Err(Invalid::new(
+                format!("unlearning.class_weights.{name}"),
+                format!(
+                    "the dataset has no class `{name}`; its classes are {}",
+                    data.classes.join(", ")
+                ),
+            ));
+        };
+        per_class[class] = *weight;
+    }
+    let mut counts = vec![0usize; data.n_classes()];
+    train
+        .iter()
+        .for_each(|&p| counts[data.label(p).index()] += 1);
+    Ok(train
+        .iter()
+        .map(|&p| {
+            let class = data.label(p).index();
+            if counts[class] == 0 {
+                0.0
+            } else {
+                per_class[class] / counts[class] as f64
+            }
+        })
+        .collect())
+}
+
+/// Training points grouped at random, sizes geometric on {1, 2, ...} with mean `mean_size`.
+fn groups(train: &[PointId], mean_size: f64, rng: &mut Rng) -> RequestModel {
+    let mut order = train.to_vec();
+    order.shuffle(rng);
+    let stop = 1.0 / mean_size;
+    let mut units = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let mut size = 1;
+        while stop < 1.0 && rng.gen::<f64>() >= stop {
+            size += 1;
+        }
+        let end = (start + size).min(order.len());
+        let mut unit = order[start..end].to_vec();
+        unit.sort_unstable();
+        units.push(unit);
+        start = end;
+    }
+    let weights = vec![1.0; units.len()];
+    RequestModel { units, weights }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::ClassId;
+    use ndarray::Array2;
     use rand::SeedableRng;
 
-    #[test]
-    fn uniform_draws_are_distinct_seeded_and_roughly_uniform() {
-        let train: Vec<PointId> = (0..50).map(PointId).collect();
-        let mut rng = Rng::seed_from_u64(1);
-        let mut hits = [0usize; 50];
-        for _ in 0..2000 {
-            let drawn = draw(Distribution::Uniform, &train, 5, &mut rng);
-            let mut unique = drawn.clone();
-            unique.dedup();
-            assert_eq!(unique.len(), 5);
-            drawn.iter().for_each(|p| hits[p.index()] += 1);
+    fn dataset(n: usize) -> Dataset {
+        Dataset {
+            name: "t".into(),
+            features: Array2::zeros((n, 1)),
+            labels: (0..n).map(|i| ClassId((i % 3) as u32)).collect(),
+            classes: vec!["a".into(), "b".into(), "c".into()],
         }
-        // Each point is expected 200 times; a chi-square over 49 degrees of freedom stays below 90
-        // with probability above 0.999.
-        let chi_square: f64 = hits
-            .iter()
-            .map(|&h| (h as f64 - 200.0).powi(2) / 200.0)
-            .sum();
-        assert!(chi_square < 90.0, "chi-square {chi_square}");
-        let again = draw(Distribution::Uniform, &train, 5, &mut Rng::seed_from_u64(1));
-        assert_eq!(
-            again,
-            draw(Distribution::Uniform, &train, 5, &mut Rng::seed_from_u64(1))
-        );
+    }
+
+    fn distributions() -> Vec<Distribution> {
+        vec![
+            Distribution::Uniform,
+            Distribution::Exponential { rate: 10.0 },
+            Distribution::Pareto { shape: 1.16 },
+            Distribution::Class {
+                weights: vec![("a".into(), 0.7), ("c".into(), 0.3)],
+            },
+            Distribution::Groups { mean_size: 4.0 },
+        ]
+    }
+
+    /// Pearson's chi-square statistic of observed counts against expected ones, pooling cells
+    /// expected below 5 so the test stays valid; returns (statistic, degrees of freedom).
+    fn chi_square(observed: &[f64], expected: &[f64]) -> (f64, usize) {
+        let (mut statistic, mut cells) = (0.0, 0usize);
+        let (mut pooled_o, mut pooled_e) = (0.0, 0.0);
+        for (&o, &e) in observed.iter().zip(expected) {
+            if e < 5.0 {
+                pooled_o += o;
+                pooled_e += e;
+                continue;
+            }
+            statistic += (o - e).powi(2) / e;
+            cells += 1;
+        }
+        if pooled_e > 0.0 {
+            statistic += (pooled_o - pooled_e).powi(2) / pooled_e.max(1e-9);
+            cells += 1;
+        }
+        (statistic, cells.saturating_sub(1))
+    }
+
+    #[test]
+    fn empirical_request_frequencies_match_the_inclusion_probabilities() {
+        let data = dataset(300);
+        let train = data.ids();
+        for distribution in distributions() {
+            let model = RequestModel::new(&distribution, &data, &train, &mut Rng::seed_from_u64(1))
+                .unwrap();
+            for count in [1, 10] {
+                let mut rng = Rng::seed_from_u64(2);
+                let draws = 4000;
+                let mut hits = vec![0.0; model.units.len()];
+                for _ in 0..draws {
+                    for unit in model.arrival_order(&mut rng).into_iter().take(count) {
+                        hits[unit] += 1.0;
+                    }
+                }
+                let expected: Vec<f64> = model
+                    .inclusion(count)
+                    .iter()
+                    .map(|p| p * draws as f64)
+                    .collect();
+                let (statistic, freedom) = chi_square(&hits, &expected);
+                // Mean of chi-square is its degrees of freedom, sd sqrt(2 df): allow 4 sd (the
+                // inclusion probabilities of weighted sampling are an approximation).
+                let bound = freedom as f64 + 4.0 * (2.0 * freedom as f64).sqrt() + 10.0;
+                assert!(
+                    statistic < bound,
+                    "{distribution:?} K={count}: chi2 {statistic:.1}, df {freedom}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pareto_follows_the_80_20_rule_and_classes_their_weights() {
+        let data = dataset(3000);
+        let train = data.ids();
+        let pareto = RequestModel::new(
+            &Distribution::Pareto { shape: 1.16 },
+            &data,
+            &train,
+            &mut Rng::seed_from_u64(3),
+        )
+        .unwrap();
+        let mut weights: Vec<f64> = pareto.weights.clone();
+        weights.sort_by(|a, b| b.total_cmp(a));
+        let top: f64 = weights[..600].iter().sum::<f64>() / weights.iter().sum::<f64>();
+        assert!((top - 0.8).abs() < 0.03, "top 20% carry {top}");
+        let class = Distribution::Class {
+            weights: vec![("a".into(), 0.7), ("c".into(), 0.3)],
+        };
+        let model = RequestModel::new(&class, &data, &train, &mut Rng::seed_from_u64(3)).unwrap();
+        let share = |c: u32| -> f64 {
+            train
+                .iter()
+                .zip(&model.weights)
+                .filter(|(p, _)| data.label(**p).0 == c)
+                .map(|(_, w)| w)
+                .sum()
+        };
+        assert!((share(0) - 0.7).abs() < 1e-9 && share(1) == 0.0 && (share(2) - 0.3).abs() < 1e-9);
+        let unknown = Distribution::Class {
+            weights: vec![("z".into(), 1.0)],
+        };
+        let error =
+            RequestModel::new(&unknown, &data, &train, &mut Rng::seed_from_u64(3)).unwrap_err();
+        assert_eq!(error.key, "unlearning.class_weights.z");
+    }
+
+    #[test]
+    fn groups_cover_the_points_once_with_the_mean_size_asked() {
+        let data = dataset(4000);
+        let train = data.ids();
+        let model = RequestModel::new(
+            &Distribution::Groups { mean_size: 5.0 },
+            &data,
+            &train,
+            &mut Rng::seed_from_u64(4),
+        )
+        .unwrap();
+        let mut all: Vec<PointId> = model.units.iter().flatten().copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, train);
+        let mean = train.len() as f64 / model.units.len() as f64;
+        assert!((mean - 5.0).abs() < 0.3, "mean group size {mean}");
+        let drawn = model.draw(3, &mut Rng::seed_from_u64(5));
+        assert!(drawn.len() >= 3);
+    }
+
+    #[test]
+    fn uniform_draws_are_distinct_and_seeded() {
+        let data = dataset(50);
+        let train = data.ids();
+        let model = RequestModel::new(
+            &Distribution::Uniform,
+            &data,
+            &train,
+            &mut Rng::seed_from_u64(1),
+        )
+        .unwrap();
+        let drawn = model.draw(5, &mut Rng::seed_from_u64(9));
+        let mut unique = drawn.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), 5);
+        assert_eq!(drawn, model.draw(5, &mut Rng::seed_from_u64(9)));
+        assert!(model.inclusion(5).iter().all(|p| (p - 0.1).abs() < 1e-9));
     }
 }

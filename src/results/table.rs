@@ -64,6 +64,7 @@ pub const COLUMNS: &[ColumnSpec] = &[
     column("shards", Count(|r| r.shards), Config),
     column("slices", Count(|r| r.slices), Config),
     column("partition", Text(|r| &r.partition), Config),
+    column("shard_sizes", Text(|r| &r.shard_sizes), Config),
     column("aggregation", Text(|r| &r.aggregation), Config),
     column("distribution", Text(|r| &r.distribution), Config),
     column("mode", Text(|r| &r.mode), Config),
@@ -136,6 +137,11 @@ pub const COLUMNS: &[ColumnSpec] = &[
     column(
         "sisa_accuracy_mean_proba",
         Real(|r| Some(r.sisa_accuracy_mean_proba)),
+        Measure,
+    ),
+    column(
+        "sisa_accuracy_weighted",
+        Real(|r| Some(r.sisa_accuracy_weighted)),
         Measure,
     ),
     column("baseline_accuracy", Real(|r| r.baseline_accuracy), Measure),

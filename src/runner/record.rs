@@ -33,12 +33,14 @@ pub struct StepRecord {
     pub model: String,
     /// The model's unsliced training budget E (iterations or epochs).
     pub budget: u64,
-    /// Shards S.
+    /// Shards S (as built: a distribution-aware partition with a capacity decides it).
     pub shards: u64,
     /// Slices R.
     pub slices: u64,
     /// Partition strategy.
     pub partition: String,
+    /// Training points per shard, space-separated.
+    pub shard_sizes: String,
     /// Aggregation used for `sisa_accuracy`.
     pub aggregation: String,
     /// Request distribution.
@@ -51,7 +53,7 @@ pub struct StepRecord {
     pub step: u32,
     /// Requests in this step (K).
     pub requests: u64,
-    /// Points removed in total after this step.
+    /// Points removed in total after this step (a request may delete a group of points).
     pub removed_total: u64,
 
     // Cost.
@@ -89,6 +91,8 @@ pub struct StepRecord {
     pub sisa_accuracy_majority: f64,
     /// Test accuracy with the mean of probabilities.
     pub sisa_accuracy_mean_proba: f64,
+    /// Test accuracy with votes weighted by shard size.
+    pub sisa_accuracy_weighted: f64,
     /// Test accuracy of the retrained baseline.
     pub baseline_accuracy: Option<f64>,
     /// Mean test accuracy of one constituent alone (the paper's "1/S" reference).

@@ -1,5 +1,6 @@
-//! One trial, end to end: data, split, layout, initial SISA training, then for every request
-//! count an unlearning, a baseline retrain and an evaluation, each giving a [`StepRecord`].
+//! One trial, end to end: data, split, request model, layout, initial SISA training, then the
+//! requests (independent batches, or one cumulative sequence) with SISA's unlearning, the
+//! baseline's retraining and an evaluation at each recorded count, each giving a [`StepRecord`].
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,22 +9,27 @@ use rayon::prelude::*;
 
 use super::record::StepRecord;
 use super::TrialError;
-use crate::cost;
+use crate::cost::{self, Expectation};
 use crate::data::{ClassId, Dataset, DatasetCache, PointId, Split};
 use crate::model::{self, Constituent, Rows};
-use crate::requests;
+use crate::requests::RequestModel;
 use crate::seed::{Purpose, Seeds};
+use crate::sisa::layout::ShardTarget;
 use crate::sisa::{
     self, aggregate::argmax, CheckpointStore, Cost, Engine, Ensemble, Layout, Training,
 };
-use crate::spec::{check, Aggregation, Baseline, Settings, Trial};
+use crate::spec::{
+    check, Aggregation, Baseline, Distribution, Invalid, Mode, Partition, Settings, Trial,
+};
 
-/// A trial's data, split, layout and model, ready to train.
+/// A trial's data, split, request model, layout and model, ready to train.
 pub struct Prepared {
     /// The dataset, shared with other trials.
     pub data: Arc<Dataset>,
     /// Training and test points.
     pub split: Split,
+    /// Who asks to be forgotten.
+    pub requests: RequestModel,
     /// Shards and slices of the training points.
     pub layout: Layout,
     /// The constituent model.
@@ -35,7 +41,8 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Loads (or reuses) the data and draws the split and layout from the trial's seeds.
+    /// Loads (or reuses) the data and draws the split, request model and layout from the
+    /// trial's seeds.
     pub fn new(trial: &Trial, cache: &DatasetCache) -> Result<Prepared, TrialError> {
         let settings = trial.settings.clone();
         let seeds = trial.seeds();
@@ -46,16 +53,36 @@ impl Prepared {
             &mut seeds.rng(Purpose::Split, &[]),
         );
         check::check_sizes(&settings, split.train.len())?;
-        let layout = Layout::uniform(
+        let requests = RequestModel::new(
+            &settings.unlearning.distribution,
+            &data,
             &split.train,
-            settings.sisa.shards,
-            settings.sisa.slices,
-            &mut seeds.rng(Purpose::Layout, &[]),
-        );
+            &mut seeds.rng(Purpose::Requests, &[u64::MAX]),
+        )?;
+        let most = settings
+            .unlearning
+            .requests
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(1);
+        if most > requests.requestable().saturating_sub(1) {
+            return Err(Invalid::new(
+                "unlearning.requests",
+                format!(
+                    "{most} requests, but only {} units can be requested without removing every \
+                     one of them; use fewer",
+                    requests.requestable()
+                ),
+            )
+            .into());
+        }
+        let layout = build_layout(&settings, &split, &requests, seeds)?;
         let model = model::build(&settings.model, data.n_classes());
         Ok(Prepared {
             data,
             split,
+            requests,
             layout,
             model,
             settings,
@@ -75,21 +102,10 @@ impl Prepared {
         )
     }
 
-    /// The points of request batch `step` (of `count` points).
+    /// The points of an independent batch `step` of `count` requests.
     pub fn draw_requests(&self, step: usize, count: usize) -> Vec<PointId> {
         let mut rng = self.seeds.rng(Purpose::Requests, &[step as u64]);
-        requests::draw(
-            self.settings.unlearning.distribution,
-            &self.split.train,
-            count,
-            &mut rng,
-        )
-    }
-
-    /// The analytic expectation of unlearning `count` requests in this trial's layout.
-    pub fn expected_cost(&self, count: usize) -> cost::Expectation {
-        let sisa = &self.settings.sisa;
-        cost::Layout::uniform(self.split.train.len(), sisa.shards, sisa.slices).batch(count)
+        self.requests.draw(count, &mut rng)
     }
 
     /// The test points.
@@ -110,6 +126,120 @@ impl Prepared {
         );
         Ok(engine.train(removed, &mut CheckpointStore::new())?)
     }
+
+    /// The analytic expectation of the cost of the first `count` requests under the trial's
+    /// mode (cumulative for sequential and stream processing).
+    pub fn expected_cost(&self, count: usize) -> Expectation {
+        let sisa = &self.settings.sisa;
+        let unlearning = &self.settings.unlearning;
+        let exact_uniform = unlearning.distribution == Distribution::Uniform
+            && sisa.partition == Partition::Uniform;
+        let n = self.split.train.len();
+        if exact_uniform {
+            let layout = cost::Layout::uniform(n, sisa.shards, sisa.slices);
+            match unlearning.mode {
+                Mode::Batch => return layout.batch(count),
+                Mode::Sequential => return layout.sequential(count),
+                Mode::Stream { .. } => {}
+            }
+        }
+        let batch = unlearning.mode.batch_size().unwrap_or(count);
+        let slice_sizes: Vec<Vec<usize>> = (0..self.layout.n_shards())
+            .map(|s| {
+                self.layout
+                    .slices(sisa::ShardId(s))
+                    .iter()
+                    .map(Vec::len)
+                    .collect()
+            })
+            .collect();
+        let locations = self.layout.locations();
+        let positions: Vec<Vec<(usize, usize)>> = self
+            .requests
+            .units()
+            .map(|(points, _)| {
+                points
+                    .iter()
+                    .map(|p| locations[p])
+                    .map(|(s, r)| (s.0, r.0))
+                    .collect()
+            })
+            .collect();
+        let boundaries: Vec<usize> = (0..=count).step_by(batch).collect();
+        let process = self.requests.expected_process(&boundaries);
+        let mut total = Expectation {
+            sisa: 0.0,
+            baseline: 0.0,
+        };
+        for (window, survival) in boundaries.windows(2).zip(process.survival.windows(2)) {
+            let batch_cost = cost::batch_general(
+                &slice_sizes,
+                &positions,
+                &process,
+                (window[0], window[1]),
+                (&survival[0], &survival[1]),
+            );
+            total.sisa += batch_cost.sisa;
+            total.baseline += batch_cost.baseline;
+        }
+        total
+    }
+}
+
+/// The layout the settings ask for: uniform, or distribution-aware over the request units.
+fn build_layout(
+    settings: &Settings,
+    split: &Split,
+    requests: &RequestModel,
+    seeds: Seeds,
+) -> Result<Layout, TrialError> {
+    let sisa = &settings.sisa;
+    let mut rng = seeds.rng(Purpose::Layout, &[]);
+    let Partition::DistributionAware { capacity } = sisa.partition else {
+        return Ok(Layout::uniform(
+            &split.train,
+            sisa.shards,
+            sisa.slices,
+            &mut rng,
+        ));
+    };
+    let most = settings
+        .unlearning
+        .requests
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1);
+    let expected = requests.inclusion(most);
+    let units: Vec<(&[PointId], f64)> = requests
+        .units()
+        .map(|(points, _)| points)
+        .zip(expected)
+        .collect();
+    let target = match capacity {
+        Some(capacity) => ShardTarget::Capacity(capacity),
+        None if sisa.shards > units.len() => {
+            let message = format!(
+                "{} shards need at least as many request units; there are {}",
+                sisa.shards,
+                units.len()
+            );
+            return Err(Invalid::new("sisa.shards", message).into());
+        }
+        None => ShardTarget::Shards(sisa.shards),
+    };
+    let layout = Layout::distribution_aware(&units, target, sisa.slices, &mut rng);
+    let smallest = layout.shard_sizes().into_iter().min().unwrap_or(0);
+    if smallest < sisa.slices {
+        let message = format!(
+            "the distribution-aware partition made a shard of {smallest} points, fewer than the {} \
+             slices; use fewer slices, or {}",
+            sisa.slices,
+            if capacity.is_some() { "a larger sisa.capacity" } else { "fewer shards" }
+        );
+        return Err(Invalid::new("sisa.slices", message).into());
+    }
+    Ok(layout)
 }
 
 /// Test accuracies of an ensemble.
@@ -128,7 +258,7 @@ impl Quality {
         let by_aggregation = Aggregation::ALL
             .iter()
             .map(|&aggregation| {
-                let predicted = sisa::aggregate(aggregation, &probas);
+                let predicted = sisa::aggregate(aggregation, &probas, &ensemble.shard_sizes);
                 (aggregation, sisa::accuracy(&predicted, &truth))
             })
             .collect();
@@ -165,106 +295,212 @@ pub fn run_trial(
     let engine = prepared.engine();
     let mut store = CheckpointStore::new();
     let initial = engine.train(&HashSet::new(), &mut store)?;
-    let requests = &prepared.settings.unlearning.requests;
-    requests
+    let context = Context {
+        trial,
+        experiment,
+        prepared: &prepared,
+        initial: &initial,
+        checkpoint_bytes: store.bytes(),
+    };
+    match prepared.settings.unlearning.mode.batch_size() {
+        None => independent_batches(&context, &engine, &store),
+        Some(batch) => cumulative(&context, &engine, store, batch),
+    }
+}
+
+/// Batch mode: every count is its own batch, unlearned from the trained state.
+fn independent_batches(
+    context: &Context<'_>,
+    engine: &Engine<'_>,
+    store: &CheckpointStore,
+) -> Result<Vec<StepRecord>, TrialError> {
+    let prepared = context.prepared;
+    prepared
+        .settings
+        .unlearning
+        .requests
         .par_iter()
         .enumerate()
         .map(|(step, &count)| {
             let removed: HashSet<PointId> =
                 prepared.draw_requests(step, count).into_iter().collect();
             let unlearned = engine.train(&removed, &mut store.clone())?;
-            let quality = Quality::of(&unlearned.ensemble, &prepared);
-            let baseline = match prepared.settings.baseline {
-                Baseline::Retrain => {
-                    let training = prepared.retrain_baseline(&removed)?;
-                    let accuracy = Quality::of(&training.ensemble, &prepared).lone;
-                    Some((training.cost, accuracy))
-                }
-                Baseline::None => None,
-            };
-            Ok(record(
-                trial,
-                experiment,
-                &prepared,
-                Step {
-                    index: step,
-                    requests: count,
-                    initial: &initial,
-                    checkpoint_bytes: store.bytes(),
-                    unlearned: &unlearned,
-                    quality: &quality,
-                    baseline,
-                    expected: prepared.expected_cost(count),
-                },
+            let baseline = prepared.run_baseline(&removed)?;
+            Ok(context.record(
+                step,
+                count,
+                &removed,
+                &unlearned.ensemble,
+                unlearned.cost,
+                unlearned.shards_retrained(),
+                baseline,
             ))
         })
         .collect()
 }
 
-/// What one step measured, gathered for [`record`].
-struct Step<'a> {
-    index: usize,
-    requests: usize,
-    initial: &'a Training,
-    checkpoint_bytes: usize,
-    unlearned: &'a Training,
-    quality: &'a Quality,
-    baseline: Option<(Cost, f64)>,
-    expected: cost::Expectation,
+/// Sequential and stream modes: requests arrive in one order and are unlearned `batch` at a time,
+/// each batch from the state the previous left; costs add up, and the counts listed in the spec
+/// are the points at which they are recorded.
+fn cumulative(
+    context: &Context<'_>,
+    engine: &Engine<'_>,
+    mut store: CheckpointStore,
+    batch: usize,
+) -> Result<Vec<StepRecord>, TrialError> {
+    let prepared = context.prepared;
+    let counts = &prepared.settings.unlearning.requests;
+    let most = counts.iter().copied().max().unwrap_or(0);
+    let order = prepared
+        .requests
+        .arrival_order(&mut prepared.seeds.rng(Purpose::Requests, &[0]));
+    let mut removed: HashSet<PointId> = HashSet::new();
+    let mut sisa_cost = Cost {
+        passes: Some(0.0),
+        ..Cost::default()
+    };
+    let mut shards_retrained: HashSet<usize> = HashSet::new();
+    let mut baseline: Option<(Cost, f64)> = None;
+    let mut records = Vec::new();
+    for start in (0..most).step_by(batch) {
+        let end = (start + batch).min(most);
+        for &unit in &order[start..end] {
+            removed.extend(prepared.requests.points(unit));
+        }
+        let unlearned = engine.train(&removed, &mut store)?;
+        store.retain(&unlearned.keys);
+        sisa_cost += unlearned.cost;
+        shards_retrained.extend(
+            unlearned
+                .retrained_from
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.is_some())
+                .map(|(s, _)| s),
+        );
+        if let Some((cost, accuracy)) = prepared.run_baseline(&removed)? {
+            let total = baseline.map_or(cost, |(mut total, _): (Cost, f64)| {
+                total += cost;
+                total
+            });
+            baseline = Some((total, accuracy));
+        }
+        if counts.contains(&end) {
+            let step = counts.iter().position(|&c| c == end).expect("listed");
+            records.push(context.record(
+                step,
+                end,
+                &removed,
+                &unlearned.ensemble,
+                sisa_cost,
+                shards_retrained.len(),
+                baseline,
+            ));
+        }
+    }
+    Ok(records)
 }
 
-fn record(trial: &Trial, experiment: &str, prepared: &Prepared, step: Step<'_>) -> StepRecord {
-    let settings = &prepared.settings;
-    let sisa_cost = step.unlearned.cost;
-    let baseline_cost = step.baseline.map(|(cost, _)| cost);
-    let baseline_accuracy = step.baseline.map(|(_, accuracy)| accuracy);
-    let sisa_accuracy = step.quality.accuracy(settings.sisa.aggregation);
-    StepRecord {
-        experiment: experiment.to_owned(),
-        trial_id: trial.id.to_string(),
-        trial_index: trial.index as u32,
-        repeat: trial.repeat,
-        seed: settings.seed,
-        swept: trial.swept.clone(),
-        dataset: prepared.data.name.clone(),
-        n_train: prepared.split.train.len() as u64,
-        n_test: prepared.split.test.len() as u64,
-        n_features: prepared.data.n_features() as u64,
-        n_classes: prepared.data.n_classes() as u64,
-        model: settings.model.name().to_owned(),
-        budget: u64::from(settings.model.budget()),
-        shards: settings.sisa.shards as u64,
-        slices: settings.sisa.slices as u64,
-        partition: settings.sisa.partition.name().to_owned(),
-        aggregation: settings.sisa.aggregation.name().to_owned(),
-        distribution: settings.unlearning.distribution.name().to_owned(),
-        mode: settings.unlearning.mode.name().to_owned(),
-        step: step.index as u32,
-        requests: step.requests as u64,
-        removed_total: step.requests as u64,
-        sisa_retrain_cpu_s: sisa_cost.cpu_s,
-        sisa_retrain_wall_s: sisa_cost.wall_s,
-        sisa_retrain_points: sisa_cost.points,
-        sisa_retrain_passes: sisa_cost.passes,
-        shards_retrained: step.unlearned.shards_retrained() as u64,
-        baseline_retrain_cpu_s: baseline_cost.map(|c| c.cpu_s),
-        baseline_retrain_wall_s: baseline_cost.map(|c| c.wall_s),
-        baseline_retrain_points: baseline_cost.map(|c| c.points),
-        baseline_retrain_passes: baseline_cost.and_then(|c| c.passes),
-        speedup_time: baseline_cost.and_then(|c| ratio(c.cpu_s, sisa_cost.cpu_s)),
-        speedup_points: baseline_cost.and_then(|c| ratio(c.points, sisa_cost.points)),
-        expected_sisa_points: step.expected.sisa,
-        expected_speedup_points: step.expected.speedup(),
-        sisa_accuracy,
-        sisa_accuracy_majority: step.quality.accuracy(Aggregation::Majority),
-        sisa_accuracy_mean_proba: step.quality.accuracy(Aggregation::MeanProba),
-        baseline_accuracy,
-        lone_shard_accuracy: step.quality.lone,
-        accuracy_gap: baseline_accuracy.map(|baseline| baseline - sisa_accuracy),
-        train_cpu_s: step.initial.cost.cpu_s,
-        train_wall_s: step.initial.cost.wall_s,
-        train_points: step.initial.cost.points,
-        checkpoint_bytes: step.checkpoint_bytes as u64,
+impl Prepared {
+    /// The baseline retrained without `removed` (its cost and test accuracy), if the spec asks.
+    fn run_baseline(&self, removed: &HashSet<PointId>) -> Result<Option<(Cost, f64)>, TrialError> {
+        match self.settings.baseline {
+            Baseline::Retrain => {
+                let training = self.retrain_baseline(removed)?;
+                let accuracy = Quality::of(&training.ensemble, self).lone;
+                Ok(Some((training.cost, accuracy)))
+            }
+            Baseline::None => Ok(None),
+        }
+    }
+}
+
+/// What every record of a trial shares.
+struct Context<'a> {
+    trial: &'a Trial,
+    experiment: &'a str,
+    prepared: &'a Prepared,
+    initial: &'a Training,
+    checkpoint_bytes: usize,
+}
+
+impl Context<'_> {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one record gathers every measurement of a step"
+    )]
+    fn record(
+        &self,
+        step: usize,
+        requests: usize,
+        removed: &HashSet<PointId>,
+        ensemble: &Ensemble,
+        sisa_cost: Cost,
+        shards_retrained: usize,
+        baseline: Option<(Cost, f64)>,
+    ) -> StepRecord {
+        let prepared = self.prepared;
+        let settings = &prepared.settings;
+        let quality = Quality::of(ensemble, prepared);
+        let expected = prepared.expected_cost(requests);
+        let baseline_cost = baseline.map(|(cost, _)| cost);
+        let baseline_accuracy = baseline.map(|(_, accuracy)| accuracy);
+        let sisa_accuracy = quality.accuracy(settings.sisa.aggregation);
+        let shard_sizes: Vec<String> = prepared
+            .layout
+            .shard_sizes()
+            .iter()
+            .map(usize::to_string)
+            .collect();
+        StepRecord {
+            experiment: self.experiment.to_owned(),
+            trial_id: self.trial.id.to_string(),
+            trial_index: self.trial.index as u32,
+            repeat: self.trial.repeat,
+            seed: settings.seed,
+            swept: self.trial.swept.clone(),
+            dataset: prepared.data.name.clone(),
+            n_train: prepared.split.train.len() as u64,
+            n_test: prepared.split.test.len() as u64,
+            n_features: prepared.data.n_features() as u64,
+            n_classes: prepared.data.n_classes() as u64,
+            model: settings.model.name().to_owned(),
+            budget: u64::from(settings.model.budget()),
+            shards: prepared.layout.n_shards() as u64,
+            slices: settings.sisa.slices as u64,
+            partition: settings.sisa.partition.name().to_owned(),
+            shard_sizes: shard_sizes.join(" "),
+            aggregation: settings.sisa.aggregation.name().to_owned(),
+            distribution: settings.unlearning.distribution.name(),
+            mode: settings.unlearning.mode.name(),
+            step: step as u32,
+            requests: requests as u64,
+            removed_total: removed.len() as u64,
+            sisa_retrain_cpu_s: sisa_cost.cpu_s,
+            sisa_retrain_wall_s: sisa_cost.wall_s,
+            sisa_retrain_points: sisa_cost.points,
+            sisa_retrain_passes: sisa_cost.passes,
+            shards_retrained: shards_retrained as u64,
+            baseline_retrain_cpu_s: baseline_cost.map(|c| c.cpu_s),
+            baseline_retrain_wall_s: baseline_cost.map(|c| c.wall_s),
+            baseline_retrain_points: baseline_cost.map(|c| c.points),
+            baseline_retrain_passes: baseline_cost.and_then(|c| c.passes),
+            speedup_time: baseline_cost.and_then(|c| ratio(c.cpu_s, sisa_cost.cpu_s)),
+            speedup_points: baseline_cost.and_then(|c| ratio(c.points, sisa_cost.points)),
+            expected_sisa_points: expected.sisa,
+            expected_speedup_points: expected.speedup(),
+            sisa_accuracy,
+            sisa_accuracy_majority: quality.accuracy(Aggregation::Majority),
+            sisa_accuracy_mean_proba: quality.accuracy(Aggregation::MeanProba),
+            sisa_accuracy_weighted: quality.accuracy(Aggregation::Weighted),
+            baseline_accuracy,
+            lone_shard_accuracy: quality.lone,
+            accuracy_gap: baseline_accuracy.map(|baseline| baseline - sisa_accuracy),
+            train_cpu_s: self.initial.cost.cpu_s,
+            train_wall_s: self.initial.cost.wall_s,
+            train_points: self.initial.cost.points,
+            checkpoint_bytes: self.checkpoint_bytes as u64,
+        }
     }
 }
 

@@ -87,9 +87,8 @@ pub fn verify(
 
     let rows = prepared.test_rows();
     let aggregation = prepared.settings.sisa.aggregation;
-    let predicted = |ensemble: &sisa::Ensemble| {
-        sisa::aggregate(aggregation, &ensemble.predict_proba(&*prepared.model, rows))
-    };
+    let predicted =
+        |ensemble: &sisa::Ensemble| ensemble.predict(&*prepared.model, rows, aggregation);
     let predictions_identical = predicted(&unlearned.ensemble) == predicted(&scratch.ensemble);
     let identical = predictions_identical
         && shard_verdicts

@@ -5,23 +5,35 @@ use ndarray::{Array2, ArrayView1};
 use crate::data::ClassId;
 use crate::spec::Aggregation;
 
-/// The ensemble's label for each point, from each constituent's probabilities (points x classes).
-/// Constituents with no points left (`None`) abstain.
-pub fn aggregate(aggregation: Aggregation, probas: &[Option<Array2<f64>>]) -> Vec<ClassId> {
-    let voters: Vec<&Array2<f64>> = probas.iter().flatten().collect();
-    let Some(first) = voters.first() else {
+/// The ensemble's label for each point, from each constituent's probabilities (points x classes)
+/// and the number of training points of its shard. Constituents with no points left (`None`)
+/// abstain.
+pub fn aggregate(
+    aggregation: Aggregation,
+    probas: &[Option<Array2<f64>>],
+    shard_sizes: &[usize],
+) -> Vec<ClassId> {
+    let voters: Vec<(&Array2<f64>, usize)> = probas
+        .iter()
+        .zip(shard_sizes)
+        .filter_map(|(proba, &size)| proba.as_ref().map(|p| (p, size)))
+        .collect();
+    let Some((first, _)) = voters.first() else {
         return Vec::new();
     };
     let (n_points, n_classes) = first.dim();
     let mut totals = Array2::<f64>::zeros((n_points, n_classes));
-    for proba in &voters {
-        match aggregation {
-            Aggregation::Majority => {
-                for (point, row) in proba.rows().into_iter().enumerate() {
-                    totals[[point, argmax(row).index()]] += 1.0;
-                }
+    for &(proba, size) in &voters {
+        let vote = match aggregation {
+            Aggregation::Majority => 1.0,
+            Aggregation::Weighted => size as f64,
+            Aggregation::MeanProba => {
+                totals += proba;
+                continue;
             }
-            Aggregation::MeanProba => totals += *proba,
+        };
+        for (point, row) in proba.rows().into_iter().enumerate() {
+            totals[[point, argmax(row).index()]] += vote;
         }
     }
     totals.rows().into_iter().map(argmax).collect()
@@ -58,26 +70,33 @@ mod tests {
         let a = array![[0.9, 0.1, 0.0], [0.2, 0.8, 0.0]];
         let b = array![[0.1, 0.9, 0.0], [0.0, 0.4, 0.6]];
         let c = array![[0.0, 0.0, 1.0], [0.0, 0.9, 0.1]];
-        let probas = vec![Some(a.clone()), Some(b.clone()), Some(c.clone())];
+        let probas = vec![Some(a), Some(b), Some(c)];
+        let equal = [10, 10, 10];
+        let labels = |aggregation, sizes: &[usize]| aggregate(aggregation, &probas, sizes);
         // Point 0: votes 0, 1, 2 -> tie -> class 0. Point 1: votes 1, 2, 1 -> class 1.
         assert_eq!(
-            aggregate(Aggregation::Majority, &probas),
+            labels(Aggregation::Majority, &equal),
             vec![ClassId(0), ClassId(1)]
         );
         // Mean of probabilities: point 0 -> (1.0, 1.0, 1.0)/3 tie -> 0; point 1 -> class 1.
         assert_eq!(
-            aggregate(Aggregation::MeanProba, &probas),
+            labels(Aggregation::MeanProba, &equal),
             vec![ClassId(0), ClassId(1)]
+        );
+        // Weighted by shard size, the large second shard outvotes the others.
+        let sizes = [10, 100, 10];
+        assert_eq!(
+            labels(Aggregation::Weighted, &sizes),
+            vec![ClassId(1), ClassId(2)]
         );
     }
 
     #[test]
     fn empty_constituents_abstain() {
         let probas = vec![None, Some(array![[0.2, 0.8]])];
-        assert_eq!(aggregate(Aggregation::Majority, &probas), vec![ClassId(1)]);
-        assert_eq!(
-            accuracy(&[ClassId(1), ClassId(0)], &[ClassId(1), ClassId(1)]),
-            0.5
-        );
+        let labels = aggregate(Aggregation::Majority, &probas, &[0, 5]);
+        assert_eq!(labels, vec![ClassId(1)]);
+        let truth = [ClassId(1), ClassId(1)];
+        assert_eq!(accuracy(&[ClassId(1), ClassId(0)], &truth), 0.5);
     }
 }

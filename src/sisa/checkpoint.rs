@@ -64,6 +64,13 @@ impl CheckpointStore {
         self.states.insert(key, state);
     }
 
+    /// Keeps only the checkpoints under `keys` (those the current ensemble stands on), so a long
+    /// sequence of unlearning steps holds at most one chain per shard.
+    pub fn retain(&mut self, keys: &[CheckpointKey]) {
+        let wanted: std::collections::HashSet<&CheckpointKey> = keys.iter().collect();
+        self.states.retain(|key, _| wanted.contains(key));
+    }
+
     /// Number of checkpoints held.
     pub fn len(&self) -> usize {
         self.states.len()

@@ -17,10 +17,10 @@ use super::budget::{schedule, StepBudget};
 use super::checkpoint::{CheckpointKey, CheckpointStore};
 use super::layout::{Layout, ShardId, SliceId};
 use crate::clock::Stopwatch;
-use crate::data::{Dataset, PointId};
+use crate::data::{ClassId, Dataset, PointId};
 use crate::model::{Constituent, ModelError, ModelState, Rows};
 use crate::seed::{Purpose, Seeds};
-use crate::spec::ModelSettings;
+use crate::spec::{Aggregation, ModelSettings};
 
 /// Everything needed to train the constituents of one layout.
 pub struct Engine<'a> {
@@ -38,6 +38,8 @@ pub struct Engine<'a> {
 pub struct Ensemble {
     /// Final state of each shard's constituent, in shard order.
     pub constituents: Vec<Option<Arc<ModelState>>>,
+    /// Training points left in each shard (the weight of its vote under `weighted`).
+    pub shard_sizes: Vec<usize>,
 }
 
 /// Work done by a training or retraining (DESIGN.md invariant 3).
@@ -72,6 +74,8 @@ pub struct Training {
     pub cost: Cost,
     /// For each shard, the first slice that had to be trained (`None`: fully reused).
     pub retrained_from: Vec<Option<SliceId>>,
+    /// The keys of the checkpoints the ensemble stands on, every step of every shard.
+    pub keys: Vec<CheckpointKey>,
 }
 
 impl Training {
@@ -84,6 +88,8 @@ impl Training {
 /// One shard's training: its final state, cost, first retrained slice and new checkpoints.
 struct ShardTraining {
     state: Option<Arc<ModelState>>,
+    points: usize,
+    keys: Vec<CheckpointKey>,
     cost: Cost,
     retrained_from: Option<SliceId>,
     checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
@@ -130,20 +136,28 @@ impl<'a> Engine<'a> {
             ..Cost::default()
         };
         let mut constituents = Vec::with_capacity(shards.len());
+        let mut shard_sizes = Vec::with_capacity(shards.len());
         let mut retrained_from = Vec::with_capacity(shards.len());
+        let mut keys = Vec::new();
         for shard in shards {
+            keys.extend(shard.keys);
             cost += shard.cost;
             for (key, state) in shard.checkpoints {
                 store.insert(key, state);
             }
             constituents.push(shard.state);
+            shard_sizes.push(shard.points);
             retrained_from.push(shard.retrained_from);
         }
         cost.wall_s = wall_s;
         Ok(Training {
-            ensemble: Ensemble { constituents },
+            ensemble: Ensemble {
+                constituents,
+                shard_sizes,
+            },
             cost,
             retrained_from,
+            keys,
         })
     }
 
@@ -163,6 +177,8 @@ impl<'a> Engine<'a> {
         );
         let mut result = ShardTraining {
             state: None,
+            points: 0,
+            keys: Vec::with_capacity(self.layout.n_slices()),
             cost: Cost {
                 passes: Some(0.0),
                 ..Cost::default()
@@ -178,6 +194,7 @@ impl<'a> Engine<'a> {
                 .copied()
                 .collect();
             key = key.then(SliceId(r), &remaining);
+            result.keys.push(key);
             prefix.extend_from_slice(&remaining);
             if let Some(cached) = store.get(&key) {
                 result.state = Some(Arc::clone(cached));
@@ -209,11 +226,26 @@ impl<'a> Engine<'a> {
             result.checkpoints.push((key, Arc::clone(&state)));
             result.state = Some(state);
         }
+        result.points = prefix.len();
         Ok(result)
     }
 }
 
 impl Ensemble {
+    /// The ensemble's labels for `rows` under `aggregation`.
+    pub fn predict(
+        &self,
+        model: &dyn Constituent,
+        rows: Rows<'_>,
+        aggregation: Aggregation,
+    ) -> Vec<ClassId> {
+        super::aggregate(
+            aggregation,
+            &self.predict_proba(model, rows),
+            &self.shard_sizes,
+        )
+    }
+
     /// Each constituent's class probabilities for `rows` (`None` for empty constituents).
     pub fn predict_proba(
         &self,

@@ -5,8 +5,8 @@ use super::error::Invalid;
 use super::raw::{RawDataset, RawLogistic, RawModel, RawSisa, RawSpec, RawUnlearning};
 use super::settings::{
     Aggregation, Baseline, BlobsSettings, DataSource, DatasetSettings, Distribution,
-    LogisticSettings, LogisticSolver, Mode, ModelSettings, Partition, PurchaseSettings, Settings,
-    SisaSettings, SyntheticKind, UnlearningSettings,
+    DistributionKind, LogisticSettings, LogisticSolver, Mode, ModeKind, ModelSettings, Partition,
+    PartitionKind, PurchaseSettings, Settings, SisaSettings, SyntheticKind, UnlearningSettings,
 };
 
 type Checked<T> = Result<T, Invalid>;
@@ -36,7 +36,11 @@ pub fn settings(raw: &RawSpec) -> Checked<Settings> {
 /// least one point, and every request count must leave at least one point.
 pub fn check_sizes(settings: &Settings, n_train: usize) -> Checked<()> {
     let sisa = &settings.sisa;
-    if sisa.shards > n_train {
+    let fixed_shards = !matches!(
+        sisa.partition,
+        Partition::DistributionAware { capacity: Some(_) }
+    );
+    if fixed_shards && sisa.shards > n_train {
         return Err(Invalid::new(
             "sisa.shards",
             format!(
@@ -46,7 +50,7 @@ pub fn check_sizes(settings: &Settings, n_train: usize) -> Checked<()> {
         ));
     }
     let smallest_shard = n_train / sisa.shards;
-    if sisa.slices > smallest_shard {
+    if fixed_shards && sisa.partition == Partition::Uniform && sisa.slices > smallest_shard {
         return Err(Invalid::new(
             "sisa.slices",
             format!(
@@ -84,7 +88,7 @@ fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
     let classes = at_least("dataset.classes", raw.classes.unwrap_or(2), 2)?;
     let source = match kind {
         SyntheticKind::Purchase => {
-            reject_option("dataset.noise", raw.noise.is_some(), "blobs")?;
+            reject_option("dataset.noise", raw.noise.is_some(), "`synthetic: blobs`")?;
             DataSource::Purchase(PurchaseSettings {
                 samples,
                 features: at_least("dataset.features", raw.features.unwrap_or(600), 1)?,
@@ -94,8 +98,16 @@ fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
             })
         }
         SyntheticKind::Blobs => {
-            reject_option("dataset.prototypes", raw.prototypes.is_some(), "purchase")?;
-            reject_option("dataset.density", raw.density.is_some(), "purchase")?;
+            reject_option(
+                "dataset.prototypes",
+                raw.prototypes.is_some(),
+                "`synthetic: purchase`",
+            )?;
+            reject_option(
+                "dataset.density",
+                raw.density.is_some(),
+                "`synthetic: purchase`",
+            )?;
             DataSource::Blobs(BlobsSettings {
                 samples,
                 features: at_least("dataset.features", raw.features.unwrap_or(10), 1)?,
@@ -158,28 +170,180 @@ fn model(raw: Option<RawModel>) -> Checked<ModelSettings> {
 }
 
 fn sisa(raw: RawSisa) -> Checked<SisaSettings> {
+    let aware = "`partition: distribution-aware`";
+    let partition = match raw.partition.unwrap_or(PartitionKind::Uniform) {
+        PartitionKind::Uniform => {
+            reject_option("sisa.capacity", raw.capacity.is_some(), aware)?;
+            Partition::Uniform
+        }
+        PartitionKind::DistributionAware => {
+            if raw.capacity.is_some() && raw.shards.is_some() {
+                return Err(Invalid::new(
+                    "sisa.capacity",
+                    "give either sisa.shards (a fixed number of shards, each with an equal share \
+                     of the expected requests) or sisa.capacity (expected requests per shard, \
+                     the number of shards follows), not both",
+                ));
+            }
+            let capacity = raw
+                .capacity
+                .map(|c| positive("sisa.capacity", c))
+                .transpose()?;
+            Partition::DistributionAware { capacity }
+        }
+    };
     Ok(SisaSettings {
         shards: at_least("sisa.shards", raw.shards.unwrap_or(1), 1)?,
         slices: at_least("sisa.slices", raw.slices.unwrap_or(1), 1)?,
-        partition: raw.partition.unwrap_or(Partition::Uniform),
+        partition,
         aggregation: raw.aggregation.unwrap_or(Aggregation::Majority),
     })
 }
 
+fn distribution(raw: &RawUnlearning) -> Checked<Distribution> {
+    let kind = raw.distribution.unwrap_or(DistributionKind::Uniform);
+    let only = |key: &str, given: bool, wanted: DistributionKind, name: &str| {
+        reject_option(
+            key,
+            given && kind != wanted,
+            &format!("`distribution: {name}`"),
+        )
+    };
+    only(
+        "unlearning.rate",
+        raw.rate.is_some(),
+        DistributionKind::Exponential,
+        "exponential",
+    )?;
+    only(
+        "unlearning.shape",
+        raw.shape.is_some(),
+        DistributionKind::Pareto,
+        "pareto",
+    )?;
+    only(
+        "unlearning.class_weights",
+        raw.class_weights.is_some(),
+        DistributionKind::Class,
+        "class",
+    )?;
+    only(
+        "unlearning.group_size",
+        raw.group_size.is_some(),
+        DistributionKind::Groups,
+        "groups",
+    )?;
+    Ok(match kind {
+        DistributionKind::Uniform => Distribution::Uniform,
+        DistributionKind::Exponential => Distribution::Exponential {
+            rate: positive("unlearning.rate", raw.rate.unwrap_or(10.0))?,
+        },
+        DistributionKind::Pareto => {
+            let shape = raw.shape.unwrap_or(1.16);
+            if !(shape.is_finite() && shape > 1.0) {
+                return Err(Invalid::new(
+                    "unlearning.shape",
+                    format!(
+                        "must be a number > 1, got {shape} (at 1 or below the likeliest point \
+                         would take all of the request probability)"
+                    ),
+                ));
+            }
+            Distribution::Pareto { shape }
+        }
+        DistributionKind::Class => {
+            let Some(weights) = raw.class_weights.as_ref().filter(|w| !w.is_empty()) else {
+                return Err(Invalid::new(
+                    "unlearning.class_weights",
+                    "`distribution: class` needs the classes requests come from, with weights, \
+                     e.g. class_weights: {3: 0.7, 5: 0.3}",
+                ));
+            };
+            let mut checked = Vec::new();
+            for (class, &weight) in weights {
+                let key = format!("unlearning.class_weights.{}", class.0);
+                checked.push((class.0.clone(), non_negative(&key, weight)?));
+            }
+            if checked.iter().all(|(_, w)| *w == 0.0) {
+                return Err(Invalid::new(
+                    "unlearning.class_weights",
+                    "every weight is 0",
+                ));
+            }
+            Distribution::Class { weights: checked }
+        }
+        DistributionKind::Groups => {
+            let mean_size = raw.group_size.unwrap_or(5.0);
+            if !(mean_size.is_finite() && mean_size >= 1.0) {
+                return Err(Invalid::new(
+                    "unlearning.group_size",
+                    format!("must be a number >= 1, got {mean_size}"),
+                ));
+            }
+            Distribution::Groups { mean_size }
+        }
+    })
+}
+
+fn mode(raw: &RawUnlearning) -> Checked<Mode> {
+    let kind = raw.mode.unwrap_or(ModeKind::Batch);
+    if kind != ModeKind::Stream {
+        reject_option(
+            "unlearning.batch_size",
+            raw.batch_size.is_some(),
+            "`mode: stream`",
+        )?;
+    }
+    Ok(match kind {
+        ModeKind::Batch => Mode::Batch,
+        ModeKind::Sequential => Mode::Sequential,
+        ModeKind::Stream => {
+            let Some(batch_size) = raw.batch_size else {
+                return Err(Invalid::new(
+                    "unlearning.batch_size",
+                    "`mode: stream` needs the number of requests per batch, e.g. batch_size: 10",
+                ));
+            };
+            Mode::Stream {
+                batch_size: at_least("unlearning.batch_size", batch_size, 1)?,
+            }
+        }
+    })
+}
+
 fn unlearning(raw: RawUnlearning) -> Checked<UnlearningSettings> {
-    let requests = raw.requests.unwrap_or_else(|| vec![1]);
+    let requests = raw.requests.clone().unwrap_or_else(|| vec![1]);
     if requests.is_empty() {
         return Err(Invalid::new(
             "unlearning.requests",
             "the list is empty; give at least one request count, e.g. [1, 10]",
         ));
     }
+    let mode = mode(&raw)?;
     for (index, &count) in requests.iter().enumerate() {
-        at_least(&format!("unlearning.requests[{index}]"), count, 1)?;
+        let key = format!("unlearning.requests[{index}]");
+        at_least(&key, count, 1)?;
+        let cumulative = mode.batch_size().is_some();
+        if cumulative && index > 0 && count <= requests[index - 1] {
+            return Err(Invalid::new(
+                key,
+                format!(
+                    "in `mode: {}` the counts are cumulative and must increase, got {count} after {}",
+                    mode.name(),
+                    requests[index - 1]
+                ),
+            ));
+        }
+        if let Some(batch) = mode.batch_size().filter(|&b| count % b != 0) {
+            return Err(Invalid::new(
+                key,
+                format!("{count} is not a multiple of the batch size {batch}"),
+            ));
+        }
     }
     Ok(UnlearningSettings {
-        distribution: raw.distribution.unwrap_or(Distribution::Uniform),
-        mode: raw.mode.unwrap_or(Mode::Batch),
+        distribution: distribution(&raw)?,
+        mode,
         requests,
     })
 }
@@ -236,10 +400,7 @@ fn fraction(key: &str, value: f64, one_allowed: bool) -> Checked<f64> {
 
 fn reject_option(key: &str, given: bool, applies_to: &str) -> Checked<()> {
     if given {
-        Err(Invalid::new(
-            key,
-            format!("applies only to `synthetic: {applies_to}`"),
-        ))
+        Err(Invalid::new(key, format!("applies only with {applies_to}")))
     } else {
         Ok(())
     }

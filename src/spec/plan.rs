@@ -33,6 +33,8 @@ pub struct Trial {
     pub swept: Vec<(String, String)>,
     /// The checked settings.
     pub settings: Settings,
+    /// (axis, value index) of each swept key, to point problems at the sweep value.
+    pub(crate) picks: Vec<(usize, usize)>,
 }
 
 impl Trial {
@@ -82,14 +84,17 @@ impl fmt::Display for TrialId {
 /// reported against the sweep value, override or file line it comes from.
 pub fn plan(spec: &Spec) -> Result<Vec<Trial>> {
     let axes = spec.axes();
-    let points = axes.iter().try_fold(1usize, |product, axis| {
-        product.checked_mul(axis.values.len())
-    });
+    let points = dimensions(axes)
+        .iter()
+        .try_fold(1usize, |product, &(_, size)| product.checked_mul(size));
     let total = points.and_then(|points| points.checked_mul(spec.repeats() as usize));
     match total {
         Some(total) if total <= MAX_TRIALS => {}
         _ => {
-            let sizes: Vec<String> = axes.iter().map(|a| a.values.len().to_string()).collect();
+            let sizes: Vec<String> = dimensions(axes)
+                .iter()
+                .map(|(_, size)| size.to_string())
+                .collect();
             let message = format!(
                 "{} values x {} repeats is more than the limit of {MAX_TRIALS} trials; \
                  split the sweep into several specs",
@@ -118,18 +123,37 @@ pub fn plan(spec: &Spec) -> Result<Vec<Trial>> {
                 repeat,
                 swept: swept.clone(),
                 settings: settings.clone(),
+                picks: picks.clone(),
             });
         }
     }
     Ok(trials)
 }
 
-/// The (axis, value index) pairs of sweep point `point`, first axis slowest.
+/// The independent dimensions of the sweep: each `sweep` axis on its own, then all `zip` axes as
+/// one; as (the axes it moves, its number of values).
+fn dimensions(axes: &[SweepAxis]) -> Vec<(Vec<usize>, usize)> {
+    let mut dimensions: Vec<(Vec<usize>, usize)> = axes
+        .iter()
+        .enumerate()
+        .filter(|(_, axis)| !axis.zipped)
+        .map(|(index, axis)| (vec![index], axis.values.len()))
+        .collect();
+    let zipped: Vec<usize> = (0..axes.len()).filter(|&i| axes[i].zipped).collect();
+    if let Some(&first) = zipped.first() {
+        dimensions.push((zipped, axes[first].values.len()));
+    }
+    dimensions
+}
+
+/// The (axis, value index) pairs of sweep point `point`, first dimension slowest.
 fn picks(axes: &[SweepAxis], mut point: usize) -> Vec<(usize, usize)> {
     let mut picks = vec![(0, 0); axes.len()];
-    for (axis, item) in axes.iter().enumerate().rev() {
-        picks[axis] = (axis, point % item.values.len());
-        point /= item.values.len();
+    for (moved, size) in dimensions(axes).into_iter().rev() {
+        for axis in moved {
+            picks[axis] = (axis, point % size);
+        }
+        point /= size;
     }
     picks
 }
@@ -216,6 +240,39 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("sweep value sisa.shards[1] = 0"), "{error}");
+    }
+
+    #[test]
+    fn zipped_keys_move_together() {
+        let text = "name: demo\ndataset: {samples: 400, features: 4}\nrepeats: 1\n\
+                    sweep:\n  sisa.slices: [1, 2]\n\
+                    zip:\n  sisa.partition: [uniform, distribution-aware]\n  sisa.shards: [4, 8]\n";
+        let trials = plan(&load(text, &[]).unwrap()).unwrap();
+        let shape: Vec<(usize, &str, usize)> = trials
+            .iter()
+            .map(|t| {
+                (
+                    t.settings.sisa.slices,
+                    t.settings.sisa.partition.name(),
+                    t.settings.sisa.shards,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1, "uniform", 4),
+                (1, "distribution-aware", 8),
+                (2, "uniform", 4),
+                (2, "distribution-aware", 8)
+            ]
+        );
+        let uneven = "name: demo\nzip:\n  sisa.shards: [1, 2]\n  sisa.slices: [1]\n";
+        let error = load(uneven, &[]).unwrap_err().to_string();
+        assert!(
+            error.contains(":4:3: zip.sisa.slices: 1 values, but zip.sisa.shards has 2"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -4,10 +4,13 @@
 
 use serde::Deserialize;
 
+use std::collections::BTreeMap;
+
 use super::settings::{
-    Aggregation, Baseline, Distribution, FigureKind, LogisticSolver, Mode, Partition, SyntheticKind,
+    Aggregation, Baseline, DistributionKind, FigureKind, LogisticSolver, ModeKind, PartitionKind,
+    SyntheticKind,
 };
-use super::yaml::Mapping;
+use super::yaml::{Mapping, Value};
 
 /// A whole spec as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +34,9 @@ pub struct RawSpec {
     pub baseline: Option<Baseline>,
     /// Dotted key -> list of values; the trials are their cartesian product.
     pub sweep: Option<Mapping>,
+    /// Dotted key -> list of values, all lists as long: the i-th values go together, as one more
+    /// dimension of the sweep.
+    pub zip: Option<Mapping>,
     /// Figures to draw (default: those that what the sweep varies calls for).
     pub figures: Option<Vec<FigureKind>>,
 }
@@ -88,7 +94,9 @@ pub struct RawSisa {
     /// Number of slices per shard.
     pub slices: Option<usize>,
     /// Shard assignment.
-    pub partition: Option<Partition>,
+    pub partition: Option<PartitionKind>,
+    /// Distribution-aware partition: expected requests per shard.
+    pub capacity: Option<f64>,
     /// Aggregation of constituent predictions.
     pub aggregation: Option<Aggregation>,
 }
@@ -98,9 +106,34 @@ pub struct RawSisa {
 #[serde(deny_unknown_fields)]
 pub struct RawUnlearning {
     /// Request distribution.
-    pub distribution: Option<Distribution>,
+    pub distribution: Option<DistributionKind>,
+    /// Exponential: decay rate over the random ranking.
+    pub rate: Option<f64>,
+    /// Pareto: shape.
+    pub shape: Option<f64>,
+    /// Class: class name -> weight.
+    pub class_weights: Option<BTreeMap<ClassName, f64>>,
+    /// Groups: mean group size.
+    pub group_size: Option<f64>,
     /// Request processing mode.
-    pub mode: Option<Mode>,
+    pub mode: Option<ModeKind>,
+    /// Stream mode: requests per batch.
+    pub batch_size: Option<usize>,
     /// Request counts.
     pub requests: Option<Vec<usize>>,
+}
+
+/// A class name as a mapping key: written as text or as a number (`3: 0.5`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClassName(pub String);
+
+impl<'de> Deserialize<'de> for ClassName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => Ok(ClassName(text)),
+            Value::Number(number) => Ok(ClassName(number.to_string())),
+            Value::Bool(flag) => Ok(ClassName(flag.to_string())),
+            _ => Err(serde::de::Error::custom("a class name is text or a number")),
+        }
+    }
 }

@@ -150,11 +150,29 @@ pub struct SisaSettings {
 }
 
 /// How training points are assigned to shards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Partition {
     /// Uniformly at random, shards of equal size (within one point).
     Uniform,
+    /// The paper's Algorithm 1: points sorted by request probability fill shards in turn; a
+    /// shard closes when its expected number of requests reaches `capacity` (so the number of
+    /// shards follows from it), or, without a capacity, when it holds 1/S of the expected
+    /// requests (S fixed by `sisa.shards`).
+    DistributionAware {
+        /// Expected requests per shard, C, for the largest request count of the spec.
+        capacity: Option<f64>,
+    },
+}
+
+/// The partition strategies a spec can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartitionKind {
+    /// See [`Partition::Uniform`].
+    Uniform,
+    /// See [`Partition::DistributionAware`].
+    DistributionAware,
 }
 
 /// How the constituents' predictions are combined.
@@ -165,17 +183,24 @@ pub enum Aggregation {
     Majority,
     /// The mean of the constituents' probability vectors; its most likely label wins.
     MeanProba,
+    /// Majority voting with each vote weighted by its shard's size, fairer when shards are unequal.
+    Weighted,
 }
 
 impl Aggregation {
     /// Every aggregation, in the order tables list them.
-    pub const ALL: [Aggregation; 2] = [Aggregation::Majority, Aggregation::MeanProba];
+    pub const ALL: [Aggregation; 3] = [
+        Aggregation::Majority,
+        Aggregation::MeanProba,
+        Aggregation::Weighted,
+    ];
 
     /// The name used in specs and tables.
     pub fn name(self) -> &'static str {
         match self {
             Aggregation::Majority => "majority",
             Aggregation::MeanProba => "mean-proba",
+            Aggregation::Weighted => "weighted",
         }
     }
 }
@@ -185,6 +210,7 @@ impl Partition {
     pub fn name(self) -> &'static str {
         match self {
             Partition::Uniform => "uniform",
+            Partition::DistributionAware { .. } => "distribution-aware",
         }
     }
 }
@@ -200,38 +226,118 @@ pub struct UnlearningSettings {
     pub requests: Vec<usize>,
 }
 
-/// How requested points are drawn from the training set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// Who asks to be forgotten. Every distribution gives each request unit (a point, or a group of
+/// points) a weight; requests are drawn without replacement with probability proportional to the
+/// weights of the units not yet drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Distribution {
-    /// Every training point equally likely, without replacement.
+    /// Every training point equally likely.
     Uniform,
+    /// Points ranked at random; the point at relative rank r in [0, 1) has weight exp(-rate r).
+    Exponential {
+        /// Decay over the ranking; default 10 (the top 10% of points carry 63% of the weight).
+        rate: f64,
+    },
+    /// Points ranked at random; the point at relative rank r has the Pareto quantile weight
+    /// (r + 1/2N)^(-1/shape): the top 20% of points carry about 80% of the weight at 1.16.
+    Pareto {
+        /// Pareto shape alpha; default 1.16 (the 80/20 rule).
+        shape: f64,
+    },
+    /// Requests come from the listed classes with the given weights, uniformly within a class.
+    Class {
+        /// (class name, weight) pairs, by class name.
+        weights: Vec<(String, f64)>,
+    },
+    /// A request deletes a whole group (say, one user's points); groups are drawn uniformly.
+    /// Training points are grouped at random, group sizes geometric with mean `mean_size`.
+    Groups {
+        /// Mean group size, at least 1.
+        mean_size: f64,
+    },
 }
 
 impl Distribution {
-    /// The name used in specs and tables.
-    pub fn name(self) -> &'static str {
+    /// The name used in tables, with its parameter (`pareto(1.16)`).
+    pub fn name(&self) -> String {
         match self {
-            Distribution::Uniform => "uniform",
+            Distribution::Uniform => "uniform".to_owned(),
+            Distribution::Exponential { rate } => format!("exponential({rate})"),
+            Distribution::Pareto { shape } => format!("pareto({shape})"),
+            Distribution::Class { weights } => {
+                let items: Vec<String> = weights.iter().map(|(c, w)| format!("{c}:{w}")).collect();
+                format!("class({})", items.join(","))
+            }
+            Distribution::Groups { mean_size } => format!("groups({mean_size})"),
         }
     }
+}
+
+/// The distributions a spec can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DistributionKind {
+    /// See [`Distribution::Uniform`].
+    Uniform,
+    /// See [`Distribution::Exponential`].
+    Exponential,
+    /// See [`Distribution::Pareto`].
+    Pareto,
+    /// See [`Distribution::Class`].
+    Class,
+    /// See [`Distribution::Groups`].
+    Groups,
 }
 
 /// How requests are processed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Mode {
     /// Each count K is an independent batch, unlearned at once from the trained state.
     Batch,
+    /// One request at a time, each unlearned before the next, cumulative; the counts are the
+    /// points at which the cumulative cost and accuracy are recorded. The baseline retrains after
+    /// every request.
+    Sequential,
+    /// Cumulative batches of `batch_size` requests, each unlearned before the next; counts are
+    /// multiples of the batch size.
+    Stream {
+        /// Requests per batch.
+        batch_size: usize,
+    },
 }
 
 impl Mode {
-    /// The name used in specs and tables.
-    pub fn name(self) -> &'static str {
+    /// The name used in tables (`stream(10)`).
+    pub fn name(self) -> String {
         match self {
-            Mode::Batch => "batch",
+            Mode::Batch => "batch".to_owned(),
+            Mode::Sequential => "sequential".to_owned(),
+            Mode::Stream { batch_size } => format!("stream({batch_size})"),
         }
     }
+
+    /// Requests unlearned together: the whole count in batch mode, else 1 or the batch size.
+    pub fn batch_size(self) -> Option<usize> {
+        match self {
+            Mode::Batch => None,
+            Mode::Sequential => Some(1),
+            Mode::Stream { batch_size } => Some(batch_size),
+        }
+    }
+}
+
+/// The processing modes a spec can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModeKind {
+    /// See [`Mode::Batch`].
+    Batch,
+    /// See [`Mode::Sequential`].
+    Sequential,
+    /// See [`Mode::Stream`].
+    Stream,
 }
 
 /// What SISA's unlearning is compared against.
@@ -256,12 +362,15 @@ pub enum FigureKind {
     SpeedupSurface,
     /// Accuracy vs training budget, one line per number of slices.
     AccuracyVsBudget,
+    /// Points retrained vs requests, contrasting partitions, modes or distributions.
+    PointsVsRequests,
 }
 
 impl FigureKind {
     /// Every figure, in report order.
-    pub const ALL: [FigureKind; 4] = [
+    pub const ALL: [FigureKind; 5] = [
         FigureKind::SpeedupVsRequests,
+        FigureKind::PointsVsRequests,
         FigureKind::AccuracyVsShards,
         FigureKind::SpeedupSurface,
         FigureKind::AccuracyVsBudget,
@@ -274,6 +383,7 @@ impl FigureKind {
             FigureKind::AccuracyVsShards => "accuracy-vs-shards",
             FigureKind::SpeedupSurface => "speedup-surface",
             FigureKind::AccuracyVsBudget => "accuracy-vs-budget",
+            FigureKind::PointsVsRequests => "points-vs-requests",
         }
     }
 }

@@ -14,7 +14,7 @@ use super::yaml::{self, Failure, Value};
 const MAX_REPEATS: u32 = 10_000;
 
 /// Keys that name the experiment itself and so cannot be swept.
-const UNSWEEPABLE: [&str; 4] = ["name", "repeats", "sweep", "figures"];
+const UNSWEEPABLE: [&str; 5] = ["name", "repeats", "sweep", "zip", "figures"];
 
 /// A spec file with its overrides applied, checked up to the per-trial settings (see [`super::plan`]).
 #[derive(Debug, Clone)]
@@ -37,6 +37,20 @@ pub struct SweepAxis {
     pub key: String,
     /// The values, in the order trials visit them.
     pub values: Vec<Value>,
+    /// Whether the key comes from the `zip` section: zipped keys take their i-th values together,
+    /// as one dimension of the sweep.
+    pub zipped: bool,
+}
+
+impl SweepAxis {
+    /// The spec section it was written in.
+    pub fn section(&self) -> &'static str {
+        if self.zipped {
+            "zip"
+        } else {
+            "sweep"
+        }
+    }
 }
 
 /// The experiment's name, safe to use as a folder name inside the results folder.
@@ -105,10 +119,12 @@ impl Spec {
             let message = format!("must be between 1 and {MAX_REPEATS}, got {}", spec.repeats);
             return Err(spec.problem(Some("repeats"), message, &[]));
         }
-        spec.axes = spec.sweep_axes(raw.sweep.unwrap_or_default())?;
+        spec.axes = spec.sweep_axes(raw.sweep.unwrap_or_default(), false, Vec::new())?;
+        spec.axes = spec.sweep_axes(raw.zip.unwrap_or_default(), true, spec.axes.clone())?;
         spec.figures = raw.figures;
         if let Value::Mapping(map) = &mut document {
             map.remove("sweep");
+            map.remove("zip");
         }
         spec.document = document;
         Ok(spec)
@@ -144,32 +160,38 @@ impl Spec {
         &self.document
     }
 
-    /// The resolved spec as YAML: the document after overrides, with its sweep.
+    /// The resolved spec as YAML: the document after overrides, with its sweep and zip.
     pub fn resolved_yaml(&self) -> String {
         let mut document = self.document.clone();
-        if !self.axes.is_empty() {
-            let mut sweep = yaml::Mapping::new();
-            for axis in &self.axes {
-                sweep.insert(
+        for section in ["sweep", "zip"] {
+            let mut mapping = yaml::Mapping::new();
+            for axis in self.axes.iter().filter(|axis| axis.section() == section) {
+                mapping.insert(
                     Value::String(axis.key.clone()),
                     Value::Sequence(axis.values.clone()),
                 );
             }
-            if let Value::Mapping(map) = &mut document {
-                map.insert(Value::String("sweep".into()), Value::Mapping(sweep));
+            if let (Value::Mapping(map), false) = (&mut document, mapping.is_empty()) {
+                map.insert(Value::String(section.into()), Value::Mapping(mapping));
             }
         }
         yaml::to_text(&document)
     }
 
-    fn sweep_axes(&self, sweep: yaml::Mapping) -> Result<Vec<SweepAxis>> {
-        let mut axes: Vec<SweepAxis> = Vec::new();
+    /// The axes of a `sweep` (or, `zipped`, a `zip`) section, after the `axes` already read.
+    fn sweep_axes(
+        &self,
+        sweep: yaml::Mapping,
+        zipped: bool,
+        mut axes: Vec<SweepAxis>,
+    ) -> Result<Vec<SweepAxis>> {
+        let section = if zipped { "zip" } else { "sweep" };
         for (key, values) in sweep {
             let Value::String(key) = key else {
                 let message = format!("keys are dotted spec keys, got `{}`", yaml::compact(&key));
-                return Err(self.problem(Some("sweep"), message, &[]));
+                return Err(self.problem(Some(section), message, &[]));
             };
-            let axis_key = format!("sweep.{key}");
+            let axis_key = format!("{section}.{key}");
             let here = Some(axis_key.as_str());
             if key.is_empty() || key.split('.').any(str::is_empty) {
                 let message = "is not a dotted key like `sisa.shards`".to_owned();
@@ -197,7 +219,23 @@ impl Spec {
                     return Err(self.problem(here, message, &[]));
                 }
             };
-            axes.push(SweepAxis { key, values });
+            if let Some(first) = axes.iter().find(|axis| axis.zipped && zipped) {
+                if first.values.len() != values.len() {
+                    let message = format!(
+                        "{} values, but zip.{} has {}; zipped keys take their values together and \
+                         need as many",
+                        values.len(),
+                        first.key,
+                        first.values.len()
+                    );
+                    return Err(self.problem(here, message, &[]));
+                }
+            }
+            axes.push(SweepAxis {
+                key,
+                values,
+                zipped,
+            });
         }
         Ok(axes)
     }
@@ -212,6 +250,12 @@ impl Spec {
             }
         }
         error
+    }
+
+    /// A problem found while running `trial` (e.g. settings that do not fit the data), located
+    /// like a problem found while planning it.
+    pub fn locate(&self, invalid: Invalid, trial: &super::Trial) -> SpecError {
+        self.invalid(invalid, &trial.picks)
     }
 
     /// A failed check, attributed like [`Spec::failure`].
@@ -241,7 +285,8 @@ impl Spec {
             if let Some(&(axis, value)) = swept {
                 let axis = &self.axes[axis];
                 problem.origin = Some(format!(
-                    "sweep value {}[{value}] = {}",
+                    "{} value {}[{value}] = {}",
+                    axis.section(),
                     axis.key,
                     yaml::compact(&axis.values[value])
                 ));
@@ -250,7 +295,7 @@ impl Spec {
                     .iter()
                     .any(|item| matches!(item, Override::Sweep { key, .. } if *key == axis.key));
                 if !from_command_line {
-                    problem.line = yaml::line_of(&self.text, &["sweep", &axis.key]);
+                    problem.line = yaml::line_of(&self.text, &[axis.section(), &axis.key]);
                 }
             } else if let Some(item) = overridden {
                 problem.origin = Some(item.describe());
@@ -282,14 +327,16 @@ fn overlaps(a: &str, b: &str) -> bool {
     within(a, b) || within(b, a)
 }
 
-/// The mapping keys of a serde path as written in the file: indexes dropped, and a sweep axis key
-/// (`sweep.sisa.shards`) kept whole.
+/// The mapping keys of a serde path as written in the file: indexes dropped, and a sweep or zip
+/// axis key (`sweep.sisa.shards`) kept whole.
 fn file_segments(key: &str) -> Vec<&str> {
     let key = key.split('[').next().unwrap_or(key);
-    match key.strip_prefix("sweep.") {
-        Some(axis) => vec!["sweep", axis],
-        None => segments(key),
+    for section in ["sweep", "zip"] {
+        if let Some(axis) = key.strip_prefix(section).and_then(|k| k.strip_prefix('.')) {
+            return vec![section, axis];
+        }
     }
+    segments(key)
 }
 
 #[cfg(test)]

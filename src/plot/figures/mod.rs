@@ -2,6 +2,7 @@
 
 pub mod accuracy_vs_budget;
 pub mod accuracy_vs_shards;
+pub mod points_vs_requests;
 pub mod speedup_surface;
 pub mod speedup_vs_requests;
 
@@ -25,5 +26,6 @@ pub fn figure(kind: FigureKind) -> &'static dyn Figure {
         FigureKind::AccuracyVsShards => &accuracy_vs_shards::AccuracyVsShards,
         FigureKind::SpeedupSurface => &speedup_surface::SpeedupSurface,
         FigureKind::AccuracyVsBudget => &accuracy_vs_budget::AccuracyVsBudget,
+        FigureKind::PointsVsRequests => &points_vs_requests::PointsVsRequests,
     }
 }
