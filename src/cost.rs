@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::model::Progression;
 use crate::requests::ExpectedProcess;
 
 /// Expected cost of SISA's unlearning and of the baseline, and their ratio.
@@ -77,6 +78,38 @@ pub fn hit_probability(point_probabilities: impl IntoIterator<Item = f64>) -> f6
         .into_iter()
         .map(|p| 1.0 - p)
         .product::<f64>()
+}
+
+/// What a retrained slice step costs in points: `prefix` times the points of slices 1..r left,
+/// plus `slice` times the points of slice r left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepCost {
+    /// Weight of the step's points so far.
+    pub prefix: f64,
+    /// Weight of the step's own slice's points.
+    pub slice: f64,
+}
+
+impl StepCost {
+    /// The step cost of a model's progression with `slices` slices: iterative models get
+    /// 2/(R+1) of the budget per step; models that add slices pay for the new slice; models that
+    /// refit pay for every point of every step.
+    pub fn of(progression: Progression, slices: usize) -> StepCost {
+        match progression {
+            Progression::Iterative => StepCost {
+                prefix: 2.0 / (slices as f64 + 1.0),
+                slice: 0.0,
+            },
+            Progression::Accumulating => StepCost {
+                prefix: 0.0,
+                slice: 1.0,
+            },
+            Progression::Refitting => StepCost {
+                prefix: 1.0,
+                slice: 0.0,
+            },
+        }
+    }
 }
 
 /// Shard and slice sizes of a uniform layout, as `sisa` builds it: N points in S shards and R
@@ -170,6 +203,7 @@ impl Layout {
 /// points left. The baseline retrains every point left. For uniform requests this is exact.
 pub fn batch_general(
     slice_sizes: &[Vec<usize>],
+    step: StepCost,
     positions: &[Vec<(usize, usize)>],
     process: &ExpectedProcess,
     (from, to): (usize, usize),
@@ -200,12 +234,13 @@ pub fn batch_general(
     let mut sisa = 0.0;
     let mut total_points = 0.0;
     for (shard, sizes) in slice_sizes.iter().enumerate() {
-        let share = 2.0 / (sizes.len() as f64 + 1.0);
         let (mut points, mut points_gone, mut points_now, mut at_risk) = (0.0, 0.0, 0.0, 0.0);
         for slice in 0..sizes.len() {
-            points += sizes[slice] as f64;
-            points_gone += gone[shard][slice];
-            points_now += now[shard][slice];
+            let size = sizes[slice] as f64;
+            let (slice_gone, slice_now) = (gone[shard][slice], now[shard][slice]);
+            points += size;
+            points_gone += slice_gone;
+            points_now += slice_now;
             at_risk += weight[shard][slice];
             let missed: f64 = draws
                 .iter()
@@ -217,7 +252,9 @@ pub fn batch_general(
                     }
                 })
                 .product();
-            sisa += share * ((points - points_gone) * (1.0 - missed) - points_now);
+            let hit = 1.0 - missed;
+            sisa += step.prefix * ((points - points_gone) * hit - points_now)
+                + step.slice * ((size - slice_gone) * hit - slice_now);
         }
         total_points += points;
     }
@@ -422,7 +459,8 @@ mod tests {
             process.survival[0].as_slice(),
             process.survival[1].as_slice(),
         );
-        batch_general(&layout.sizes, positions, &process, (0, k), survival)
+        let step = StepCost::of(Progression::Iterative, layout.sizes[0].len());
+        batch_general(&layout.sizes, step, positions, &process, (0, k), survival)
     }
 
     fn dataset(n: usize) -> crate::data::Dataset {

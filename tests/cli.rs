@@ -168,7 +168,7 @@ sweep:
 }
 
 #[test]
-fn verify_certifies_exact_unlearning_with_slices() {
+fn verify_certifies_exact_unlearning_with_slices_for_every_model() {
     let spec = "\
 name: exact
 dataset: {synthetic: purchase, samples: 1500, features: 40, classes: 3, prototypes: 6}
@@ -177,37 +177,41 @@ sisa: {shards: 6, slices: 5}
 unlearning: {requests: [12]}
 ";
     let (dir, path) = workspace("exact.yaml", spec);
-    for seed in ["1", "2", "3"] {
-        let set_seed = format!("seed={seed}");
-        let out = sisa(
-            dir.path(),
-            &[
-                "verify",
-                path.to_str().unwrap(),
-                "--json",
-                "--set",
-                &set_seed,
-            ],
-        );
-        assert!(out.status.success(), "{}", text(&out.stderr));
+    let models = [
+        "{kind: logistic, max_iterations: 40}",
+        "{kind: logistic, max_iterations: 40, solver: linfa}",
+        "{kind: mlp, hidden: [16], epochs: 6, learning_rate: 0.05}",
+        "{kind: naive-bayes}",
+        "{kind: decision-tree, max_depth: 6}",
+    ];
+    for (model, seed) in models.iter().flat_map(|m| ["1", "2"].map(|s| (m, s))) {
+        let (set_seed, set_model) = (format!("seed={seed}"), format!("model={model}"));
+        let args = [
+            "verify",
+            path.to_str().unwrap(),
+            "--json",
+            "--set",
+            &set_seed,
+            "--set",
+            &set_model,
+        ];
+        let out = sisa(dir.path(), &args);
+        assert!(out.status.success(), "{model}: {}", text(&out.stderr));
         let certificate: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(certificate["identical"], true);
+        assert_eq!(certificate["identical"], true, "{model}");
         assert_eq!(certificate["removed"].as_array().unwrap().len(), 12);
         let verdicts = certificate["shard_verdicts"].as_array().unwrap();
         assert_eq!(verdicts.len(), 6);
         for verdict in verdicts {
-            assert_eq!(verdict["parameters_identical"], true);
+            assert_eq!(verdict["parameters_identical"], true, "{model}");
             let hit = verdict["removed_points"].as_u64().unwrap() > 0;
             assert_eq!(hit, !verdict["restarted_at_slice"].is_null(), "{verdict}");
         }
     }
     let human = sisa(dir.path(), &["verify", path.to_str().unwrap()]);
     assert!(human.status.success());
-    assert!(
-        text(&human.stdout).contains("Result: EXACT"),
-        "{}",
-        text(&human.stdout)
-    );
+    let stdout = text(&human.stdout);
+    assert!(stdout.contains("Result: EXACT"), "{stdout}");
 }
 
 #[test]

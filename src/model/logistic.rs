@@ -18,7 +18,7 @@ use ndarray::{Array1, Array2, Axis};
 
 use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
-use super::{Constituent, Fitted, ModelError, Rows};
+use super::{Constituent, Fitted, ModelError, Progression, Rows};
 use crate::data::ClassId;
 use crate::spec::{LogisticSettings, LogisticSolver};
 
@@ -199,10 +199,15 @@ fn warm_column(warm: &LinearState, class: ClassId, n_classes: usize) -> Option<u
 }
 
 impl Constituent for Logistic {
+    fn progression(&self) -> Progression {
+        Progression::Iterative
+    }
+
     fn fit(
         &self,
         warm: Option<&ModelState>,
         rows: Rows<'_>,
+        _new_from: usize,
         budget: u32,
         _seed: u64,
     ) -> Result<Fitted, ModelError> {
@@ -210,30 +215,29 @@ impl Constituent for Logistic {
         if let [only] = present[..] {
             return Ok(Fitted {
                 state: ModelState::SingleClass(only),
-                data_passes: Some(0),
+                sample_passes: Some(0.0),
             });
         }
         let warm = match warm {
             Some(ModelState::Linear(linear)) => Some(linear),
             _ => None,
         };
-        let (state, data_passes) = match self.settings.solver {
+        let (state, sample_passes) = match self.settings.solver {
             LogisticSolver::Lbfgs => {
-                let (state, passes) = self.fit_lbfgs(warm, rows, &present, budget);
-                (state, Some(passes))
+                let (state, evaluations) = self.fit_lbfgs(warm, rows, &present, budget);
+                (state, Some(evaluations as f64 * rows.len() as f64))
             }
             LogisticSolver::Linfa => (self.fit_linfa(warm, rows, &present, budget)?, None),
         };
         Ok(Fitted {
             state: ModelState::Linear(state),
-            data_passes,
+            sample_passes,
         })
     }
 
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64> {
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         match state {
-            ModelState::SingleClass(class) => proba.column_mut(class.index()).fill(1.0),
             ModelState::Linear(linear) => {
                 for (mut out, &id) in proba.rows_mut().into_iter().zip(rows.ids) {
                     let scores =
@@ -251,6 +255,7 @@ impl Constituent for Logistic {
                     }
                 }
             }
+            other => return super::single_class_proba(other, rows.len(), self.n_classes),
         }
         proba
     }
@@ -528,7 +533,7 @@ mod tests {
         let ids = data.ids();
         for solver in SOLVERS {
             let model = Logistic::new(settings(solver), 2);
-            let fitted = model.fit(None, Rows::new(&data, &ids), 50, 0).unwrap();
+            let fitted = model.fit(None, Rows::new(&data, &ids), 0, 50, 0).unwrap();
             let proba = model.predict_proba(&fitted.state, Rows::new(&data, &ids));
             assert!(
                 proba[[0, 0]] > 0.5 && proba[[5, 1]] > 0.5,
@@ -536,7 +541,7 @@ mod tests {
             );
             // A warm start from the optimum stays there.
             let again = model
-                .fit(Some(&fitted.state), Rows::new(&data, &ids), 50, 0)
+                .fit(Some(&fitted.state), Rows::new(&data, &ids), 0, 50, 0)
                 .unwrap();
             let (ModelState::Linear(a), ModelState::Linear(b)) = (&fitted.state, &again.state)
             else {
@@ -560,7 +565,7 @@ mod tests {
         let train = [PointId(0), PointId(1), PointId(4), PointId(5)];
         for solver in SOLVERS {
             let model = Logistic::new(settings(solver), 3);
-            let fitted = model.fit(None, Rows::new(&data, &train), 50, 0).unwrap();
+            let fitted = model.fit(None, Rows::new(&data, &train), 0, 50, 0).unwrap();
             let proba = model.predict_proba(&fitted.state, Rows::new(&data, &data.ids()));
             assert!(proba.column(1).iter().all(|&p| p == 0.0), "{proba}");
             assert!(
@@ -578,7 +583,7 @@ mod tests {
         let data = points(vec![0.0, 1.0, 2.0], vec![1, 1, 0], 2);
         let train = [PointId(0), PointId(1)];
         let fitted = Logistic::new(settings(LogisticSolver::Lbfgs), 2)
-            .fit(None, Rows::new(&data, &train), 5, 0)
+            .fit(None, Rows::new(&data, &train), 0, 5, 0)
             .unwrap();
         assert_eq!(fitted.state, ModelState::SingleClass(ClassId(1)));
     }
@@ -631,7 +636,7 @@ mod tests {
                 .iter()
                 .map(|&solver| {
                     let model = Logistic::new(settings(solver), n_classes);
-                    let fitted = model.fit(None, Rows::new(&data, &ids), 500, 0).unwrap();
+                    let fitted = model.fit(None, Rows::new(&data, &ids), 0, 500, 0).unwrap();
                     objective(&fitted.state, &data, &ids, 0.1, &model)
                 })
                 .collect();
@@ -658,10 +663,11 @@ mod tests {
         );
         let ids = data.ids();
         let model = Logistic::new(settings(LogisticSolver::Lbfgs), 3);
-        let short = model.fit(None, Rows::new(&data, &ids), 2, 0).unwrap();
-        let long = model.fit(None, Rows::new(&data, &ids), 200, 0).unwrap();
-        let (short, long) = (short.data_passes.unwrap(), long.data_passes.unwrap());
-        assert!((2..=2 * 25 + 1).contains(&short), "{short}");
+        let short = model.fit(None, Rows::new(&data, &ids), 0, 2, 0).unwrap();
+        let long = model.fit(None, Rows::new(&data, &ids), 0, 200, 0).unwrap();
+        let passes = |fitted: Fitted| fitted.sample_passes.unwrap() / 300.0;
+        let (short, long) = (passes(short), passes(long));
+        assert!((2.0..=51.0).contains(&short), "{short}");
         assert!(long > short, "{long} > {short}");
     }
 }

@@ -3,7 +3,10 @@
 
 pub mod lbfgs;
 pub mod logistic;
+pub mod mlp;
+pub mod naive_bayes;
 pub mod state;
+pub mod tree;
 
 pub use state::ModelState;
 
@@ -14,13 +17,18 @@ use crate::spec::ModelSettings;
 
 /// A model that SISA trains once per shard, step by step.
 pub trait Constituent: Send + Sync {
-    /// Continues training `warm` (or starts afresh when `None`) on `rows` for at most `budget`
-    /// iterations or epochs. Must be deterministic for equal inputs and `seed`, so that unlearning
-    /// is exact bit for bit. `rows` is never empty.
+    /// How its slice steps build on each other, which decides their budget and their cost.
+    fn progression(&self) -> Progression;
+
+    /// Continues training `warm` (or starts afresh when `None`) on `rows`, the points of slices
+    /// 1..r of which `rows.ids[new_from..]` are slice r's (those `warm` has not seen), for at
+    /// most `budget` iterations or epochs. Must be deterministic for equal inputs and `seed`, so
+    /// that unlearning is exact bit for bit. `rows` is never empty.
     fn fit(
         &self,
         warm: Option<&ModelState>,
         rows: Rows<'_>,
+        new_from: usize,
         budget: u32,
         seed: u64,
     ) -> Result<Fitted, ModelError>;
@@ -29,15 +37,30 @@ pub trait Constituent: Send + Sync {
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64>;
 }
 
+/// How a model's slice steps relate (the paper's slicing assumes the first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progression {
+    /// Each step continues the previous state on all points so far (networks, logistic
+    /// regression): of an unsliced budget E, each of the R steps gets 2E/(R+1), and a step costs
+    /// its points times 2/(R+1).
+    Iterative,
+    /// Each step adds its new slice's statistics to the previous state (naive Bayes): a step
+    /// costs its slice's points.
+    Accumulating,
+    /// No state can be continued: each step fits afresh on all points so far (trees), costing
+    /// them all; slicing saves nothing and costs more.
+    Refitting,
+}
+
 /// The outcome of one training call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fitted {
     /// The trained state, which becomes a checkpoint.
     pub state: ModelState,
-    /// Passes over the training points actually made (epochs, or objective evaluations of a
-    /// full-batch optimiser; early stopping makes it less than the budget), when the model can
-    /// tell; `None` when the underlying library does not report it.
-    pub data_passes: Option<u64>,
+    /// Sample passes actually made (points x epochs, or x objective evaluations of a full-batch
+    /// optimiser, where early stopping can end before the budget), when the model can tell;
+    /// `None` when the underlying library does not report it.
+    pub sample_passes: Option<f64>,
 }
 
 /// A model that failed to train.
@@ -110,6 +133,130 @@ pub fn build(settings: &ModelSettings, n_classes: usize) -> Box<dyn Constituent>
     match settings {
         ModelSettings::Logistic(logistic) => {
             Box::new(logistic::Logistic::new(logistic.clone(), n_classes))
+        }
+        ModelSettings::Mlp(mlp) => Box::new(mlp::Mlp::new(mlp.clone(), n_classes)),
+        ModelSettings::NaiveBayes(bayes) => {
+            Box::new(naive_bayes::NaiveBayes::new(bayes.clone(), n_classes))
+        }
+        ModelSettings::DecisionTree(tree) => Box::new(tree::Tree::new(tree.clone(), n_classes)),
+    }
+}
+
+/// Probabilities of a state that is not the model's own kind: a single-class state predicts its
+/// class with certainty; anything else predicts nothing (all zeros), which cannot happen when
+/// states come from the model itself.
+pub fn single_class_proba(state: &ModelState, points: usize, n_classes: usize) -> Array2<f64> {
+    let mut proba = Array2::zeros((points, n_classes));
+    if let ModelState::SingleClass(class) = state {
+        proba.column_mut(class.index()).fill(1.0);
+    }
+    proba
+}
+
+/// The single class of `rows`, when they hold only one (so there is nothing to learn).
+pub fn only_class(rows: Rows<'_>) -> Option<ClassId> {
+    match rows.classes_present()[..] {
+        [only] => Some(only),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::synthetic;
+    use crate::seed::Rng;
+    use crate::sisa::aggregate::argmax;
+    use crate::spec::{
+        Activation, BlobsSettings, LogisticSettings, LogisticSolver, MlpSettings,
+        NaiveBayesSettings, SplitCriterion, TreeSettings,
+    };
+    use rand::SeedableRng;
+
+    fn every_model() -> Vec<ModelSettings> {
+        vec![
+            ModelSettings::Logistic(LogisticSettings {
+                alpha: 1.0,
+                max_iterations: 50,
+                tolerance: 1e-4,
+                solver: LogisticSolver::Lbfgs,
+            }),
+            ModelSettings::Mlp(MlpSettings {
+                hidden: vec![8],
+                activation: Activation::Relu,
+                learning_rate: 0.05,
+                batch_size: 8,
+                epochs: 10,
+                momentum: 0.0,
+                l2: 0.0,
+            }),
+            ModelSettings::NaiveBayes(NaiveBayesSettings {
+                var_smoothing: 1e-9,
+            }),
+            ModelSettings::DecisionTree(TreeSettings {
+                max_depth: Some(4),
+                min_samples_split: 2,
+                min_samples_leaf: 1,
+                criterion: SplitCriterion::Gini,
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_model_maps_missing_and_single_classes_onto_the_global_list() {
+        let data = synthetic::blobs(
+            &BlobsSettings {
+                samples: 300,
+                features: 3,
+                classes: 3,
+                noise: 2.0,
+            },
+            &mut Rng::seed_from_u64(6),
+        );
+        let all = data.ids();
+        let without_two: Vec<PointId> = all
+            .iter()
+            .copied()
+            .filter(|&p| data.label(p).0 != 2)
+            .collect();
+        let only_one: Vec<PointId> = all
+            .iter()
+            .copied()
+            .filter(|&p| data.label(p).0 == 1)
+            .collect();
+        for settings in every_model() {
+            let model = build(&settings, 3);
+            let name = settings.name();
+            let budget = settings.budget();
+            let partial = model
+                .fit(None, Rows::new(&data, &without_two), 0, budget, 1)
+                .unwrap();
+            let proba = model.predict_proba(&partial.state, Rows::new(&data, &all));
+            assert_eq!(proba.dim(), (300, 3), "{name}");
+            for row in proba.rows() {
+                assert!((row.sum() - 1.0).abs() < 1e-5, "{name}: {row}");
+                assert!(
+                    row.iter().all(|p| (0.0..=1.0 + 1e-9).contains(p)),
+                    "{name}: {row}"
+                );
+                if name != "mlp" {
+                    assert!(
+                        row[2] < 1e-6,
+                        "{name} gives weight to a class it never saw: {row}"
+                    );
+                }
+            }
+            let single = model
+                .fit(None, Rows::new(&data, &only_one), 0, budget, 1)
+                .unwrap();
+            let proba = model.predict_proba(&single.state, Rows::new(&data, &all));
+            for row in proba.rows() {
+                assert_eq!(
+                    argmax(row),
+                    ClassId(1),
+                    "{name}: a one-class constituent predicts its class"
+                );
+            }
         }
     }
 }

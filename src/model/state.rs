@@ -12,6 +12,67 @@ pub enum ModelState {
     SingleClass(ClassId),
     /// A linear model over the features.
     Linear(LinearState),
+    /// A fully connected network.
+    Network(NetworkState),
+    /// Gaussian naive Bayes (linfa-bayes), over class indices.
+    Bayes(Box<linfa_bayes::GaussianNb<f64, usize>>),
+    /// A decision tree.
+    Tree(TreeState),
+}
+
+/// A decision tree's nodes; the root is node 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeState {
+    /// Every node, parents before children.
+    pub nodes: Vec<TreeNode>,
+}
+
+/// A node of a decision tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TreeNode {
+    /// Points with `feature <= threshold` go left, the others right.
+    Split {
+        /// The feature compared.
+        feature: u32,
+        /// The threshold.
+        threshold: f32,
+        /// Index of the left child.
+        left: u32,
+        /// Index of the right child.
+        right: u32,
+    },
+    /// A leaf: how many training points of each class reached it.
+    Leaf {
+        /// Points per class.
+        counts: Vec<f32>,
+    },
+}
+
+/// The layers of a fully connected network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkState {
+    /// Input layer first, output layer last.
+    pub layers: Vec<Dense>,
+}
+
+/// One fully connected layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dense {
+    /// Inputs.
+    pub inputs: usize,
+    /// Outputs.
+    pub outputs: usize,
+    /// Row-major `inputs x outputs`: row j holds input j's weights to every output.
+    pub weights: Vec<f32>,
+    /// One per output.
+    pub bias: Vec<f32>,
+}
+
+impl Dense {
+    /// Input `j`'s weights to every output.
+    pub fn row(&self, j: usize) -> &[f32] {
+        &self.weights[j * self.outputs..(j + 1) * self.outputs]
+    }
 }
 
 /// Weights of a linear classifier.
@@ -44,10 +105,45 @@ impl ModelState {
                 bytes.extend((cols as u64).to_le_bytes());
                 let values = linear.weights.iter().chain(linear.intercepts.iter());
                 values.for_each(|v| bytes.extend(v.to_bits().to_le_bytes()));
-                linear
-                    .present
-                    .iter()
-                    .for_each(|c| bytes.extend(c.0.to_le_bytes()));
+                let present = linear.present.iter();
+                present.for_each(|c| bytes.extend(c.0.to_le_bytes()));
+                bytes
+            }
+            ModelState::Network(network) => {
+                let mut bytes = vec![2u8];
+                for layer in &network.layers {
+                    bytes.extend((layer.inputs as u64).to_le_bytes());
+                    bytes.extend((layer.outputs as u64).to_le_bytes());
+                    let values = layer.weights.iter().chain(&layer.bias);
+                    values.for_each(|v| bytes.extend(v.to_bits().to_le_bytes()));
+                }
+                bytes
+            }
+            ModelState::Bayes(model) => canonical(3, model),
+            ModelState::Tree(tree) => {
+                let mut bytes = vec![4u8];
+                for node in &tree.nodes {
+                    match node {
+                        TreeNode::Split {
+                            feature,
+                            threshold,
+                            left,
+                            right,
+                        } => {
+                            bytes.push(0);
+                            bytes.extend(feature.to_le_bytes());
+                            bytes.extend(threshold.to_bits().to_le_bytes());
+                            bytes.extend(left.to_le_bytes());
+                            bytes.extend(right.to_le_bytes());
+                        }
+                        TreeNode::Leaf { counts } => {
+                            bytes.push(1);
+                            counts
+                                .iter()
+                                .for_each(|c| bytes.extend(c.to_bits().to_le_bytes()));
+                        }
+                    }
+                }
                 bytes
             }
         }
@@ -61,6 +157,30 @@ impl ModelState {
                 (linear.weights.len() + linear.intercepts.len()) * std::mem::size_of::<f64>()
                     + linear.present.len() * std::mem::size_of::<ClassId>()
             }
+            ModelState::Network(network) => network
+                .layers
+                .iter()
+                .map(|l| (l.weights.len() + l.bias.len()) * std::mem::size_of::<f32>())
+                .sum(),
+            ModelState::Tree(tree) => tree
+                .nodes
+                .iter()
+                .map(|node| match node {
+                    TreeNode::Split { .. } => 16,
+                    TreeNode::Leaf { counts } => counts.len() * std::mem::size_of::<f32>(),
+                })
+                .sum(),
+            // linfa-bayes keeps its parameters private: count their serialised size.
+            ModelState::Bayes(_) => self.to_bytes().len(),
         }
     }
+}
+
+/// A library model's parameters in a canonical serialisation (JSON objects with sorted keys,
+/// floats written so they read back exactly), behind a tag byte.
+fn canonical(tag: u8, model: &impl serde::Serialize) -> Vec<u8> {
+    let value = serde_json::to_value(model).expect("models serialise");
+    let mut bytes = vec![tag];
+    bytes.extend(serde_json::to_vec(&value).expect("values serialise"));
+    bytes
 }

@@ -9,9 +9,9 @@ use rayon::prelude::*;
 
 use super::record::StepRecord;
 use super::TrialError;
-use crate::cost::{self, Expectation};
+use crate::cost::{self, Expectation, StepCost};
 use crate::data::{ClassId, Dataset, DatasetCache, PointId, Split};
-use crate::model::{self, Constituent, Rows};
+use crate::model::{self, Constituent, Progression, Rows};
 use crate::requests::RequestModel;
 use crate::seed::{Purpose, Seeds};
 use crate::sisa::layout::ShardTarget;
@@ -132,8 +132,10 @@ impl Prepared {
     pub fn expected_cost(&self, count: usize) -> Expectation {
         let sisa = &self.settings.sisa;
         let unlearning = &self.settings.unlearning;
+        let progression = self.model.progression();
         let exact_uniform = unlearning.distribution == Distribution::Uniform
-            && sisa.partition == Partition::Uniform;
+            && sisa.partition == Partition::Uniform
+            && progression == Progression::Iterative;
         let n = self.split.train.len();
         if exact_uniform {
             let layout = cost::Layout::uniform(n, sisa.shards, sisa.slices);
@@ -174,6 +176,7 @@ impl Prepared {
         for (window, survival) in boundaries.windows(2).zip(process.survival.windows(2)) {
             let batch_cost = cost::batch_general(
                 &slice_sizes,
+                StepCost::of(progression, sisa.slices),
                 &positions,
                 &process,
                 (window[0], window[1]),

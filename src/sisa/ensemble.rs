@@ -17,6 +17,7 @@ use super::budget::{schedule, StepBudget};
 use super::checkpoint::{CheckpointKey, CheckpointStore};
 use super::layout::{Layout, ShardId, SliceId};
 use crate::clock::Stopwatch;
+use crate::cost::StepCost;
 use crate::data::{ClassId, Dataset, PointId};
 use crate::model::{Constituent, ModelError, ModelState, Rows};
 use crate::seed::{Purpose, Seeds};
@@ -29,6 +30,7 @@ pub struct Engine<'a> {
     model: &'a dyn Constituent,
     model_settings: &'a ModelSettings,
     schedule: Vec<StepBudget>,
+    step_cost: StepCost,
     seeds: Seeds,
     purpose: Purpose,
 }
@@ -50,7 +52,9 @@ pub struct Cost {
     /// Wall-clock seconds from start to end of the whole (parallel) operation.
     pub wall_s: f64,
     /// The paper's cost C: per retrained step, its training points x its share of the unsliced
-    /// budget (2/(R+1)), summed. Independent of early stopping.
+    /// budget (2/(R+1)), summed; for models that add slices (naive Bayes) a step's own slice's
+    /// points, for models that refit (trees) all of the step's points. Independent of early
+    /// stopping.
     pub points: f64,
     /// Sample passes actually run (points x passes over them), when the model reports them.
     pub passes: Option<f64>,
@@ -112,6 +116,7 @@ impl<'a> Engine<'a> {
             model,
             model_settings,
             schedule: schedule(model_settings.budget(), layout.n_slices()),
+            step_cost: StepCost::of(model.progression(), layout.n_slices()),
             seeds,
             purpose,
         }
@@ -207,20 +212,22 @@ impl<'a> Engine<'a> {
             }
             let budget = self.schedule[r];
             let step_seed = self.seeds.seed(self.purpose, &[shard.0 as u64, r as u64]);
+            let new_from = prefix.len() - remaining.len();
             let watch = Stopwatch::start();
             let fitted = self.model.fit(
                 result.state.as_deref(),
                 Rows::new(self.data, &prefix),
+                new_from,
                 budget.iterations,
                 step_seed,
             )?;
             let elapsed = watch.elapsed();
-            let points = prefix.len() as f64;
+            let step = self.step_cost;
             result.cost += Cost {
                 cpu_s: elapsed.cpu_s,
                 wall_s: elapsed.wall_s,
-                points: points * budget.share,
-                passes: fitted.data_passes.map(|done| points * done as f64),
+                points: step.prefix * prefix.len() as f64 + step.slice * remaining.len() as f64,
+                passes: fitted.sample_passes,
             };
             let state = Arc::new(fitted.state);
             result.checkpoints.push((key, Arc::clone(&state)));
@@ -345,6 +352,79 @@ mod tests {
                     unlearned.retrained_from[shard].is_some(),
                     "shard {shard}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn a_rare_class_missing_from_most_shards_is_never_mislabelled() {
+        let (mut data, _, _) = fixture();
+        // Class 2 keeps 3 of 240 points: at most 3 of the 10 shards see it.
+        let mut kept = 0;
+        for (index, label) in data.labels.iter_mut().enumerate() {
+            if label.0 == 2 {
+                if kept < 3 {
+                    kept += 1;
+                } else {
+                    *label = ClassId(index as u32 % 2);
+                }
+            }
+        }
+        let rare: Vec<PointId> = data
+            .ids()
+            .into_iter()
+            .filter(|&p| data.label(p).0 == 2)
+            .collect();
+        assert_eq!(rare.len(), 3);
+        let layout = Layout::uniform(&data.ids(), 10, 2, &mut Rng::seed_from_u64(8));
+        let models = [
+            "{kind: logistic}",
+            "{kind: mlp, hidden: [8], epochs: 5, learning_rate: 0.05}",
+            "{kind: naive-bayes}",
+            "{kind: decision-tree, max_depth: 4}",
+        ];
+        for text in models {
+            let settings = crate::spec::yaml::from_text::<crate::spec::raw::RawSpec>(&format!(
+                "name: t\nmodel: {text}\n"
+            ))
+            .map(|raw| crate::spec::check::settings(&raw).unwrap().model)
+            .unwrap();
+            let model = model::build(&settings, data.n_classes());
+            let engine = Engine::new(
+                &data,
+                &layout,
+                &*model,
+                &settings,
+                Seeds::new(1, 0),
+                Purpose::Training,
+            );
+            let training = engine
+                .train(&HashSet::new(), &mut CheckpointStore::new())
+                .unwrap();
+            let ids = data.ids();
+            let rows = Rows::new(&data, &ids);
+            let locations = layout.locations();
+            for (shard, proba) in training
+                .ensemble
+                .predict_proba(&*model, rows)
+                .iter()
+                .enumerate()
+            {
+                let proba = proba.as_ref().expect("every shard has points");
+                let sees_rare = rare.iter().any(|p| locations[p].0 .0 == shard);
+                for row in proba.rows() {
+                    assert!((row.sum() - 1.0).abs() < 1e-5, "{text}");
+                    if !sees_rare && !text.contains("mlp") {
+                        assert!(
+                            row[2] < 1e-6,
+                            "{text}: shard {shard} never saw class 2: {row}"
+                        );
+                    }
+                }
+            }
+            for aggregation in Aggregation::ALL {
+                let labels = training.ensemble.predict(&*model, rows, aggregation);
+                assert!(labels.iter().all(|c| c.index() < 3), "{text}");
             }
         }
     }

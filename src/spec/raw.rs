@@ -7,8 +7,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::settings::{
-    Aggregation, Baseline, DistributionKind, FigureKind, LogisticSolver, ModeKind, PartitionKind,
-    SyntheticKind,
+    Activation, Aggregation, Baseline, DistributionKind, FigureKind, LogisticSolver, ModeKind,
+    PartitionKind, SplitCriterion, SyntheticKind,
 };
 use super::yaml::{Mapping, Value};
 
@@ -69,6 +69,54 @@ pub struct RawDataset {
 pub enum RawModel {
     /// `kind: logistic`.
     Logistic(RawLogistic),
+    /// `kind: mlp`.
+    Mlp(RawMlp),
+    /// `kind: naive-bayes`.
+    NaiveBayes(RawNaiveBayes),
+    /// `kind: decision-tree`.
+    DecisionTree(RawTree),
+}
+
+/// Options of `kind: mlp`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMlp {
+    /// Hidden layer widths.
+    pub hidden: Option<Vec<usize>>,
+    /// Hidden activation.
+    pub activation: Option<Activation>,
+    /// SGD step size.
+    pub learning_rate: Option<f64>,
+    /// Mini-batch size.
+    pub batch_size: Option<usize>,
+    /// Unsliced epoch budget.
+    pub epochs: Option<u32>,
+    /// Momentum.
+    pub momentum: Option<f64>,
+    /// L2 penalty.
+    pub l2: Option<f64>,
+}
+
+/// Options of `kind: naive-bayes`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNaiveBayes {
+    /// Variance smoothing.
+    pub var_smoothing: Option<f64>,
+}
+
+/// Options of `kind: decision-tree`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTree {
+    /// Deepest level.
+    pub max_depth: Option<usize>,
+    /// Fewest points to split a node.
+    pub min_samples_split: Option<usize>,
+    /// Fewest points per leaf.
+    pub min_samples_leaf: Option<usize>,
+    /// Split criterion.
+    pub criterion: Option<SplitCriterion>,
 }
 
 /// Options of `kind: logistic`.

@@ -93,6 +93,12 @@ impl DataSource {
 pub enum ModelSettings {
     /// L2-regularised logistic regression (binary or multinomial).
     Logistic(LogisticSettings),
+    /// A fully connected network trained with mini-batch SGD.
+    Mlp(MlpSettings),
+    /// Gaussian naive Bayes (linfa-bayes).
+    NaiveBayes(NaiveBayesSettings),
+    /// A decision tree (linfa-trees).
+    DecisionTree(TreeSettings),
 }
 
 impl ModelSettings {
@@ -100,15 +106,81 @@ impl ModelSettings {
     pub fn name(&self) -> &'static str {
         match self {
             ModelSettings::Logistic(_) => "logistic",
+            ModelSettings::Mlp(_) => "mlp",
+            ModelSettings::NaiveBayes(_) => "naive-bayes",
+            ModelSettings::DecisionTree(_) => "decision-tree",
         }
     }
 
-    /// The unsliced training budget E: iterations (or epochs) one full training run gets.
+    /// The unsliced training budget E: iterations or epochs one full training run gets (1 for
+    /// models trained in one pass).
     pub fn budget(&self) -> u32 {
         match self {
             ModelSettings::Logistic(settings) => settings.max_iterations,
+            ModelSettings::Mlp(settings) => settings.epochs,
+            ModelSettings::NaiveBayes(_) | ModelSettings::DecisionTree(_) => 1,
         }
     }
+}
+
+/// Hyperparameters of the multilayer perceptron. Defaults are the paper's Purchase network:
+/// 128 tanh hidden units, plain SGD with learning rate 0.001, batch 16, 20 epochs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MlpSettings {
+    /// Widths of the hidden layers; default `[128]`.
+    pub hidden: Vec<usize>,
+    /// Hidden activation; default `tanh`.
+    pub activation: Activation,
+    /// SGD step size; default 0.001.
+    pub learning_rate: f64,
+    /// Points per mini-batch; default 16.
+    pub batch_size: usize,
+    /// Unsliced budget of epochs; default 20.
+    pub epochs: u32,
+    /// Momentum (0 = plain SGD); default 0, in [0, 1).
+    pub momentum: f64,
+    /// L2 penalty on weights (added to the gradient as `l2 * w`); default 0.
+    pub l2: f64,
+}
+
+/// Hidden-layer activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Activation {
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Rectified linear unit.
+    Relu,
+}
+
+/// Hyperparameters of Gaussian naive Bayes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NaiveBayesSettings {
+    /// Fraction of the largest feature variance added to every variance; default 1e-9.
+    pub var_smoothing: f64,
+}
+
+/// Hyperparameters of the decision tree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TreeSettings {
+    /// Deepest level; default none (grow until pure).
+    pub max_depth: Option<usize>,
+    /// Fewest points a node needs to be split; default 2.
+    pub min_samples_split: usize,
+    /// Fewest points a leaf keeps; default 1.
+    pub min_samples_leaf: usize,
+    /// Split criterion; default `gini`.
+    pub criterion: SplitCriterion,
+}
+
+/// How a tree measures the quality of a split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SplitCriterion {
+    /// Gini impurity.
+    Gini,
+    /// Information gain (entropy).
+    Entropy,
 }
 
 /// Hyperparameters of logistic regression.
