@@ -5,7 +5,9 @@ use std::sync::Mutex;
 
 use super::reporter::Reporter;
 use super::text;
-use super::{Command, CostArgs, CostMode, ReportArgs, RunArgs, SpecArgs, VerifyArgs};
+use super::{
+    BenchArgs, Command, CostArgs, CostMode, ExportArgs, ReportArgs, RunArgs, SpecArgs, VerifyArgs,
+};
 use crate::cost;
 use crate::data::DatasetCache;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
@@ -29,6 +31,8 @@ pub fn execute(command: Command) -> Result<u8> {
         Command::Verify(args) => verify(&args),
         Command::Cost(args) => expected_cost(&args),
         Command::Report(args) => render_report(&args),
+        Command::Bench(args) => bench(&args),
+        Command::Export(args) => export(&args),
     }
 }
 
@@ -257,6 +261,44 @@ fn render_report(args: &ReportArgs) -> Result<u8> {
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok());
     for path in publish(&folder, &spec, &table, provenance.as_ref())? {
+        println!("wrote {}", path.display());
+    }
+    Ok(EXIT_OK)
+}
+
+/// The first trial of a spec, prepared (data built, split, laid out).
+fn first_trial(args: &SpecArgs) -> Result<runner::Prepared> {
+    let (_, trials) = args.spec_and_plan()?;
+    let trial = &trials[0];
+    runner::Prepared::new(trial, &DatasetCache::new()).map_err(|source| Error::Trial {
+        index: trial.index,
+        id: trial.id.to_string(),
+        source,
+    })
+}
+
+fn bench(args: &BenchArgs) -> Result<u8> {
+    let prepared = first_trial(&args.spec)?;
+    for _ in 0..args.repeats {
+        let measurement = runner::bench::fit_once(&prepared).map_err(|source| Error::Trial {
+            index: 0,
+            id: String::new(),
+            source,
+        })?;
+        println!("{}", serde_json::to_string(&measurement).expect("serialises"));
+    }
+    Ok(EXIT_OK)
+}
+
+fn export(args: &ExportArgs) -> Result<u8> {
+    let prepared = first_trial(&args.spec)?;
+    let split = &prepared.split;
+    let paths = crate::data::export::write_split(&prepared.data, &split.train, &split.test, &args.out)
+        .map_err(|source| ResultsError::Io {
+            path: args.out.clone(),
+            source,
+        })?;
+    for path in paths {
         println!("wrote {}", path.display());
     }
     Ok(EXIT_OK)

@@ -38,6 +38,34 @@ pub enum Command {
     Cost(CostArgs),
     /// Redraw the figures and the report of a results folder from its tables, without re-running.
     Report(ReportArgs),
+    /// Time fits of the first trial's model on all its training points (for comparisons with
+    /// other tools); prints one JSON object per fit.
+    Bench(BenchArgs),
+    /// Write the first trial's train/test split as NumPy files (X_train.npy, y_train.npy,
+    /// X_test.npy, y_test.npy, classes.txt), so other tools can use the same points.
+    Export(ExportArgs),
+}
+
+/// Options of `sisa bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Fits to time.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeats: u32,
+}
+
+/// Options of `sisa export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Folder to write into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Options of `sisa report`.

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod dataset;
+pub mod export;
 pub mod kmeans;
 pub mod synthetic;
 

@@ -16,6 +16,7 @@ use linfa::prelude::*;
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, Axis};
 
+use super::kernels::{axpy, dot, SparseRows};
 use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
 use super::{Constituent, Fitted, ModelError, Progression, Rows};
@@ -264,21 +265,29 @@ impl Constituent for Logistic {
 /// The summed log-loss of a linear model over training rows, plus `alpha / 2 * ||W||^2`.
 ///
 /// Parameters are `[W row-major (features x columns), b (columns)]`. One evaluation streams each
-/// row once: its scores, then its gradient contribution while it is in cache. Scores and the
-/// gradient of a block of rows are computed in f32 (the features are f32) and summed into f64.
+/// row once: its scores, then its gradient contribution while it is in cache. Mostly-zero data
+/// (purchase records) is read as each row's non-zero entries, gathered once per fit. Scores and
+/// the gradient of a block of rows are computed in f32 (the features are f32) and summed in f64.
 struct LogLoss<'a> {
     rows: Rows<'a>,
-    /// Per row, the score column of its class (multinomial) or 1.0 / -1.0 (binary).
+    /// The non-zero entries of each row, when they are under half of the values.
+    sparse: Option<SparseRows>,
+    /// Per row, the score column of its class (multinomial) or whether it is class 1 (binary).
     targets: Vec<usize>,
     columns: usize,
     alpha: f64,
     weights: Vec<f32>,
     block_gradient: Vec<f32>,
+    /// Per column: the row's score, then d loss / d score.
     scores: Vec<f64>,
+    scores_f32: Vec<f32>,
 }
 
 /// Rows whose f32 gradient contributions are summed before moving into the f64 gradient.
 const BLOCK_ROWS: usize = 128;
+
+/// Below this fraction of non-zero values, rows are read sparse.
+const SPARSE_DENSITY: f64 = 0.5;
 
 impl<'a> LogLoss<'a> {
     fn new(rows: Rows<'a>, columns: &[ClassId], alpha: f64) -> Self {
@@ -298,14 +307,18 @@ impl<'a> LogLoss<'a> {
                 }
             })
             .collect();
+        let sparse = SparseRows::of(rows);
+        let sparse = (sparse.density(n_features) < SPARSE_DENSITY).then_some(sparse);
         LogLoss {
             rows,
+            sparse,
             targets,
             columns: columns.len(),
             alpha,
             weights: vec![0.0; n_features * columns.len()],
             block_gradient: vec![0.0; n_features * columns.len()],
             scores: vec![0.0; columns.len()],
+            scores_f32: vec![0.0; columns.len()],
         }
     }
 
@@ -317,11 +330,7 @@ impl<'a> LogLoss<'a> {
             self.scores[0] = -y * sigmoid(-margin);
             softplus(-margin)
         } else {
-            let max = self
-                .scores
-                .iter()
-                .cloned()
-                .fold(f64::NEG_INFINITY, f64::max);
+            let max = self.scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             let total: f64 = self.scores.iter().map(|s| (s - max).exp()).sum();
             let log_total = max + total.ln();
             let loss = log_total - self.scores[target];
@@ -329,6 +338,62 @@ impl<'a> LogLoss<'a> {
                 *score = (*score - log_total).exp() - if k == target { 1.0 } else { 0.0 };
             }
             loss
+        }
+    }
+
+    /// The scores (without intercepts) of row `position` into `self.scores_f32`.
+    fn row_scores(&mut self, position: usize) {
+        let k = self.columns;
+        let (weights, scores) = (&self.weights, &mut self.scores_f32);
+        match &self.sparse {
+            Some(sparse) if k == 1 => {
+                let entries = sparse.row(position);
+                scores[0] = entries.iter().map(|&(j, v)| v * weights[j as usize]).sum();
+            }
+            Some(sparse) => {
+                scores.iter_mut().for_each(|s| *s = 0.0);
+                for &(j, v) in sparse.row(position) {
+                    let j = j as usize;
+                    axpy(v, &weights[j * k..(j + 1) * k], scores);
+                }
+            }
+            None => {
+                let row = self.rows.data.row(self.rows.ids[position]);
+                let row = row.as_slice().expect("rows are contiguous");
+                if k == 1 {
+                    scores[0] = dot(row, weights);
+                } else {
+                    scores.iter_mut().for_each(|s| *s = 0.0);
+                    for (j, &v) in row.iter().enumerate().filter(|(_, &v)| v != 0.0) {
+                        axpy(v, &weights[j * k..(j + 1) * k], scores);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds row `position`'s gradient contribution (its residuals in `self.scores_f32`).
+    fn row_gradient(&mut self, position: usize) {
+        let k = self.columns;
+        let (gradient, residuals) = (&mut self.block_gradient, &self.scores_f32);
+        match &self.sparse {
+            Some(sparse) => {
+                for &(j, v) in sparse.row(position) {
+                    let j = j as usize;
+                    axpy(v, residuals, &mut gradient[j * k..(j + 1) * k]);
+                }
+            }
+            None => {
+                let row = self.rows.data.row(self.rows.ids[position]);
+                let row = row.as_slice().expect("rows are contiguous");
+                if k == 1 {
+                    axpy(residuals[0], row, gradient);
+                } else {
+                    for (j, &v) in row.iter().enumerate().filter(|(_, &v)| v != 0.0) {
+                        axpy(v, residuals, &mut gradient[j * k..(j + 1) * k]);
+                    }
+                }
+            }
         }
     }
 
@@ -346,7 +411,6 @@ impl Objective for LogLoss<'_> {
     }
 
     fn evaluate(&mut self, x: &[f64], gradient: &mut [f64]) -> f64 {
-        let k = self.columns;
         let n_weights = self.weights.len();
         let (weights, intercepts) = x.split_at(n_weights);
         self.weights
@@ -355,43 +419,18 @@ impl Objective for LogLoss<'_> {
             .for_each(|(w, &v)| *w = v as f32);
         gradient.iter_mut().for_each(|g| *g = 0.0);
         let mut loss = 0.0;
-        for (position, &id) in self.rows.ids.iter().enumerate() {
-            let features = self.rows.data.row(id);
-            let features = features.as_slice().expect("rows are contiguous");
-            if k == 1 {
-                self.scores[0] = f64::from(dot(features, &self.weights)) + intercepts[0];
-            } else {
-                let mut scores = vec![0f32; k];
-                for (j, &value) in features.iter().enumerate() {
-                    if value != 0.0 {
-                        let row = &self.weights[j * k..(j + 1) * k];
-                        scores
-                            .iter_mut()
-                            .zip(row)
-                            .for_each(|(s, &w)| *s += value * w);
-                    }
-                }
-                for (score, (&s, &b)) in self.scores.iter_mut().zip(scores.iter().zip(intercepts)) {
-                    *score = f64::from(s) + b;
-                }
+        for position in 0..self.rows.len() {
+            self.row_scores(position);
+            let scores = self.scores_f32.iter().zip(intercepts);
+            for (score, (&s, &b)) in self.scores.iter_mut().zip(scores) {
+                *score = f64::from(s) + b;
             }
             loss += self.row_loss(self.targets[position]);
-            let residuals: Vec<f32> = self.scores.iter().map(|&r| r as f32).collect();
-            for (c, &r) in self.scores.iter().enumerate() {
-                gradient[n_weights + c] += r;
+            for (c, &residual) in self.scores.iter().enumerate() {
+                gradient[n_weights + c] += residual;
+                self.scores_f32[c] = residual as f32;
             }
-            if k == 1 {
-                axpy(residuals[0], features, &mut self.block_gradient);
-            } else {
-                for (j, &value) in features.iter().enumerate() {
-                    if value != 0.0 {
-                        let row = &mut self.block_gradient[j * k..(j + 1) * k];
-                        row.iter_mut()
-                            .zip(&residuals)
-                            .for_each(|(g, &r)| *g += value * r);
-                    }
-                }
-            }
+            self.row_gradient(position);
             if (position + 1) % BLOCK_ROWS == 0 {
                 self.flush(gradient);
             }
@@ -404,31 +443,6 @@ impl Objective for LogLoss<'_> {
         }
         loss + 0.5 * self.alpha * penalty
     }
-}
-
-/// `a . b` with eight partial sums, so the loop vectorises and its result does not depend on the
-/// instruction set (no fused multiply-add, a fixed order of additions).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut partial = [0f32; 8];
-    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for lane in 0..8 {
-            partial[lane] += x[lane] * y[lane];
-        }
-    }
-    let mut rest = 0f32;
-    for (x, y) in a_rest.iter().zip(b_rest) {
-        rest += x * y;
-    }
-    ((partial[0] + partial[4]) + (partial[1] + partial[5]))
-        + ((partial[2] + partial[6]) + (partial[3] + partial[7]))
-        + rest
-}
-
-/// `y += a * x`.
-fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
-    y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x);
 }
 
 fn sigmoid(z: f64) -> f64 {

@@ -14,6 +14,7 @@ use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 
+use super::kernels::{axpy, dot, SparseRows};
 use super::state::{Dense, ModelState, NetworkState};
 use super::{Constituent, Fitted, ModelError, Progression, Rows};
 use crate::seed::Rng;
@@ -119,38 +120,6 @@ impl Constituent for Mlp {
             }
         }
         proba
-    }
-}
-
-/// The non-zero features of each training row, gathered once per fit.
-struct SparseRows {
-    /// Row r's entries are `entries[offsets[r]..offsets[r + 1]]`: (feature, value).
-    entries: Vec<(u32, f32)>,
-    offsets: Vec<usize>,
-}
-
-impl SparseRows {
-    fn of(rows: Rows<'_>) -> Self {
-        let mut entries = Vec::new();
-        let mut offsets = Vec::with_capacity(rows.len() + 1);
-        offsets.push(0);
-        for &id in rows.ids {
-            let row = rows.data.row(id);
-            let values = row.as_slice().expect("rows are contiguous");
-            entries.extend(
-                values
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &v)| v != 0.0)
-                    .map(|(j, &v)| (j as u32, v)),
-            );
-            offsets.push(entries.len());
-        }
-        SparseRows { entries, offsets }
-    }
-
-    fn row(&self, row: usize) -> &[(u32, f32)] {
-        &self.entries[self.offsets[row]..self.offsets[row + 1]]
     }
 }
 
@@ -391,27 +360,6 @@ fn descend(
             *w += *v;
         }
     }
-}
-
-/// `y += a * x`, elementwise (vectorises; no reduction, so no dependence on lane count).
-fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
-    y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x);
-}
-
-/// `a . b` with eight partial sums in a fixed order (vectorises, same result on every machine).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut partial = [0f32; 8];
-    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for lane in 0..8 {
-            partial[lane] += x[lane] * y[lane];
-        }
-    }
-    let rest: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
-    ((partial[0] + partial[4]) + (partial[1] + partial[5]))
-        + ((partial[2] + partial[6]) + (partial[3] + partial[7]))
-        + rest
 }
 
 fn activate(activation: Activation, values: &mut [f32]) {

@@ -1,6 +1,7 @@
 //! Constituent models behind one trait, so the engine, the checkpoint store and aggregation work
 //! for any model (the paper's goal G5). One file per model; [`build`] chooses by spec.
 
+pub mod kernels;
 pub mod lbfgs;
 pub mod logistic;
 pub mod mlp;

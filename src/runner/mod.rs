@@ -1,12 +1,13 @@
 //! Runs trials in parallel (rayon) and reports what happens through events; it never prints.
 //! Results are identical for any number of jobs: every draw is seeded by position, not by order.
 
+pub mod bench;
 pub mod record;
 pub mod trial;
 pub mod verify;
 
 pub use record::StepRecord;
-pub use trial::run_trial;
+pub use trial::{run_trial, Prepared};
 pub use verify::{verify, Certificate, ShardVerdict};
 
 use rayon::prelude::*;

@@ -113,8 +113,9 @@ impl Prepared {
         Rows::new(&self.data, &self.split.test)
     }
 
-    /// Retrains the baseline from scratch without `removed`: one shard, one slice, full budget.
-    fn retrain_baseline(&self, removed: &HashSet<PointId>) -> Result<Training, TrialError> {
+    /// Retrains the baseline from scratch without `removed`: one shard, one slice, full budget;
+    /// returns the training and the model's test accuracy.
+    pub fn retrain_baseline(&self, removed: &HashSet<PointId>) -> Result<(Training, f64), TrialError> {
         let layout = Layout::single(&self.split.train);
         let engine = Engine::new(
             &self.data,
@@ -124,7 +125,9 @@ impl Prepared {
             self.seeds,
             Purpose::Baseline,
         );
-        Ok(engine.train(removed, &mut CheckpointStore::new())?)
+        let training = engine.train(removed, &mut CheckpointStore::new())?;
+        let accuracy = Quality::of(&training.ensemble, self).lone;
+        Ok((training, accuracy))
     }
 
     /// The analytic expectation of the cost of the first `count` requests under the trial's
@@ -409,8 +412,7 @@ impl Prepared {
     fn run_baseline(&self, removed: &HashSet<PointId>) -> Result<Option<(Cost, f64)>, TrialError> {
         match self.settings.baseline {
             Baseline::Retrain => {
-                let training = self.retrain_baseline(removed)?;
-                let accuracy = Quality::of(&training.ensemble, self).lone;
+                let (training, accuracy) = self.retrain_baseline(removed)?;
                 Ok(Some((training.cost, accuracy)))
             }
             Baseline::None => Ok(None),

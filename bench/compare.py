@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Benchmarks of sisa against the Python tools people use, measured side by side in one run.
+
+Each case alternates sisa and its peer (so both see the same machine load), repeats, and reports
+medians and the ratio peer / sisa (above 1: sisa is faster). Fit times are read from the tools'
+own clocks around the fit (sisa: thread CPU time of the fit; scikit-learn: process CPU time of
+`fit`), so data loading and process start-up are left out on both sides.
+
+  cargo build --release && python3 bench/compare.py            # everything (about 10 minutes)
+  python3 bench/compare.py --cases logistic-purchase --repeats 3
+
+Needs numpy and scikit-learn for the peers (pip install numpy scikit-learn).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SISA = os.environ.get("SISA", os.path.join(ROOT, "target", "release", "sisa"))
+PEERS = os.path.join(ROOT, "bench", "peers.py")
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+# name -> (spec, overrides, peer arguments). Peer settings mirror the spec's model.
+FITS = {
+    "logistic-purchase": ("bench/logistic.yaml", [], ["logistic", "--alpha", "1.0", "--max-iter", "100", "--tol", "1e-4"]),
+    "logistic-letter": ("bench/logistic-letter.yaml", [], ["logistic", "--alpha", "1.0", "--max-iter", "100", "--tol", "1e-4"]),
+    "mlp-purchase": ("bench/mlp.yaml", [], ["mlp", "--hidden", "128", "--activation", "tanh", "--learning-rate", "0.001",
+                                            "--batch-size", "16", "--epochs", "5"]),
+}
+
+
+def run_json(command, env=None):
+    """Runs a command; returns its JSON lines."""
+    full_env = dict(os.environ, **(env or {}))
+    out = subprocess.run(command, cwd=ROOT, env=full_env, check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def fit_case(name, repeats, threads):
+    spec, overrides, peer = FITS[name]
+    if not os.path.exists(os.path.join(ROOT, spec)):
+        print(f"{name}: skipped, {spec} is missing", file=sys.stderr)
+        return None
+    data = tempfile.mkdtemp(prefix=f"sisa-bench-{name}-")
+    subprocess.run([SISA, "export", spec, "--out", data] + overrides, cwd=ROOT, check=True, capture_output=True)
+    env = ONE_THREAD if threads == "one" else {}
+    ours, theirs = [], []
+    for _ in range(repeats):
+        ours += run_json([SISA, "bench", spec, "--repeats", "1"] + overrides)
+        theirs += run_json([sys.executable, PEERS, data] + peer + ["--repeats", "1"], env=env)
+    return summarise(f"{name} ({threads} thread{'s' if threads != 'one' else ''})", ours, theirs)
+
+
+def summarise(label, ours, theirs):
+    median = lambda rows, key: statistics.median(r[key] for r in rows)
+    row = {
+        "case": label,
+        "sisa_cpu_s": median(ours, "cpu_s"),
+        "peer_cpu_s": median(theirs, "cpu_s"),
+        "sisa_wall_s": median(ours, "wall_s"),
+        "peer_wall_s": median(theirs, "wall_s"),
+        "sisa_accuracy": median(ours, "accuracy"),
+        "peer_accuracy": median(theirs, "accuracy"),
+        "runs": len(ours),
+    }
+    row["speedup_cpu"] = row["peer_cpu_s"] / row["sisa_cpu_s"]
+    row["speedup_wall"] = row["peer_wall_s"] / row["sisa_wall_s"]
+    return row
+
+
+def timed(command):
+    """Wall seconds and peak resident memory (MiB) of one run of `command`."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with status {status}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024.0
+
+
+def sweep_scaling(repeats):
+    """The quickstart sweep with --jobs 1 and --jobs 2, alternated."""
+    out = tempfile.mkdtemp(prefix="sisa-bench-sweep-")
+    times = {1: [], 2: []}
+    for _ in range(repeats):
+        for jobs in (1, 2):
+            wall, _ = timed([SISA, "run", "experiments/quickstart.yaml", "--quiet", "--jobs", str(jobs),
+                             "--out", os.path.join(out, f"jobs{jobs}")])
+            times[jobs].append(wall)
+    one, two = statistics.median(times[1]), statistics.median(times[2])
+    return {"case": "quickstart sweep, --jobs 1 vs --jobs 2", "jobs1_wall_s": one, "jobs2_wall_s": two,
+            "speedup": one / two, "runs": repeats}
+
+
+def memory():
+    """Peak memory of one 250,000 x 600 purchase-like trial (S = 20, R = 4) against its parts."""
+    out = tempfile.mkdtemp(prefix="sisa-bench-memory-")
+    wall, peak = timed([SISA, "run", "bench/memory.yaml", "--quiet", "--jobs", "1", "--out", out])
+    dataset_mib = 250_000 * 600 * 4 / 2**20
+    steps = os.path.join(out, "steps.csv")
+    header, first = open(steps).read().splitlines()[:2]
+    record = dict(zip(header.split(","), first.split(",")))
+    checkpoints_mib = float(record["checkpoint_bytes"]) / 2**20
+    return {"case": "memory, 250,000 x 600 trial, S = 20, R = 4", "peak_mib": peak, "dataset_mib": dataset_mib,
+            "checkpoints_mib": checkpoints_mib, "limit_mib": 2 * dataset_mib + checkpoints_mib,
+            "within_limit": peak <= 2 * dataset_mib + checkpoints_mib, "wall_s": wall}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cases", nargs="*", default=list(FITS) + ["sweep", "memory"])
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; sisa: {SISA}; repeats: {args.repeats}; medians reported")
+    results = []
+    for case in args.cases:
+        if case in FITS:
+            for threads in ("one", "all"):
+                row = fit_case(case, args.repeats, threads)
+                if row:
+                    results.append(row)
+                    print(json.dumps(row), flush=True)
+        elif case == "sweep":
+            results.append(sweep_scaling(args.repeats))
+            print(json.dumps(results[-1]), flush=True)
+        elif case == "memory":
+            row = memory()
+            results.append(row)
+            print(json.dumps(row), flush=True)
+    print()
+    for row in results:
+        if "speedup_cpu" in row:
+            print(f"{row['case']:<36} sisa {row['sisa_cpu_s']:.3f} s  peer {row['peer_cpu_s']:.3f} s  "
+                  f"peer/sisa {row['speedup_cpu']:.2f}x (cpu), {row['speedup_wall']:.2f}x (wall)  "
+                  f"accuracy {row['sisa_accuracy']:.4f} vs {row['peer_accuracy']:.4f}")
+        elif "jobs1_wall_s" in row:
+            print(f"{row['case']:<36} {row['jobs1_wall_s']:.2f} s vs {row['jobs2_wall_s']:.2f} s: {row['speedup']:.2f}x")
+        else:
+            print(f"{row['case']:<36} peak {row['peak_mib']:.0f} MiB; dataset {row['dataset_mib']:.0f} MiB, "
+                  f"checkpoints {row['checkpoints_mib']:.1f} MiB, limit 2 x dataset + checkpoints = "
+                  f"{row['limit_mib']:.0f} MiB: {'within' if row['within_limit'] else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()
