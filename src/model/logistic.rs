@@ -498,11 +498,14 @@ mod tests {
 
     fn points(features: Vec<f32>, labels: Vec<u32>, n_classes: usize) -> Points {
         let n = labels.len();
+        let width = features.len() / n;
         Points {
             name: "t".into(),
-            features: Array2::from_shape_vec((n, features.len() / n), features).unwrap(),
+            features: Array2::from_shape_vec((n, width), features).unwrap(),
+            feature_names: Points::numbered_features(width),
             labels: labels.into_iter().map(ClassId).collect(),
             classes: (0..n_classes).map(|c| c.to_string()).collect(),
+            test_start: None,
         }
     }
 

@@ -39,13 +39,17 @@ impl Prepared {
     pub fn new(trial: &Trial, cache: &DatasetCache) -> Result<Prepared, TrialError> {
         let settings = trial.settings.clone();
         let seeds = trial.seeds();
-        let data = cache.get(&settings.dataset, settings.seed)?;
-        let split = Split::random(
+        let source = &settings.dataset.source;
+        let mut data = cache.get(source, settings.seed)?;
+        let split = Split::new(
             &data,
             &settings.dataset,
             &mut seeds.rng(Purpose::Split, &[]),
-        );
+        )?;
         check::check_sizes(&settings, split.train.len())?;
+        if settings.dataset.standardize {
+            data = cache.standardized(source, settings.seed, &data, &split.train);
+        }
         let layout = Layout::uniform(
             &split.train,
             settings.sisa.shards,

@@ -124,6 +124,17 @@ pub fn plan(spec: &Spec) -> Result<Vec<Trial>> {
     Ok(trials)
 }
 
+/// Checks what depends on the number of training points (see [`check::check_sizes`]) once the
+/// data are loaded; a problem is blamed on the sweep value, override or line it comes from, and
+/// says where the points came from (`origin`).
+pub fn check_sizes(spec: &Spec, trial: &Trial, n_train: usize, origin: &str) -> Result<()> {
+    let picks = picks(spec.axes(), trial.index / spec.repeats() as usize);
+    check::check_sizes(&trial.settings, n_train).map_err(|mut invalid| {
+        invalid.message = format!("{} ({origin})", invalid.message);
+        spec.invalid(invalid, &picks)
+    })
+}
+
 /// The (axis, value index) pairs of sweep point `point`, first axis slowest.
 fn picks(axes: &[SweepAxis], mut point: usize) -> Vec<(usize, usize)> {
     let mut picks = vec![(0, 0); axes.len()];
@@ -149,7 +160,7 @@ fn settings_at(spec: &Spec, picks: &[(usize, usize)]) -> Result<Settings> {
         })?;
     }
     let raw: RawSpec = yaml::from_value(document).map_err(|f| spec.failure(f, picks))?;
-    check::settings(&raw).map_err(|invalid| spec.invalid(invalid, picks))
+    check::settings(&raw, spec.folder()).map_err(|invalid| spec.invalid(invalid, picks))
 }
 
 #[cfg(test)]
