@@ -236,6 +236,7 @@ fn file(raw: RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
             "applies only to synthetic datasets; a file's size comes from the file",
         )?;
     }
+    let train_path = resolve("dataset.path", path, base)?;
     let format_name = file_format(raw.format, path)?;
     let format = format_options(&raw, format_name)?;
     let paired = matches!(format_name, FormatName::Idx | FormatName::Npy);
@@ -247,7 +248,7 @@ fn file(raw: RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
         base,
     )?;
     let train = DataFiles {
-        path: resolve("dataset.path", path, base)?,
+        path: train_path,
         labels_path,
     };
     let test = match raw.test_path.as_deref() {
@@ -653,6 +654,155 @@ mod tests {
         for (body, key) in cases {
             let error = check(&format!("name: x\n{body}\n")).unwrap_err();
             assert_eq!(error.key, key, "{body}: {error:?}");
+        }
+    }
+
+    fn file_source(body: &str) -> FileSettings {
+        match check(&format!("name: x\ndataset:\n{body}"))
+            .unwrap()
+            .dataset
+            .source
+        {
+            DataSource::File(file) => file,
+            other => panic!("not a file: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn file_datasets_resolve_paths_and_formats() {
+        let file = file_source("  path: ../data/letter.csv.gz\n  label: first\n");
+        assert_eq!(file.train.path, Path::new("/data/letter.csv.gz"));
+        assert_eq!(
+            file.format,
+            FileFormat::Delimited {
+                separator: ',',
+                header: false,
+                label: LabelColumn::First
+            }
+        );
+        assert_eq!(file.missing, MissingPolicy::Error);
+        let file = file_source("  path: /abs/./t.tsv\n  header: true\n  label: income\n");
+        assert_eq!(file.train.path, Path::new("/abs/t.tsv"));
+        assert!(matches!(
+            file.format,
+            FileFormat::Delimited { separator: '\t', header: true, label: LabelColumn::Name(ref n) } if n == "income"
+        ));
+        let file = file_source(
+            "  path: m/t10k-images-idx3-ubyte.gz\n  labels_path: m/t10k-labels-idx1-ubyte.gz\n",
+        );
+        assert_eq!(file.format, FileFormat::Idx);
+        assert_eq!(
+            file.train.labels_path.as_deref(),
+            Some(Path::new("/specs/m/t10k-labels-idx1-ubyte.gz"))
+        );
+        let file = file_source("  path: a.data\n  format: csv\n  separator: ';'\n  label: 3\n");
+        assert!(matches!(
+            file.format,
+            FileFormat::Delimited {
+                separator: ';',
+                label: LabelColumn::Index(3),
+                ..
+            }
+        ));
+        let settings =
+            check("name: x\ndataset: {path: a.npz, test_path: b.npz, standardize: true}\n")
+                .unwrap();
+        assert_eq!(settings.dataset.split, SplitSettings::TestFile);
+        assert!(settings.dataset.standardize);
+        let stratified = check("name: x\ndataset: {path: a.csv, stratify: true}\n").unwrap();
+        assert_eq!(
+            stratified.dataset.split,
+            SplitSettings::Random {
+                test_fraction: 0.2,
+                stratify: true
+            }
+        );
+    }
+
+    #[test]
+    fn options_that_do_not_apply_name_their_key() {
+        let cases = [
+            (
+                "{synthetic: blobs, path: a.csv}",
+                "dataset.path",
+                "not both",
+            ),
+            ("{path: a.data}", "dataset.path", "cannot tell the format"),
+            (
+                "{path: a.npy.gz, labels_path: b.npy}",
+                "dataset.path",
+                "gzip",
+            ),
+            (
+                "{path: a.csv, samples: 100}",
+                "dataset.samples",
+                "synthetic",
+            ),
+            ("{format: csv}", "dataset.format", "read from a file"),
+            (
+                "{path: a.npz, header: true}",
+                "dataset.header",
+                "csv or tsv, not `npz`",
+            ),
+            (
+                "{path: a.idx, labels_path: l.idx, label: 0}",
+                "dataset.label",
+                "labels_path",
+            ),
+            ("{path: a.svm, label: first}", "dataset.label", "first item"),
+            (
+                "{path: a.csv, label: income}",
+                "dataset.label",
+                "header: true",
+            ),
+            ("{path: a.tsv, separator: ','}", "dataset.separator", "tabs"),
+            (
+                "{path: a.csv, separator: ';;'}",
+                "dataset.separator",
+                "one ASCII",
+            ),
+            ("{path: a.idx}", "dataset.labels_path", "required"),
+            (
+                "{path: a.csv, labels_path: b.csv}",
+                "dataset.labels_path",
+                "idx or npy",
+            ),
+            (
+                "{path: a.npy, labels_path: b.npy, test_path: c.npy}",
+                "dataset.test_labels_path",
+                "required",
+            ),
+            (
+                "{path: a.npy, labels_path: b.npy, test_labels_path: c.npy}",
+                "dataset.test_labels_path",
+                "not given",
+            ),
+            (
+                "{path: a.csv, test_path: b.csv, test_fraction: 0.3}",
+                "dataset.test_fraction",
+                "test_path",
+            ),
+            (
+                "{path: a.csv, test_path: b.csv, stratify: true}",
+                "dataset.stratify",
+                "test_path",
+            ),
+            (
+                "{path: a.csv, features_key: X}",
+                "dataset.features_key",
+                "npz",
+            ),
+            (
+                "{path: a.npz, features_key: d, labels_key: d}",
+                "dataset.labels_key",
+                "same array",
+            ),
+            ("{path: ''}", "dataset.path", "empty"),
+        ];
+        for (dataset, key, fragment) in cases {
+            let error = check(&format!("name: x\ndataset: {dataset}\n")).unwrap_err();
+            assert_eq!(error.key, key, "{dataset}: {error:?}");
+            assert!(error.message.contains(fragment), "{dataset}: {error:?}");
         }
     }
 }
