@@ -478,7 +478,7 @@ sisa:
         &[("points.csv", POINTS_CSV)],
         &[
             "spec.yaml:7:3: sisa.slices: 4 slices are more than the 3 points of a shard",
-            "10 training points from `",
+            "(the training points come from `",
             "points.csv`",
         ],
     );

@@ -234,10 +234,10 @@ fn load_datasets(
         let (n_train, _) = Split::sizes(&data, &settings.dataset)?;
         let origin = match &settings.dataset.source {
             DataSource::File(file) => format!(
-                "{n_train} training points from `{}`",
+                "the training points come from `{}`",
                 file.train.path.display()
             ),
-            other => format!("{n_train} training points of `{}`", other.name()),
+            other => format!("the training points are `{}` data", other.name()),
         };
         spec::plan::check_sizes(spec, trial, n_train, &origin)?;
         if !summaries.iter().any(|(known, _)| Arc::ptr_eq(known, &data)) {

@@ -13,13 +13,19 @@ use crate::spec::DataSource;
 
 type Slot<T> = Arc<OnceLock<T>>;
 
+/// A dataset once built, or why it could not be.
+type Loaded = Result<Arc<Dataset>, DataError>;
+
+/// A source's key and a hash of the training points a copy was standardised with.
+type ScaledKey = (String, [u8; 32]);
+
 /// Datasets built so far in this run.
 #[derive(Debug, Default)]
 pub struct DatasetCache {
     /// Keyed by the canonical source (and the seed, for synthetic data).
-    loaded: Mutex<HashMap<String, Slot<Result<Arc<Dataset>, DataError>>>>,
+    loaded: Mutex<HashMap<String, Slot<Loaded>>>,
     /// Standardised copies, keyed by the source key and a hash of the training points.
-    standardized: Mutex<HashMap<(String, [u8; 32]), Slot<Arc<Dataset>>>>,
+    standardized: Mutex<HashMap<ScaledKey, Slot<Arc<Dataset>>>>,
 }
 
 impl DatasetCache {

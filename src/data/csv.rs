@@ -17,24 +17,8 @@ use super::table::{is_missing, Column, Places, Table, Text, Values};
 /// Reads a delimited text file; `header` says whether its first row names the columns.
 pub fn read(path: &Path, separator: char, header: bool) -> Result<Table> {
     let bytes = input::read_all(path)?;
-    let text = utf8(path, &bytes)?;
+    let text = input::text(path, &bytes)?;
     parse(path, text, separator as u8, header)
-}
-
-/// The file as UTF-8 text without a byte-order mark; an error names the line of a bad byte.
-fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text)),
-        Err(error) => {
-            let valid = &bytes[..error.valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-            Err(DataError::at(
-                path,
-                At::Line(line),
-                "is not UTF-8 text (is it a binary file? give its `format`)",
-            ))
-        }
-    }
 }
 
 /// Parses delimited text into a table (two passes: the first finds each column's kind and keeps
@@ -405,7 +389,7 @@ mod tests {
     }
 
     fn parse_bytes(bytes: &[u8]) -> Result<Table> {
-        let text = utf8(Path::new("t.csv"), bytes)?;
+        let text = input::text(Path::new("t.csv"), bytes)?;
         table(text, b',', false)
     }
 }

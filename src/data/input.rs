@@ -8,7 +8,7 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
-use super::error::{DataError, Result};
+use super::error::{At, DataError, Result};
 
 /// Largest (decompressed) file sisa reads: 16 GiB.
 pub const MAX_FILE_BYTES: u64 = 16 << 30;
@@ -49,6 +49,23 @@ pub fn read_plain(path: &Path, format: &str) -> Result<Vec<u8>> {
         ));
     }
     Ok(bytes)
+}
+
+/// A text file's bytes as UTF-8 text without a byte-order mark; an error names the line of the
+/// first byte that is not UTF-8.
+pub fn text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        Err(error) => {
+            let valid = &bytes[..error.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+            Err(DataError::at(
+                path,
+                At::Line(line),
+                "is not UTF-8 text (is it a binary file? give its `format`)",
+            ))
+        }
+    }
 }
 
 /// Reads at most `limit` bytes (never more than [`MAX_FILE_BYTES`]) from `reader`, growing the

@@ -25,15 +25,7 @@ pub struct Sparse {
 /// Reads one LIBSVM file.
 pub fn read(path: &Path) -> Result<Sparse> {
     let bytes = input::read_all(path)?;
-    let text = std::str::from_utf8(&bytes).map_err(|error| {
-        let line = bytes[..error.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64
-            + 1;
-        DataError::at(path, At::Line(line), "is not UTF-8 text")
-    })?;
-    parse(path, text)
+    parse(path, input::text(path, &bytes)?)
 }
 
 fn parse(path: &Path, text: &str) -> Result<Sparse> {

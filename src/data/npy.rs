@@ -365,7 +365,7 @@ pub(crate) mod tests {
     /// The bytes of a version 1 `.npy` file with this header dict and payload.
     pub(crate) fn npy_bytes(header: &str, payload: &[u8]) -> Vec<u8> {
         let mut header = header.to_owned();
-        while (10 + header.len() + 1) % 64 != 0 {
+        while !(10 + header.len() + 1).is_multiple_of(64) {
             header.push(' ');
         }
         header.push('\n');
