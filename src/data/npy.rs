@@ -13,6 +13,9 @@ use super::error::{DataError, Result};
 use super::input;
 use super::table::{Table, Text, Values};
 
+/// Longest text element read (characters): labels are short.
+const MAX_TEXT_CHARS: usize = 1 << 16;
+
 /// The magic string every `.npy` file starts with.
 const MAGIC: &[u8] = b"\x93NUMPY";
 
@@ -249,8 +252,10 @@ fn element(descr: &str) -> std::result::Result<Element, String> {
         Some('<' | '|' | '=') => (false, chars.as_str()),
         _ => (false, descr),
     };
-    let (code, size) = rest.split_at(rest.len().min(1));
-    if code == "O" {
+    let mut rest = rest.chars();
+    let code = rest.next().unwrap_or_default();
+    let size = rest.as_str();
+    if code == 'O' {
         return Err(unsupported(
             "an object array holds pickled Python objects, which sisa does not load (a \
              dict saved with np.save, as the paper's code does, is one); save plain arrays, \
@@ -260,6 +265,9 @@ fn element(descr: &str) -> std::result::Result<Element, String> {
     let size: usize = size
         .parse()
         .map_err(|_| unsupported("not a NumPy type sisa reads"))?;
+    if matches!(code, 'U' | 'S') && size > MAX_TEXT_CHARS {
+        return Err(unsupported("text elements that long are not labels"));
+    }
     let number = |kind, size| {
         Ok(Element::Number(binary::Element {
             kind,
@@ -268,16 +276,16 @@ fn element(descr: &str) -> std::result::Result<Element, String> {
         }))
     };
     match (code, size) {
-        ("b", 1) => number(Kind::Bool, 1),
-        ("u", 1 | 2 | 4 | 8) => number(Kind::Unsigned, size),
-        ("i", 1 | 2 | 4 | 8) => number(Kind::Signed, size),
-        ("f", 4 | 8) => number(Kind::Float, size),
-        ("U", 1..) => Ok(Element::Text {
+        ('b', 1) => number(Kind::Bool, 1),
+        ('u', 1 | 2 | 4 | 8) => number(Kind::Unsigned, size),
+        ('i', 1 | 2 | 4 | 8) => number(Kind::Signed, size),
+        ('f', 4 | 8) => number(Kind::Float, size),
+        ('U', 1..) => Ok(Element::Text {
             chars: size,
             wide: true,
             big_endian,
         }),
-        ("S", 1..) => Ok(Element::Text {
+        ('S', 1..) => Ok(Element::Text {
             chars: size,
             wide: false,
             big_endian,
@@ -450,6 +458,8 @@ pub(crate) mod tests {
             ),
             ("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", "pickled"),
             ("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", "`<c16`"),
+            ("{'descr': '<\u{e9}4', 'fortran_order': False, 'shape': (1,), }", "type"),
+            ("{'descr': '<U4611686018427387904', 'fortran_order': False, 'shape': (1,), }", "that long"),
             ("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", "single value"),
             ("{'descr': '<f8', 'shape': (1,), }", "fortran_order"),
         ];
