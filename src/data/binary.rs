@@ -128,7 +128,10 @@ pub fn table(path: &Path, features: Matrix, labels_path: &Path, labels: Values) 
         ));
     }
     if features.rows == 0 {
-        return Err(DataError::invalid(path, "holds no rows (its first dimension is 0)"));
+        return Err(DataError::invalid(
+            path,
+            "holds no rows (its first dimension is 0)",
+        ));
     }
     if features.width == 0 {
         return Err(DataError::invalid(
