@@ -89,22 +89,11 @@ impl DatasetSettings {
     }
 }
 
-/// Options that only synthetic datasets take.
-const SYNTHETIC_ONLY: [&str; 7] = [
-    "synthetic",
-    "samples",
-    "features",
-    "classes",
-    "prototypes",
-    "density",
-    "noise",
-];
-
 fn dataset(raw: RawDataset, base: &Path) -> Checked<DatasetSettings> {
     let test_path = raw.test_path.clone();
     let split = split(&raw, test_path.is_some())?;
     let source = match raw.path.clone() {
-        Some(path) => DataSource::File(file(raw.clone(), &path, base)?),
+        Some(path) => DataSource::File(file(&raw, &path, base)?),
         None => synthetic(&raw)?,
     };
     let settings = DatasetSettings {
@@ -214,22 +203,22 @@ fn synthetic(raw: &RawDataset) -> Checked<DataSource> {
     Ok(source)
 }
 
-fn file(raw: RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
+fn file(raw: &RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
     if raw.synthetic.is_some() {
         return Err(Invalid::new(
             "dataset.path",
             "give either `synthetic` or `path`, not both",
         ));
     }
-    let synthetic_given = [
-        raw.samples.is_some(),
-        raw.features.is_some(),
-        raw.classes.is_some(),
-        raw.prototypes.is_some(),
-        raw.density.is_some(),
-        raw.noise.is_some(),
+    let synthetic_only = [
+        ("samples", raw.samples.is_some()),
+        ("features", raw.features.is_some()),
+        ("classes", raw.classes.is_some()),
+        ("prototypes", raw.prototypes.is_some()),
+        ("density", raw.density.is_some()),
+        ("noise", raw.noise.is_some()),
     ];
-    for (option, given) in SYNTHETIC_ONLY[1..].iter().zip(synthetic_given) {
+    for (option, given) in synthetic_only {
         reject(
             &format!("dataset.{option}"),
             given,
@@ -238,7 +227,7 @@ fn file(raw: RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
     }
     let train_path = resolve("dataset.path", path, base)?;
     let format_name = file_format(raw.format, path)?;
-    let format = format_options(&raw, format_name)?;
+    let format = format_options(raw, format_name)?;
     let paired = matches!(format_name, FormatName::Idx | FormatName::Npy);
     let labels_path = labels_file(
         "dataset.labels_path",

@@ -168,6 +168,7 @@ mod tests {
     use super::*;
     use crate::spec::overrides::Override;
     use std::io::Write;
+    use std::path::Path;
 
     fn load(text: &str, overrides: &[Override]) -> Result<Spec> {
         let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -227,6 +228,29 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("sweep value sisa.shards[1] = 0"), "{error}");
+    }
+
+    #[test]
+    fn data_paths_resolve_against_the_spec_folder_and_enter_the_id() {
+        let text = "name: demo\ndataset: {path: data/x.csv}\n";
+        let plan_in = |dir: &Path| {
+            let path = dir.join("spec.yaml");
+            std::fs::write(&path, text).unwrap();
+            plan(&Spec::load(&path, &[]).unwrap()).unwrap()
+        };
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let first = plan_in(a.path());
+        let crate::spec::DataSource::File(file) = &first[0].settings.dataset.source else {
+            panic!("a file dataset");
+        };
+        let folder = std::fs::canonicalize(a.path()).unwrap();
+        assert_eq!(file.train.path, folder.join("data/x.csv"));
+        assert_eq!(first, plan_in(a.path()), "same folder, same ids");
+        assert_ne!(
+            first[0].id,
+            plan_in(b.path())[0].id,
+            "another folder, another id"
+        );
     }
 
     #[test]
