@@ -464,12 +464,13 @@ mod tests {
     }
 
     fn dataset(n: usize) -> crate::data::Dataset {
-        crate::data::Dataset {
-            name: "t".into(),
-            features: ndarray::Array2::zeros((n, 1)),
-            labels: vec![crate::data::ClassId(0); n],
-            classes: vec!["0".into()],
-        }
+        let labels = vec![crate::data::ClassId(0); n];
+        crate::data::Dataset::new(
+            "t",
+            ndarray::Array2::zeros((n, 1)),
+            labels,
+            vec!["0".into()],
+        )
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The errors a command can end with, and the exit code each maps to (reported once, in `cli`).
 
+use crate::data::DataError;
 use crate::results::{ReadError, ResultsError};
 use crate::runner::{PoolError, TrialError};
 use crate::spec::SpecError;
@@ -18,6 +19,9 @@ pub enum Error {
     /// The spec or an override is invalid.
     #[error(transparent)]
     Spec(#[from] SpecError),
+    /// A dataset could not be read, or does not fit the spec.
+    #[error(transparent)]
+    Data(#[from] DataError),
     /// A trial failed.
     #[error("trial {index} ({id}): {source}")]
     Trial {
@@ -61,7 +65,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) | Error::Usage(_) | Error::Read(_) => EXIT_BAD_INPUT,
+            Error::Spec(_) | Error::Usage(_) | Error::Read(_) | Error::Data(_) => EXIT_BAD_INPUT,
             Error::Trial { source, .. } if source.is_user_error() => EXIT_BAD_INPUT,
             Error::TrialsFailed {
                 user_errors: true, ..

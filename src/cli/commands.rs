@@ -1,7 +1,7 @@
 //! The subcommands: each loads what it needs, calls the library, and hands output to the reporter.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::reporter::Reporter;
 use super::text;
@@ -9,7 +9,7 @@ use super::{
     BenchArgs, Command, CostArgs, CostMode, ExportArgs, ReportArgs, RunArgs, SpecArgs, VerifyArgs,
 };
 use crate::cost;
-use crate::data::DatasetCache;
+use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
 use crate::plot;
 use crate::report::{self, format};
@@ -17,10 +17,13 @@ use crate::results::provenance::TrialProvenance;
 use crate::results::{Provenance, ResultsError};
 use crate::results::{ResultsFolder, Table};
 use crate::runner::{self, Event, TrialError};
-use crate::spec::{plan, Spec, Trial};
+use crate::spec::{self, plan, DataSource, Spec, Trial};
 
 /// Provenance file name in a results folder.
 const PROVENANCE_FILE: &str = "provenance.json";
+
+/// Name of the file describing the run's datasets in a results folder.
+const DATASETS_FILE: &str = "datasets.json";
 
 /// Runs one subcommand; returns the exit code of a command that completed.
 pub fn execute(command: Command) -> Result<u8> {
@@ -140,8 +143,12 @@ fn expected_cost(args: &CostArgs) -> Result<u8> {
 fn run(args: RunArgs) -> Result<u8> {
     let spec = args.spec.load()?;
     let trials = plan(&spec)?;
+    let cache = DatasetCache::new();
+    let datasets = load_datasets(&spec, &trials, &cache)?;
     let folder = ResultsFolder::new(args.out.as_deref(), spec.name());
     folder.save_spec(&spec.resolved_yaml())?;
+    let datasets_json = serde_json::to_string_pretty(&datasets).expect("summaries serialise");
+    folder.save_text(DATASETS_FILE, &format!("{datasets_json}\n"))?;
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let provenance = Mutex::new(Provenance::start(jobs));
     folder.save_text(
@@ -182,7 +189,7 @@ fn run(args: RunArgs) -> Result<u8> {
             _ => reporter.event(&event),
         }
     };
-    let outcomes = runner::run(spec.name().as_str(), &trials, jobs, &on_event)?;
+    let outcomes = runner::run(spec.name().as_str(), &trials, jobs, &cache, &on_event)?;
     if let Some(error) = save_errors
         .into_inner()
         .expect("not poisoned")
@@ -221,6 +228,35 @@ fn run(args: RunArgs) -> Result<u8> {
             user_errors: failures.iter().all(TrialError::is_user_error),
         })
     }
+}
+
+/// Loads every dataset the trials use (each once, into `cache`) and checks each trial's split and
+/// sizes against it, so bad data fail before anything runs or is written; returns one summary
+/// per distinct dataset.
+fn load_datasets(
+    spec: &Spec,
+    trials: &[Trial],
+    cache: &DatasetCache,
+) -> Result<Vec<DatasetSummary>> {
+    let mut summaries: Vec<(Arc<Dataset>, DatasetSummary)> = Vec::new();
+    for trial in trials {
+        let settings = &trial.settings;
+        let data = cache.get(&settings.dataset.source, settings.seed)?;
+        let (n_train, _) = Split::sizes(&data, &settings.dataset)?;
+        let origin = match &settings.dataset.source {
+            DataSource::File(file) => format!(
+                "the training points come from `{}`",
+                file.train.path.display()
+            ),
+            other => format!("the training points are `{}` data", other.name()),
+        };
+        spec::plan::check_sizes(spec, trial, n_train, &origin)?;
+        if !summaries.iter().any(|(known, _)| Arc::ptr_eq(known, &data)) {
+            let summary = DatasetSummary::new(&data, &settings.dataset.source, settings.seed);
+            summaries.push((data, summary));
+        }
+    }
+    Ok(summaries.into_iter().map(|(_, summary)| summary).collect())
 }
 
 /// Draws the figures and writes the report of a results folder; returns the files written.
@@ -285,7 +321,10 @@ fn bench(args: &BenchArgs) -> Result<u8> {
             id: String::new(),
             source,
         })?;
-        println!("{}", serde_json::to_string(&measurement).expect("serialises"));
+        println!(
+            "{}",
+            serde_json::to_string(&measurement).expect("serialises")
+        );
     }
     Ok(EXIT_OK)
 }
@@ -293,11 +332,12 @@ fn bench(args: &BenchArgs) -> Result<u8> {
 fn export(args: &ExportArgs) -> Result<u8> {
     let prepared = first_trial(&args.spec)?;
     let split = &prepared.split;
-    let paths = crate::data::export::write_split(&prepared.data, &split.train, &split.test, &args.out)
-        .map_err(|source| ResultsError::Io {
-            path: args.out.clone(),
-            source,
-        })?;
+    let paths =
+        crate::data::export::write_split(&prepared.data, &split.train, &split.test, &args.out)
+            .map_err(|source| ResultsError::Io {
+                path: args.out.clone(),
+                source,
+            })?;
     for path in paths {
         println!("wrote {}", path.display());
     }

@@ -2,10 +2,6 @@
 //! shared read-only. Subsets (splits, shards, slices) are lists of [`PointId`]s, never copies.
 
 use ndarray::{Array2, ArrayView1};
-use rand::seq::SliceRandom;
-
-use crate::seed::Rng;
-use crate::spec::DatasetSettings;
 
 /// A point's row in its dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,13 +34,35 @@ pub struct Dataset {
     pub name: String,
     /// One row per point, one column per feature.
     pub features: Array2<f32>,
+    /// One name per feature: a column name or index, `column=value` for one-hot features.
+    pub feature_names: Vec<String>,
     /// One label per point.
     pub labels: Vec<ClassId>,
     /// The class names; a label indexes this list.
     pub classes: Vec<String>,
+    /// When the points came with their own test file: the first of its rows, which follow the
+    /// training file's rows. `None`: trials split the points at random.
+    pub test_start: Option<usize>,
 }
 
 impl Dataset {
+    /// Points with numbered features and no test file of their own.
+    pub fn new(
+        name: &str,
+        features: Array2<f32>,
+        labels: Vec<ClassId>,
+        classes: Vec<String>,
+    ) -> Self {
+        Dataset {
+            name: name.to_owned(),
+            feature_names: Dataset::numbered_features(features.ncols()),
+            features,
+            labels,
+            classes,
+            test_start: None,
+        }
+    }
+
     /// Number of points.
     pub fn n_points(&self) -> usize {
         self.labels.len()
@@ -75,6 +93,20 @@ impl Dataset {
         (0..self.n_points() as u32).map(PointId).collect()
     }
 
+    /// How many points each class has, in class order.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.n_classes()];
+        for label in &self.labels {
+            counts[label.index()] += 1;
+        }
+        counts
+    }
+
+    /// Feature names `0`, `1`, ... for `n` unnamed features.
+    pub fn numbered_features(n: usize) -> Vec<String> {
+        (0..n).map(|feature| feature.to_string()).collect()
+    }
+
     /// Memory held by the features and labels, in bytes.
     pub fn bytes(&self) -> usize {
         self.features.len() * std::mem::size_of::<f32>()
@@ -82,64 +114,21 @@ impl Dataset {
     }
 }
 
-/// The training and test points of a trial, each sorted by id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Split {
-    /// Points SISA and the baseline train on.
-    pub train: Vec<PointId>,
-    /// Points accuracy is measured on.
-    pub test: Vec<PointId>,
-}
-
-impl Split {
-    /// A seeded random split with `round(n * test_fraction)` test points.
-    pub fn random(data: &Dataset, settings: &DatasetSettings, rng: &mut Rng) -> Split {
-        let mut order = data.ids();
-        order.shuffle(rng);
-        let (_, n_test) = settings.split_sizes(order.len());
-        let mut test = order[..n_test].to_vec();
-        let mut train = order[n_test..].to_vec();
-        test.sort_unstable();
-        train.sort_unstable();
-        Split { train, test }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{BlobsSettings, DataSource};
-    use rand::SeedableRng;
 
     #[test]
-    fn split_is_disjoint_covering_and_seeded() {
+    fn counts_points_per_class() {
         let data = Dataset {
             name: "t".into(),
-            features: Array2::zeros((100, 1)),
-            labels: vec![ClassId(0); 100],
-            classes: vec!["0".into()],
+            features: Array2::zeros((4, 1)),
+            feature_names: Dataset::numbered_features(1),
+            labels: vec![ClassId(1), ClassId(0), ClassId(1), ClassId(1)],
+            classes: vec!["a".into(), "b".into()],
+            test_start: None,
         };
-        let settings = DatasetSettings {
-            source: DataSource::Blobs(BlobsSettings {
-                samples: 100,
-                features: 1,
-                classes: 2,
-                noise: 1.0,
-            }),
-            test_fraction: 0.25,
-        };
-        let split = Split::random(&data, &settings, &mut Rng::seed_from_u64(3));
-        assert_eq!((split.train.len(), split.test.len()), (75, 25));
-        let mut all: Vec<_> = split.train.iter().chain(&split.test).copied().collect();
-        all.sort_unstable();
-        assert_eq!(all, data.ids());
-        assert_eq!(
-            split,
-            Split::random(&data, &settings, &mut Rng::seed_from_u64(3))
-        );
-        assert_ne!(
-            split,
-            Split::random(&data, &settings, &mut Rng::seed_from_u64(4))
-        );
+        assert_eq!(data.class_counts(), vec![1, 3]);
+        assert_eq!(data.ids().len(), 4);
     }
 }

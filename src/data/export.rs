@@ -21,9 +21,19 @@ pub fn write_split(
         let features: Vec<f32> = ids.iter().flat_map(|&id| data.row(id).to_vec()).collect();
         let labels: Vec<i64> = ids.iter().map(|&id| i64::from(data.label(id).0)).collect();
         let x = folder.join(format!("X_{name}.npy"));
-        write_npy(&x, "<f4", &[ids.len(), data.n_features()], bytes_of_f32(&features))?;
+        write_npy(
+            &x,
+            "<f4",
+            &[ids.len(), data.n_features()],
+            bytes_of_f32(&features),
+        )?;
         let y = folder.join(format!("y_{name}.npy"));
-        write_npy(&y, "<i8", &[ids.len()], labels.iter().flat_map(|v| v.to_le_bytes()).collect())?;
+        write_npy(
+            &y,
+            "<i8",
+            &[ids.len()],
+            labels.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        )?;
         written.extend([x, y]);
     }
     let classes = folder.join("classes.txt");
@@ -64,20 +74,26 @@ mod tests {
 
     #[test]
     fn npy_headers_are_aligned_and_describe_the_data() {
-        let data = Dataset {
-            name: "t".into(),
-            features: array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]],
-            labels: vec![ClassId(0), ClassId(1), ClassId(0)],
-            classes: vec!["a".into(), "b".into()],
-        };
+        let features = array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]];
+        let labels = vec![ClassId(0), ClassId(1), ClassId(0)];
+        let data = Dataset::new("t", features, labels, vec!["a".into(), "b".into()]);
         let folder = tempfile::tempdir().unwrap();
-        write_split(&data, &[PointId(0), PointId(2)], &[PointId(1)], folder.path()).unwrap();
+        write_split(
+            &data,
+            &[PointId(0), PointId(2)],
+            &[PointId(1)],
+            folder.path(),
+        )
+        .unwrap();
         let bytes = fs::read(folder.path().join("X_train.npy")).unwrap();
         assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
         let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
         assert_eq!((10 + header_len) % 64, 0);
         let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
-        assert!(header.contains("'shape': (2, 2)") && header.contains("'<f4'"), "{header}");
+        assert!(
+            header.contains("'shape': (2, 2)") && header.contains("'<f4'"),
+            "{header}"
+        );
         let values: Vec<f32> = bytes[10 + header_len..]
             .chunks(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))

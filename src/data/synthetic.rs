@@ -57,9 +57,11 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
     let clusters = kmeans::cluster(features.view(), classes, rng);
     Dataset {
         name: "purchase".into(),
+        feature_names: Dataset::numbered_features(features.ncols()),
         features,
         labels: clusters.into_iter().map(ClassId).collect(),
         classes: class_names(classes),
+        test_start: None,
     }
 }
 
@@ -89,8 +91,10 @@ pub fn blobs(settings: &BlobsSettings, rng: &mut Rng) -> Dataset {
     Dataset {
         name: "blobs".into(),
         features: Array2::from_shape_vec((samples, features), values).expect("shape matches"),
+        feature_names: Dataset::numbered_features(features),
         labels,
         classes: class_names(classes),
+        test_start: None,
     }
 }
 

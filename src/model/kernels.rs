@@ -84,6 +84,10 @@ mod tests {
         assert!((dot(&a, &b) - naive).abs() < 1e-4);
         let mut y = b.clone();
         axpy(2.0, &a, &mut y);
-        assert!(y.iter().zip(&a).zip(&b).all(|((y, a), b)| (y - (b + 2.0 * a)).abs() < 1e-6));
+        assert!(y
+            .iter()
+            .zip(&a)
+            .zip(&b)
+            .all(|((y, a), b)| (y - (b + 2.0 * a)).abs() < 1e-6));
     }
 }

@@ -330,7 +330,11 @@ impl<'a> LogLoss<'a> {
             self.scores[0] = -y * sigmoid(-margin);
             softplus(-margin)
         } else {
-            let max = self.scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let max = self
+                .scores
+                .iter()
+                .cloned()
+                .fold(f64::NEG_INFINITY, f64::max);
             let total: f64 = self.scores.iter().map(|s| (s - max).exp()).sum();
             let log_total = max + total.ln();
             let loss = log_total - self.scores[target];
@@ -517,11 +521,14 @@ mod tests {
 
     fn points(features: Vec<f32>, labels: Vec<u32>, n_classes: usize) -> Points {
         let n = labels.len();
+        let width = features.len() / n;
         Points {
             name: "t".into(),
-            features: Array2::from_shape_vec((n, features.len() / n), features).unwrap(),
+            features: Array2::from_shape_vec((n, width), features).unwrap(),
+            feature_names: Points::numbered_features(width),
             labels: labels.into_iter().map(ClassId).collect(),
             classes: (0..n_classes).map(|c| c.to_string()).collect(),
+            test_start: None,
         }
     }
 

@@ -218,12 +218,9 @@ mod tests {
     use rand::SeedableRng;
 
     fn dataset(n: usize) -> Dataset {
-        Dataset {
-            name: "t".into(),
-            features: Array2::zeros((n, 1)),
-            labels: (0..n).map(|i| ClassId((i % 3) as u32)).collect(),
-            classes: vec!["a".into(), "b".into(), "c".into()],
-        }
+        let labels = (0..n).map(|i| ClassId((i % 3) as u32)).collect();
+        let classes = vec!["a".into(), "b".into(), "c".into()];
+        Dataset::new("t", Array2::zeros((n, 1)), labels, classes)
     }
 
     fn distributions() -> Vec<Distribution> {

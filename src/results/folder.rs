@@ -7,6 +7,7 @@
 //! results/<name>/trials/<trial-id>.parquet   each finished trial's rows
 //! results/<name>/steps.parquet, steps.csv    every row of the plan's trials
 //! results/<name>/summary.csv             mean, std and standard error over repeats
+//! results/<name>/datasets.json           the run's datasets (written by `sisa run`)
 //! ```
 
 use std::fs::{self, File};

@@ -83,11 +83,12 @@ pub struct PoolError {
 }
 
 /// Runs `trials` of experiment `experiment` on `jobs` threads, calling `on_event` as trials start
-/// and end. Outcomes come back in plan order.
+/// and end; datasets come from (or go into) `cache`. Outcomes come back in plan order.
 pub fn run(
     experiment: &str,
     trials: &[Trial],
     jobs: usize,
+    cache: &DatasetCache,
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Vec<TrialOutcome>, PoolError> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -97,14 +98,13 @@ pub fn run(
             jobs,
             message: error.to_string(),
         })?;
-    let cache = DatasetCache::new();
     let outcomes = pool.install(|| {
         trials
             .par_iter()
             .map(|trial| {
                 on_event(Event::Started { trial });
                 let watch = Stopwatch::start();
-                let result = run_trial(trial, experiment, &cache);
+                let result = run_trial(trial, experiment, cache);
                 match &result {
                     Ok(records) => on_event(Event::Finished {
                         trial,

@@ -46,13 +46,17 @@ impl Prepared {
     pub fn new(trial: &Trial, cache: &DatasetCache) -> Result<Prepared, TrialError> {
         let settings = trial.settings.clone();
         let seeds = trial.seeds();
-        let data = cache.get(&settings.dataset, settings.seed)?;
-        let split = Split::random(
+        let source = &settings.dataset.source;
+        let mut data = cache.get(source, settings.seed)?;
+        let split = Split::new(
             &data,
             &settings.dataset,
             &mut seeds.rng(Purpose::Split, &[]),
-        );
+        )?;
         check::check_sizes(&settings, split.train.len())?;
+        if settings.dataset.standardize {
+            data = cache.standardized(source, settings.seed, &data, &split.train);
+        }
         let requests = RequestModel::new(
             &settings.unlearning.distribution,
             &data,
@@ -115,7 +119,10 @@ impl Prepared {
 
     /// Retrains the baseline from scratch without `removed`: one shard, one slice, full budget;
     /// returns the training and the model's test accuracy.
-    pub fn retrain_baseline(&self, removed: &HashSet<PointId>) -> Result<(Training, f64), TrialError> {
+    pub fn retrain_baseline(
+        &self,
+        removed: &HashSet<PointId>,
+    ) -> Result<(Training, f64), TrialError> {
         let layout = Layout::single(&self.split.train);
         let engine = Engine::new(
             &self.data,

@@ -387,7 +387,11 @@ mod tests {
             let settings = crate::spec::yaml::from_text::<crate::spec::raw::RawSpec>(&format!(
                 "name: t\nmodel: {text}\n"
             ))
-            .map(|raw| crate::spec::check::settings(&raw).unwrap().model)
+            .map(|raw| {
+                crate::spec::check::settings(&raw, std::path::Path::new("."))
+                    .unwrap()
+                    .model
+            })
             .unwrap();
             let model = model::build(&settings, data.n_classes());
             let engine = Engine::new(

@@ -1,13 +1,16 @@
 //! Checks a [`RawSpec`] into [`Settings`]: fills defaults, rejects values out of range, and names
 //! the key path of each problem so the caller can point at the line.
 
+use std::path::{Component, Path, PathBuf};
+
 use super::error::Invalid;
 use super::raw::{RawDataset, RawLogistic, RawModel, RawSisa, RawSpec, RawUnlearning};
 use super::settings::{
-    Activation, Aggregation, Baseline, BlobsSettings, DataSource, DatasetSettings, Distribution,
-    DistributionKind, LogisticSettings, LogisticSolver, MlpSettings, Mode, ModeKind, ModelSettings,
+    Activation, Aggregation, Baseline, BlobsSettings, DataFiles, DataSource, DatasetSettings,
+    Distribution, DistributionKind, FileFormat, FileSettings, FormatName, LabelColumn,
+    LogisticSettings, LogisticSolver, MissingPolicy, MlpSettings, Mode, ModeKind, ModelSettings,
     NaiveBayesSettings, Partition, PartitionKind, PurchaseSettings, Settings, SisaSettings,
-    SplitCriterion, SyntheticKind, TreeSettings, UnlearningSettings,
+    SplitCriterion, SplitSettings, SyntheticKind, TreeSettings, UnlearningSettings,
 };
 
 type Checked<T> = Result<T, Invalid>;
@@ -15,9 +18,10 @@ type Checked<T> = Result<T, Invalid>;
 /// Largest dataset a synthetic generator will build (features x samples), to fail early and clearly.
 const MAX_SYNTHETIC_VALUES: usize = 2_000_000_000;
 
-/// Checks the trial settings of a raw spec.
-pub fn settings(raw: &RawSpec) -> Checked<Settings> {
-    let dataset = dataset(raw.dataset.clone().unwrap_or_default())?;
+/// Checks the trial settings of a raw spec; relative data paths are resolved against `base`, the
+/// (absolute) folder of the spec file.
+pub fn settings(raw: &RawSpec, base: &Path) -> Checked<Settings> {
+    let dataset = dataset(raw.dataset.clone().unwrap_or_default(), base)?;
     let settings = Settings {
         seed: raw.seed.unwrap_or(0),
         dataset,
@@ -26,8 +30,9 @@ pub fn settings(raw: &RawSpec) -> Checked<Settings> {
         unlearning: unlearning(raw.unlearning.clone().unwrap_or_default())?,
         baseline: raw.baseline.unwrap_or(Baseline::Retrain),
     };
-    if let Some(samples) = settings.dataset.source.samples() {
-        let (n_train, _) = settings.dataset.split_sizes(samples);
+    if let Some((n_train, _)) = (settings.dataset.source.samples())
+        .and_then(|samples| settings.dataset.split_sizes(samples))
+    {
         check_sizes(&settings, n_train)?;
     }
     Ok(settings)
@@ -76,14 +81,84 @@ pub fn check_sizes(settings: &Settings, n_train: usize) -> Checked<()> {
 }
 
 impl DatasetSettings {
-    /// Training and test sizes for `samples` points: `round(samples * test_fraction)` test points.
-    pub fn split_sizes(&self, samples: usize) -> (usize, usize) {
-        let n_test = (samples as f64 * self.test_fraction).round() as usize;
-        (samples.saturating_sub(n_test), n_test)
+    /// Training and test sizes of a random split of `samples` points:
+    /// `round(samples * test_fraction)` test points. `None` for a source with its own test file.
+    pub fn split_sizes(&self, samples: usize) -> Option<(usize, usize)> {
+        match self.split {
+            SplitSettings::Random { test_fraction, .. } => {
+                let n_test = (samples as f64 * test_fraction).round() as usize;
+                Some((samples.saturating_sub(n_test), n_test))
+            }
+            SplitSettings::TestFile => None,
+        }
     }
 }
 
-fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
+fn dataset(raw: RawDataset, base: &Path) -> Checked<DatasetSettings> {
+    let test_path = raw.test_path.clone();
+    let split = split(&raw, test_path.is_some())?;
+    let source = match raw.path.clone() {
+        Some(path) => DataSource::File(file(&raw, &path, base)?),
+        None => synthetic(&raw)?,
+    };
+    let settings = DatasetSettings {
+        source,
+        split,
+        standardize: raw.standardize.unwrap_or(false),
+    };
+    if let Some(samples) = settings.source.samples() {
+        let (n_train, n_test) = settings.split_sizes(samples).unwrap_or_default();
+        if n_train == 0 || n_test == 0 {
+            let fraction = raw.test_fraction.unwrap_or(DEFAULT_TEST_FRACTION);
+            return Err(Invalid::new(
+                "dataset.test_fraction",
+                format!("{fraction} of {samples} samples leaves an empty training or test set"),
+            ));
+        }
+    }
+    Ok(settings)
+}
+
+/// Default fraction of points held out for testing.
+const DEFAULT_TEST_FRACTION: f64 = 0.2;
+
+fn split(raw: &RawDataset, has_test_file: bool) -> Checked<SplitSettings> {
+    if has_test_file {
+        let why = "does not apply with `test_path`: the test points are that file's";
+        reject("dataset.test_fraction", raw.test_fraction.is_some(), why)?;
+        reject("dataset.stratify", raw.stratify.is_some(), why)?;
+        return Ok(SplitSettings::TestFile);
+    }
+    Ok(SplitSettings::Random {
+        test_fraction: fraction(
+            "dataset.test_fraction",
+            raw.test_fraction.unwrap_or(DEFAULT_TEST_FRACTION),
+            false,
+        )?,
+        stratify: raw.stratify.unwrap_or(false),
+    })
+}
+
+fn synthetic(raw: &RawDataset) -> Checked<DataSource> {
+    let file_only = [
+        ("format", raw.format.is_some()),
+        ("label", raw.label.is_some()),
+        ("header", raw.header.is_some()),
+        ("separator", raw.separator.is_some()),
+        ("missing", raw.missing.is_some()),
+        ("test_path", raw.test_path.is_some()),
+        ("labels_path", raw.labels_path.is_some()),
+        ("test_labels_path", raw.test_labels_path.is_some()),
+        ("features_key", raw.features_key.is_some()),
+        ("labels_key", raw.labels_key.is_some()),
+    ];
+    for (option, given) in file_only {
+        reject_option(
+            &format!("dataset.{option}"),
+            given,
+            "a dataset read from a file (`path: ...`)",
+        )?;
+    }
     let kind = raw.synthetic.unwrap_or(SyntheticKind::Purchase);
     let samples = at_least("dataset.samples", raw.samples.unwrap_or(10_000), 4)?;
     let classes = at_least("dataset.classes", raw.classes.unwrap_or(2), 2)?;
@@ -99,16 +174,9 @@ fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
             })
         }
         SyntheticKind::Blobs => {
-            reject_option(
-                "dataset.prototypes",
-                raw.prototypes.is_some(),
-                "`synthetic: purchase`",
-            )?;
-            reject_option(
-                "dataset.density",
-                raw.density.is_some(),
-                "`synthetic: purchase`",
-            )?;
+            let purchase = "`synthetic: purchase`";
+            reject_option("dataset.prototypes", raw.prototypes.is_some(), purchase)?;
+            reject_option("dataset.density", raw.density.is_some(), purchase)?;
             DataSource::Blobs(BlobsSettings {
                 samples,
                 features: at_least("dataset.features", raw.features.unwrap_or(10), 1)?,
@@ -120,6 +188,7 @@ fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
     let features = match &source {
         DataSource::Purchase(settings) => settings.features,
         DataSource::Blobs(settings) => settings.features,
+        DataSource::File(_) => unreachable!("built above as synthetic"),
     };
     if samples.saturating_mul(features) > MAX_SYNTHETIC_VALUES {
         return Err(Invalid::new(
@@ -136,23 +205,288 @@ fn dataset(raw: RawDataset) -> Checked<DatasetSettings> {
             format!("{classes} classes need at least {classes} samples, got {samples}"),
         ));
     }
-    let test_fraction = fraction(
-        "dataset.test_fraction",
-        raw.test_fraction.unwrap_or(0.2),
-        false,
-    )?;
-    let settings = DatasetSettings {
-        source,
-        test_fraction,
-    };
-    let (n_train, n_test) = settings.split_sizes(samples);
-    if n_train == 0 || n_test == 0 {
+    Ok(source)
+}
+
+fn file(raw: &RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
+    if raw.synthetic.is_some() {
         return Err(Invalid::new(
-            "dataset.test_fraction",
-            format!("{test_fraction} of {samples} samples leaves an empty training or test set"),
+            "dataset.path",
+            "give either `synthetic` or `path`, not both",
         ));
     }
-    Ok(settings)
+    let synthetic_only = [
+        ("samples", raw.samples.is_some()),
+        ("features", raw.features.is_some()),
+        ("classes", raw.classes.is_some()),
+        ("prototypes", raw.prototypes.is_some()),
+        ("density", raw.density.is_some()),
+        ("noise", raw.noise.is_some()),
+    ];
+    for (option, given) in synthetic_only {
+        reject(
+            &format!("dataset.{option}"),
+            given,
+            "applies only to synthetic datasets; a file's size comes from the file",
+        )?;
+    }
+    let train_path = resolve("dataset.path", path, base)?;
+    let format_name = file_format(raw.format, path)?;
+    let format = format_options(raw, format_name)?;
+    let paired = matches!(format_name, FormatName::Idx | FormatName::Npy);
+    let labels_path = labels_file(
+        "dataset.labels_path",
+        raw.labels_path.as_deref(),
+        paired,
+        format_name,
+        base,
+    )?;
+    let train = DataFiles {
+        path: train_path,
+        labels_path,
+    };
+    let test = match raw.test_path.as_deref() {
+        Some(test_path) => Some(DataFiles {
+            path: resolve("dataset.test_path", test_path, base)?,
+            labels_path: labels_file(
+                "dataset.test_labels_path",
+                raw.test_labels_path.as_deref(),
+                paired,
+                format_name,
+                base,
+            )?,
+        }),
+        None => {
+            reject(
+                "dataset.test_labels_path",
+                raw.test_labels_path.is_some(),
+                "names the labels file of `test_path`, which is not given",
+            )?;
+            None
+        }
+    };
+    Ok(FileSettings {
+        train,
+        test,
+        format,
+        missing: raw.missing.unwrap_or(MissingPolicy::Error),
+    })
+}
+/// The format named in the spec, or else the one the file name implies.
+fn file_format(given: Option<FormatName>, path: &str) -> Checked<FormatName> {
+    let name = Path::new(path)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let (stem, compressed) = match name.strip_suffix(".gz") {
+        Some(stem) => (stem, true),
+        None => (name.as_str(), false),
+    };
+    let format = match given {
+        Some(format) => format,
+        None => format_of_name(stem).ok_or_else(|| {
+            let names: Vec<&str> = FormatName::ALL.iter().map(|f| f.name()).collect();
+            Invalid::new(
+                "dataset.path",
+                format!(
+                    "cannot tell the format of `{path}` from its name; add `format:` with one of \
+                     {}",
+                    names.join(", ")
+                ),
+            )
+        })?,
+    };
+    if compressed
+        && matches!(
+            format,
+            FormatName::Parquet | FormatName::Npy | FormatName::Npz
+        )
+    {
+        return Err(Invalid::new(
+            "dataset.path",
+            format!(
+                "`{path}` is gzip-compressed, which sisa reads only for CSV, TSV, LIBSVM and IDX \
+                 files; decompress it first (a {} file is read as it is)",
+                format.name()
+            ),
+        ));
+    }
+    Ok(format)
+}
+
+/// The format a file name (without `.gz`) implies: its extension, or MNIST's `...-ubyte` names.
+fn format_of_name(name: &str) -> Option<FormatName> {
+    let extension = name.rsplit_once('.').map(|(_, extension)| extension);
+    match extension {
+        Some("csv") => Some(FormatName::Csv),
+        Some("tsv" | "tab") => Some(FormatName::Tsv),
+        Some("parquet" | "pq") => Some(FormatName::Parquet),
+        Some("libsvm" | "svm" | "svmlight") => Some(FormatName::Libsvm),
+        Some("idx") => Some(FormatName::Idx),
+        Some("npy") => Some(FormatName::Npy),
+        Some("npz") => Some(FormatName::Npz),
+        _ if name.ends_with("-ubyte") || name.ends_with(".ubyte") => Some(FormatName::Idx),
+        _ => None,
+    }
+}
+
+/// The format's options, rejecting those that do not apply to it.
+fn format_options(raw: &RawDataset, format: FormatName) -> Checked<FileFormat> {
+    let name = format.name();
+    let table = matches!(
+        format,
+        FormatName::Csv | FormatName::Tsv | FormatName::Parquet
+    );
+    if !table {
+        let why = match format {
+            FormatName::Libsvm => "the label is the first item of each line",
+            FormatName::Npz => "the labels are the array named by `labels_key`",
+            _ => "the labels are read from `labels_path`",
+        };
+        let message = format!("does not apply to `format: {name}`: {why}");
+        reject("dataset.label", raw.label.is_some(), &message)?;
+    }
+    let text_table = matches!(format, FormatName::Csv | FormatName::Tsv);
+    if !text_table {
+        reject_format("dataset.header", raw.header.is_some(), "csv or tsv", name)?;
+    }
+    if format != FormatName::Csv {
+        let why = if format == FormatName::Tsv {
+            "does not apply to `format: tsv`, whose fields are separated by tabs; use \
+             `format: csv` with a `separator`"
+                .to_owned()
+        } else {
+            format!("applies only to `format: csv`, not `{name}`")
+        };
+        reject("dataset.separator", raw.separator.is_some(), &why)?;
+    }
+    if format != FormatName::Npz {
+        reject_format(
+            "dataset.features_key",
+            raw.features_key.is_some(),
+            "npz",
+            name,
+        )?;
+        reject_format("dataset.labels_key", raw.labels_key.is_some(), "npz", name)?;
+    }
+    let label = raw.label.clone().unwrap_or(LabelColumn::Last);
+    let header = raw.header.unwrap_or(false);
+    Ok(match format {
+        FormatName::Csv | FormatName::Tsv => {
+            if let (LabelColumn::Name(column), false) = (&label, header) {
+                return Err(Invalid::new(
+                    "dataset.label",
+                    format!(
+                        "names a column (`{column}`), but the file has no header row; set \
+                         `header: true`, or give `first`, `last` or a column index from 0"
+                    ),
+                ));
+            }
+            let separator = match (&raw.separator, format) {
+                (Some(text), _) => separator(text)?,
+                (None, FormatName::Tsv) => '\t',
+                (None, _) => ',',
+            };
+            FileFormat::Delimited {
+                separator,
+                header,
+                label,
+            }
+        }
+        FormatName::Parquet => FileFormat::Parquet { label },
+        FormatName::Libsvm => FileFormat::Libsvm,
+        FormatName::Idx => FileFormat::Idx,
+        FormatName::Npy => FileFormat::Npy,
+        FormatName::Npz => {
+            let features_key = raw.features_key.clone();
+            let labels_key = raw.labels_key.clone();
+            for (key, value) in [
+                ("dataset.features_key", &features_key),
+                ("dataset.labels_key", &labels_key),
+            ] {
+                if value.as_deref().is_some_and(str::is_empty) {
+                    return Err(Invalid::new(key, "is empty; name an array of the archive"));
+                }
+            }
+            if features_key.is_some() && features_key == labels_key {
+                return Err(Invalid::new(
+                    "dataset.labels_key",
+                    "names the same array as `features_key`",
+                ));
+            }
+            FileFormat::Npz {
+                features_key,
+                labels_key,
+            }
+        }
+    })
+}
+
+/// A CSV separator: one ASCII character other than a quote or a line break.
+fn separator(text: &str) -> Checked<char> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\n' | '\r') => Ok(c),
+        _ => Err(Invalid::new(
+            "dataset.separator",
+            format!(
+                "must be one ASCII character other than a quote or a line break, got `{}` \
+                 (write a tab as \"\\t\", or use `format: tsv`)",
+                text.escape_debug()
+            ),
+        )),
+    }
+}
+
+/// A labels file: required for IDX and `.npy`, rejected for other formats.
+fn labels_file(
+    key: &str,
+    given: Option<&str>,
+    required: bool,
+    format: FormatName,
+    base: &Path,
+) -> Checked<Option<PathBuf>> {
+    match (given, required) {
+        (Some(path), true) => resolve(key, path, base).map(Some),
+        (None, true) => {
+            let file = if key.ends_with("test_labels_path") {
+                "the labels of `test_path`"
+            } else {
+                "the labels"
+            };
+            Err(Invalid::new(
+                key,
+                format!(
+                    "is required for `format: {}`: the file that holds {file}",
+                    format.name()
+                ),
+            ))
+        }
+        (given, false) => {
+            reject_format(key, given.is_some(), "idx or npy", format.name())?;
+            Ok(None)
+        }
+    }
+}
+
+/// A path from the spec, resolved against the spec file's folder `base` (itself absolute) and
+/// normalised (`.` and `..` removed), so equal files get equal settings.
+fn resolve(key: &str, text: &str, base: &Path) -> Checked<PathBuf> {
+    if text.trim().is_empty() {
+        return Err(Invalid::new(key, "is empty; give a file path"));
+    }
+    let mut resolved = PathBuf::new();
+    for component in base.join(text).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            other => resolved.push(other),
+        }
+    }
+    Ok(resolved)
 }
 
 fn model(raw: Option<RawModel>) -> Checked<ModelSettings> {
@@ -450,8 +784,22 @@ fn fraction(key: &str, value: f64, one_allowed: bool) -> Checked<f64> {
 }
 
 fn reject_option(key: &str, given: bool, applies_to: &str) -> Checked<()> {
+    reject(key, given, &format!("applies only to {applies_to}"))
+}
+
+/// An option given for a format it does not apply to (`applies_to` lists the formats it does).
+fn reject_format(key: &str, given: bool, applies_to: &str, format: &str) -> Checked<()> {
+    reject(
+        key,
+        given,
+        &format!("applies only to `format:` {applies_to}, not `{format}`"),
+    )
+}
+
+/// An option that must not be given here, and why.
+fn reject(key: &str, given: bool, message: &str) -> Checked<()> {
     if given {
-        Err(Invalid::new(key, format!("applies only with {applies_to}")))
+        Err(Invalid::new(key, message))
     } else {
         Ok(())
     }
@@ -463,7 +811,10 @@ mod tests {
     use crate::spec::yaml;
 
     fn check(text: &str) -> Checked<Settings> {
-        settings(&yaml::from_text::<RawSpec>(text).expect("parses"))
+        settings(
+            &yaml::from_text::<RawSpec>(text).expect("parses"),
+            Path::new("/specs"),
+        )
     }
 
     #[test]
@@ -472,7 +823,7 @@ mod tests {
         assert_eq!(settings.sisa.shards, 1);
         assert_eq!(settings.unlearning.requests, vec![1]);
         assert_eq!(settings.model.budget(), 100);
-        assert_eq!(settings.dataset.split_sizes(10_000), (8_000, 2_000));
+        assert_eq!(settings.dataset.split_sizes(10_000), Some((8_000, 2_000)));
     }
 
     #[test]
@@ -499,6 +850,155 @@ mod tests {
         for (body, key) in cases {
             let error = check(&format!("name: x\n{body}\n")).unwrap_err();
             assert_eq!(error.key, key, "{body}: {error:?}");
+        }
+    }
+
+    fn file_source(body: &str) -> FileSettings {
+        match check(&format!("name: x\ndataset:\n{body}"))
+            .unwrap()
+            .dataset
+            .source
+        {
+            DataSource::File(file) => file,
+            other => panic!("not a file: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn file_datasets_resolve_paths_and_formats() {
+        let file = file_source("  path: ../data/letter.csv.gz\n  label: first\n");
+        assert_eq!(file.train.path, Path::new("/data/letter.csv.gz"));
+        assert_eq!(
+            file.format,
+            FileFormat::Delimited {
+                separator: ',',
+                header: false,
+                label: LabelColumn::First
+            }
+        );
+        assert_eq!(file.missing, MissingPolicy::Error);
+        let file = file_source("  path: /abs/./t.tsv\n  header: true\n  label: income\n");
+        assert_eq!(file.train.path, Path::new("/abs/t.tsv"));
+        assert!(matches!(
+            file.format,
+            FileFormat::Delimited { separator: '\t', header: true, label: LabelColumn::Name(ref n) } if n == "income"
+        ));
+        let file = file_source(
+            "  path: m/t10k-images-idx3-ubyte.gz\n  labels_path: m/t10k-labels-idx1-ubyte.gz\n",
+        );
+        assert_eq!(file.format, FileFormat::Idx);
+        assert_eq!(
+            file.train.labels_path.as_deref(),
+            Some(Path::new("/specs/m/t10k-labels-idx1-ubyte.gz"))
+        );
+        let file = file_source("  path: a.data\n  format: csv\n  separator: ';'\n  label: 3\n");
+        assert!(matches!(
+            file.format,
+            FileFormat::Delimited {
+                separator: ';',
+                label: LabelColumn::Index(3),
+                ..
+            }
+        ));
+        let settings =
+            check("name: x\ndataset: {path: a.npz, test_path: b.npz, standardize: true}\n")
+                .unwrap();
+        assert_eq!(settings.dataset.split, SplitSettings::TestFile);
+        assert!(settings.dataset.standardize);
+        let stratified = check("name: x\ndataset: {path: a.csv, stratify: true}\n").unwrap();
+        assert_eq!(
+            stratified.dataset.split,
+            SplitSettings::Random {
+                test_fraction: 0.2,
+                stratify: true
+            }
+        );
+    }
+
+    #[test]
+    fn options_that_do_not_apply_name_their_key() {
+        let cases = [
+            (
+                "{synthetic: blobs, path: a.csv}",
+                "dataset.path",
+                "not both",
+            ),
+            ("{path: a.data}", "dataset.path", "cannot tell the format"),
+            (
+                "{path: a.npy.gz, labels_path: b.npy}",
+                "dataset.path",
+                "gzip",
+            ),
+            (
+                "{path: a.csv, samples: 100}",
+                "dataset.samples",
+                "synthetic",
+            ),
+            ("{format: csv}", "dataset.format", "read from a file"),
+            (
+                "{path: a.npz, header: true}",
+                "dataset.header",
+                "csv or tsv, not `npz`",
+            ),
+            (
+                "{path: a.idx, labels_path: l.idx, label: 0}",
+                "dataset.label",
+                "labels_path",
+            ),
+            ("{path: a.svm, label: first}", "dataset.label", "first item"),
+            (
+                "{path: a.csv, label: income}",
+                "dataset.label",
+                "header: true",
+            ),
+            ("{path: a.tsv, separator: ','}", "dataset.separator", "tabs"),
+            (
+                "{path: a.csv, separator: ';;'}",
+                "dataset.separator",
+                "one ASCII",
+            ),
+            ("{path: a.idx}", "dataset.labels_path", "required"),
+            (
+                "{path: a.csv, labels_path: b.csv}",
+                "dataset.labels_path",
+                "idx or npy",
+            ),
+            (
+                "{path: a.npy, labels_path: b.npy, test_path: c.npy}",
+                "dataset.test_labels_path",
+                "required",
+            ),
+            (
+                "{path: a.npy, labels_path: b.npy, test_labels_path: c.npy}",
+                "dataset.test_labels_path",
+                "not given",
+            ),
+            (
+                "{path: a.csv, test_path: b.csv, test_fraction: 0.3}",
+                "dataset.test_fraction",
+                "test_path",
+            ),
+            (
+                "{path: a.csv, test_path: b.csv, stratify: true}",
+                "dataset.stratify",
+                "test_path",
+            ),
+            (
+                "{path: a.csv, features_key: X}",
+                "dataset.features_key",
+                "npz",
+            ),
+            (
+                "{path: a.npz, features_key: d, labels_key: d}",
+                "dataset.labels_key",
+                "same array",
+            ),
+            ("{path: ''}", "dataset.path", "empty"),
+        ];
+        for (dataset, key, fragment) in cases {
+            let error = check(&format!("name: x\ndataset: {dataset}\n")).unwrap_err();
+            assert_eq!(error.key, key, "{dataset}: {error:?}");
+            assert!(error.message.contains(fragment), "{dataset}: {error:?}");
         }
     }
 }

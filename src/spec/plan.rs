@@ -130,6 +130,16 @@ pub fn plan(spec: &Spec) -> Result<Vec<Trial>> {
     Ok(trials)
 }
 
+/// Checks what depends on the number of training points (see [`check::check_sizes`]) once the
+/// data are loaded; a problem is blamed on the sweep value, override or line it comes from, and
+/// says where the points came from (`origin`).
+pub fn check_sizes(spec: &Spec, trial: &Trial, n_train: usize, origin: &str) -> Result<()> {
+    check::check_sizes(&trial.settings, n_train).map_err(|mut invalid| {
+        invalid.message = format!("{} ({origin})", invalid.message);
+        spec.invalid(invalid, &trial.picks)
+    })
+}
+
 /// The independent dimensions of the sweep: each `sweep` axis on its own, then all `zip` axes as
 /// one; as (the axes it moves, its number of values).
 fn dimensions(axes: &[SweepAxis]) -> Vec<(Vec<usize>, usize)> {
@@ -173,7 +183,7 @@ fn settings_at(spec: &Spec, picks: &[(usize, usize)]) -> Result<Settings> {
         })?;
     }
     let raw: RawSpec = yaml::from_value(document).map_err(|f| spec.failure(f, picks))?;
-    check::settings(&raw).map_err(|invalid| spec.invalid(invalid, picks))
+    check::settings(&raw, spec.folder()).map_err(|invalid| spec.invalid(invalid, picks))
 }
 
 #[cfg(test)]
@@ -181,6 +191,7 @@ mod tests {
     use super::*;
     use crate::spec::overrides::Override;
     use std::io::Write;
+    use std::path::Path;
 
     fn load(text: &str, overrides: &[Override]) -> Result<Spec> {
         let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -272,6 +283,29 @@ mod tests {
         assert!(
             error.contains(":4:3: zip.sisa.slices: 1 values, but zip.sisa.shards has 2"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn data_paths_resolve_against_the_spec_folder_and_enter_the_id() {
+        let text = "name: demo\ndataset: {path: data/x.csv}\n";
+        let plan_in = |dir: &Path| {
+            let path = dir.join("spec.yaml");
+            std::fs::write(&path, text).unwrap();
+            plan(&Spec::load(&path, &[]).unwrap()).unwrap()
+        };
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let first = plan_in(a.path());
+        let crate::spec::DataSource::File(file) = &first[0].settings.dataset.source else {
+            panic!("a file dataset");
+        };
+        let folder = std::fs::canonicalize(a.path()).unwrap();
+        assert_eq!(file.train.path, folder.join("data/x.csv"));
+        assert_eq!(first, plan_in(a.path()), "same folder, same ids");
+        assert_ne!(
+            first[0].id,
+            plan_in(b.path())[0].id,
+            "another folder, another id"
         );
     }
 

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::settings::{
-    Activation, Aggregation, Baseline, DistributionKind, FigureKind, LogisticSolver, ModeKind,
-    PartitionKind, SplitCriterion, SyntheticKind,
+    Activation, Aggregation, Baseline, DistributionKind, FigureKind, FormatName, LabelColumn,
+    LogisticSolver, MissingPolicy, ModeKind, PartitionKind, SplitCriterion, SyntheticKind,
 };
 use super::yaml::{Mapping, Value};
 
@@ -61,6 +61,32 @@ pub struct RawDataset {
     pub noise: Option<f64>,
     /// Fraction of points held out for testing.
     pub test_fraction: Option<f64>,
+    /// Split each class in the same proportion.
+    pub stratify: Option<bool>,
+    /// Standardise features with statistics of the training points.
+    pub standardize: Option<bool>,
+    /// A data file (instead of `synthetic`), relative to the spec file's folder.
+    pub path: Option<String>,
+    /// The file's format (default: from its name).
+    pub format: Option<FormatName>,
+    /// CSV/TSV/Parquet: the label column.
+    pub label: Option<LabelColumn>,
+    /// CSV/TSV: whether the first row names the columns.
+    pub header: Option<bool>,
+    /// CSV: the field separator.
+    pub separator: Option<String>,
+    /// What to do with rows that have missing values.
+    pub missing: Option<MissingPolicy>,
+    /// A separate test file in the same format.
+    pub test_path: Option<String>,
+    /// IDX, `.npy`: the labels file.
+    pub labels_path: Option<String>,
+    /// IDX, `.npy`: the labels file of `test_path`.
+    pub test_labels_path: Option<String>,
+    /// `.npz`: name of the features array.
+    pub features_key: Option<String>,
+    /// `.npz`: name of the labels array.
+    pub labels_key: Option<String>,
 }
 
 /// The `model` section, tagged by `kind`.

@@ -22,13 +22,31 @@ pub struct Settings {
     pub baseline: Baseline,
 }
 
-/// The dataset and its train/test split.
+/// The dataset, how its test points are chosen, and how features are scaled.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatasetSettings {
     /// Where the points come from.
     pub source: DataSource,
-    /// Fraction of the points held out for testing, in (0, 1).
-    pub test_fraction: f64,
+    /// Which points are held out for testing.
+    pub split: SplitSettings,
+    /// Whether features are standardised (mean 0, standard deviation 1) with statistics fitted on
+    /// each trial's training points only; default false.
+    pub standardize: bool,
+}
+
+/// How the test points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SplitSettings {
+    /// A seeded random fraction of the points, drawn per repeat.
+    Random {
+        /// Fraction of the points held out for testing, in (0, 1); default 0.2.
+        test_fraction: f64,
+        /// Whether each class is split in the same proportion (at least 2 points per class).
+        stratify: bool,
+    },
+    /// The points of the source's own test file (`test_path`), the same in every repeat.
+    TestFile,
 }
 
 /// A source of labelled points.
@@ -39,6 +57,8 @@ pub enum DataSource {
     Purchase(PurchaseSettings),
     /// Gaussian clusters, one per class.
     Blobs(BlobsSettings),
+    /// A dataset read from files.
+    File(FileSettings),
 }
 
 /// Settings of the synthetic purchase-like dataset.
@@ -69,12 +89,135 @@ pub struct BlobsSettings {
     pub noise: f64,
 }
 
+/// A dataset read from files: the training file (and its labels file), an optional test file,
+/// the format with its options, and what to do with missing values.
+///
+/// Paths are absolute (relative ones are resolved against the spec file's folder) and are part of
+/// a trial's id; the files' contents are not, so editing a file in place keeps the ids.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileSettings {
+    /// The points (or the only file).
+    pub train: DataFiles,
+    /// A separate test file (`test_path`), in the same format with the same options.
+    pub test: Option<DataFiles>,
+    /// How the files are read.
+    pub format: FileFormat,
+    /// What to do with rows that have a missing value.
+    pub missing: MissingPolicy,
+}
+
+/// One file of points and, for formats that keep them apart (IDX, `.npy`), its labels file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataFiles {
+    /// Features (and, for tables, labels); absolute.
+    pub path: std::path::PathBuf,
+    /// Labels, for IDX and `.npy`; absolute.
+    pub labels_path: Option<std::path::PathBuf>,
+}
+
+/// A file format and the options that apply to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FileFormat {
+    /// Delimited text (CSV, TSV), optionally gzip-compressed.
+    Delimited {
+        /// Field separator: `,` for CSV, a tab for TSV, or the spec's `separator`.
+        separator: char,
+        /// Whether the first row names the columns; default false.
+        header: bool,
+        /// Which column holds the labels; default the last.
+        label: LabelColumn,
+    },
+    /// Apache Parquet, read with polars.
+    Parquet {
+        /// Which column holds the labels; default the last.
+        label: LabelColumn,
+    },
+    /// LIBSVM / SVMlight text (`label index:value ...`), optionally gzip-compressed.
+    Libsvm,
+    /// IDX (MNIST): a features file and a labels file, optionally gzip-compressed.
+    Idx,
+    /// NumPy `.npy`: a features array and a labels array in two files.
+    Npy,
+    /// NumPy `.npz`: both arrays in one archive.
+    Npz {
+        /// Name of the features array; default the one named `x` or `X`.
+        features_key: Option<String>,
+        /// Name of the labels array; default the one named `y` or `Y`.
+        labels_key: Option<String>,
+    },
+}
+
+/// The column that holds the labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelColumn {
+    /// The first column.
+    First,
+    /// The last column (the default).
+    Last,
+    /// The column with this name in the header.
+    Name(String),
+    /// The column at this position, counted from 0.
+    Index(usize),
+}
+
+impl<'de> Deserialize<'de> for LabelColumn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = LabelColumn;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`first`, `last`, a column name or a column index from 0")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<LabelColumn, E> {
+                Ok(match text {
+                    "first" => LabelColumn::First,
+                    "last" => LabelColumn::Last,
+                    name => LabelColumn::Name(name.to_owned()),
+                })
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, index: u64) -> Result<LabelColumn, E> {
+                usize::try_from(index)
+                    .map(LabelColumn::Index)
+                    .map_err(|_| E::custom(format!("column index {index} is too large")))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, index: i64) -> Result<LabelColumn, E> {
+                match u64::try_from(index) {
+                    Ok(index) => self.visit_u64(index),
+                    Err(_) => Err(E::custom(format!(
+                        "column index {index} is negative; columns count from 0 \
+                         (use `last` for the last column)"
+                    ))),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// What to do with a row that has a missing value (`?`, an empty field, `NA` or `NaN`, in any
+/// case; a NaN in a binary array).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingPolicy {
+    /// Stop with an error that says how many rows have one, and the first few lines (default).
+    Error,
+    /// Leave those rows out.
+    DropRows,
+}
+
 impl DataSource {
-    /// A short name for tables and captions (`purchase`, `blobs`).
+    /// A short name of the kind of source (`purchase`, `blobs`, `file`).
     pub fn name(&self) -> &'static str {
         match self {
             DataSource::Purchase(_) => "purchase",
             DataSource::Blobs(_) => "blobs",
+            DataSource::File(_) => "file",
         }
     }
 
@@ -83,6 +226,7 @@ impl DataSource {
         match self {
             DataSource::Purchase(settings) => Some(settings.samples),
             DataSource::Blobs(settings) => Some(settings.samples),
+            DataSource::File(_) => None,
         }
     }
 }
@@ -456,6 +600,53 @@ impl FigureKind {
             FigureKind::SpeedupSurface => "speedup-surface",
             FigureKind::AccuracyVsBudget => "accuracy-vs-budget",
             FigureKind::PointsVsRequests => "points-vs-requests",
+        }
+    }
+}
+
+/// The file formats a spec can name in `dataset.format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FormatName {
+    /// Comma-separated values.
+    Csv,
+    /// Tab-separated values.
+    Tsv,
+    /// Apache Parquet.
+    Parquet,
+    /// LIBSVM / SVMlight text.
+    #[serde(alias = "svmlight")]
+    Libsvm,
+    /// IDX (MNIST).
+    Idx,
+    /// One NumPy array per file.
+    Npy,
+    /// NumPy archive of arrays.
+    Npz,
+}
+
+impl FormatName {
+    /// Every format, in the order messages list them.
+    pub const ALL: [FormatName; 7] = [
+        FormatName::Csv,
+        FormatName::Tsv,
+        FormatName::Parquet,
+        FormatName::Libsvm,
+        FormatName::Idx,
+        FormatName::Npy,
+        FormatName::Npz,
+    ];
+
+    /// The name used in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            FormatName::Csv => "csv",
+            FormatName::Tsv => "tsv",
+            FormatName::Parquet => "parquet",
+            FormatName::Libsvm => "libsvm",
+            FormatName::Idx => "idx",
+            FormatName::Npy => "npy",
+            FormatName::Npz => "npz",
         }
     }
 }

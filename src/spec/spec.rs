@@ -20,6 +20,8 @@ const UNSWEEPABLE: [&str; 5] = ["name", "repeats", "sweep", "zip", "figures"];
 #[derive(Debug, Clone)]
 pub struct Spec {
     path: PathBuf,
+    /// The spec file's folder, absolute: relative data paths start here.
+    folder: PathBuf,
     text: String,
     name: ExperimentName,
     repeats: u32,
@@ -90,6 +92,7 @@ impl Spec {
         })?;
         let mut spec = Spec {
             path: path.to_owned(),
+            folder: absolute_folder(path),
             text,
             name: ExperimentName(String::new()),
             repeats: 1,
@@ -138,6 +141,11 @@ impl Spec {
     /// The spec file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The spec file's folder, absolute; relative data paths in the spec start here.
+    pub fn folder(&self) -> &Path {
+        &self.folder
     }
 
     /// Independent repetitions of every sweep point.
@@ -315,6 +323,17 @@ impl SpecError {
         }
         self
     }
+}
+
+/// The absolute folder of a spec file (symbolic links resolved when it exists).
+fn absolute_folder(spec: &Path) -> PathBuf {
+    let folder = match spec.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::canonicalize(folder)
+        .or_else(|_| std::path::absolute(folder))
+        .unwrap_or_else(|_| folder.to_owned())
 }
 
 /// Whether `key` (a serde path such as `unlearning.requests[1]`) lies at or under `prefix`.

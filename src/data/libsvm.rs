@@ -1,0 +1,196 @@
+//! LIBSVM / SVMlight text (`label index:value index:value ... # comment`), optionally
+//! gzip-compressed, into dense [`Table`]s: the label first, then one column per feature index.
+//!
+//! Indices count from 1 as the format specifies, unless some index in the training or test file
+//! is 0, in which case they count from 0 (scikit-learn's `zero_based="auto"`). Absent entries are
+//! 0. Indices must increase along a line; `qid:` entries are ignored.
+
+use std::path::{Path, PathBuf};
+
+use super::error::{At, DataError, Result};
+use super::input;
+use super::table::{Column, Places, Table, Text, Values};
+
+/// The rows of one LIBSVM file, still sparse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sparse {
+    path: PathBuf,
+    lines: Vec<u64>,
+    labels: Vec<String>,
+    /// Per row, the end of its entries in `entries` (rows are consecutive).
+    ends: Vec<usize>,
+    entries: Vec<(u64, f64)>,
+}
+
+/// Reads one LIBSVM file.
+pub fn read(path: &Path) -> Result<Sparse> {
+    let bytes = input::read_all(path)?;
+    parse(path, input::text(path, &bytes)?)
+}
+
+fn parse(path: &Path, text: &str) -> Result<Sparse> {
+    let mut sparse = Sparse {
+        path: path.to_owned(),
+        lines: Vec::new(),
+        labels: Vec::new(),
+        ends: Vec::new(),
+        entries: Vec::new(),
+    };
+    for (number, line) in text.lines().enumerate() {
+        let line_number = number as u64 + 1;
+        let content = line.split('#').next().unwrap_or_default().trim();
+        if content.is_empty() {
+            continue;
+        }
+        let error = |message: String| DataError::at(path, At::Line(line_number), message);
+        let mut items = content.split_ascii_whitespace();
+        let label = items.next().expect("a non-empty line has an item");
+        if label.contains(':') {
+            return Err(error(format!(
+                "starts with `{label}`; a line starts with its label, then index:value pairs"
+            )));
+        }
+        let mut previous: Option<u64> = None;
+        for item in items {
+            let Some((index, value)) = item.split_once(':') else {
+                return Err(error(format!("`{item}` is not an index:value pair")));
+            };
+            if index == "qid" {
+                continue;
+            }
+            let index: u64 = index
+                .parse()
+                .map_err(|_| error(format!("`{item}`: the index is not a whole number >= 0")))?;
+            let value: f64 = value
+                .parse()
+                .map_err(|_| error(format!("`{item}`: the value is not a number")))?;
+            if previous.is_some_and(|p| index <= p) {
+                return Err(error(format!(
+                    "index {index} follows index {}; indices must increase along a line",
+                    previous.unwrap_or_default()
+                )));
+            }
+            previous = Some(index);
+            sparse.entries.push((index, value));
+        }
+        sparse.lines.push(line_number);
+        sparse.labels.push(label.to_owned());
+        sparse.ends.push(sparse.entries.len());
+    }
+    if sparse.lines.is_empty() {
+        return Err(DataError::invalid(path, "holds no rows of data"));
+    }
+    Ok(sparse)
+}
+
+/// Dense tables of the training file and the optional test file, with the same features.
+pub fn to_tables(train: Sparse, test: Option<Sparse>) -> Result<(Table, Option<Table>)> {
+    let files: Vec<&Sparse> = std::iter::once(&train).chain(test.as_ref()).collect();
+    let zero_based = files
+        .iter()
+        .any(|file| file.entries.iter().any(|&(index, _)| index == 0));
+    let largest = files
+        .iter()
+        .flat_map(|file| file.entries.iter().map(|&(index, _)| index))
+        .max()
+        .unwrap_or(0);
+    let width = if zero_based { largest + 1 } else { largest };
+    let rows: u64 = files.iter().map(|file| file.lines.len() as u64).sum();
+    input::check_matrix(&train.path, rows, width.max(1))?;
+    let tables: Vec<Table> = files
+        .iter()
+        .map(|file| dense(file, width as usize, zero_based))
+        .collect();
+    let mut tables = tables.into_iter();
+    let train = tables.next().expect("the training table");
+    Ok((train, tables.next()))
+}
+
+fn dense(file: &Sparse, width: usize, zero_based: bool) -> Table {
+    let rows = file.lines.len();
+    let mut columns: Vec<Vec<f64>> = vec![vec![0.0; rows]; width.max(1)];
+    let mut start = 0;
+    for (row, &end) in file.ends.iter().enumerate() {
+        for &(index, value) in &file.entries[start..end] {
+            let column = if zero_based { index } else { index - 1 };
+            columns[column as usize][row] = value;
+        }
+        start = end;
+    }
+    let label = Column {
+        name: Some("label".to_owned()),
+        values: Values::Text(file.labels.iter().cloned().collect::<Text>()),
+    };
+    let first = usize::from(!zero_based);
+    let features = columns
+        .into_iter()
+        .enumerate()
+        .map(|(column, values)| Column {
+            name: Some((column + first).to_string()),
+            values: Values::Numbers(values),
+        });
+    Table {
+        path: file.path.clone(),
+        places: Places::Lines(file.lines.clone()),
+        columns: std::iter::once(label).chain(features).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(table: &Table, column: usize) -> Vec<f64> {
+        match &table.columns[column].values {
+            Values::Numbers(numbers) => numbers.clone(),
+            Values::Text(_) => panic!("text"),
+        }
+    }
+
+    #[test]
+    fn reads_sparse_rows_into_dense_columns() {
+        let train = parse(
+            Path::new("a.svm"),
+            "+1 1:0.5 3:2 # comment\n\n-1 qid:3 2:1\n",
+        )
+        .unwrap();
+        let test = parse(Path::new("b.svm"), "1 4:7\n").unwrap();
+        let (train, test) = to_tables(train, Some(test)).unwrap();
+        let test = test.unwrap();
+        assert_eq!(train.columns.len(), 1 + 4, "label + indices 1..=4");
+        assert_eq!(numbers(&train, 1), vec![0.5, 0.0]);
+        assert_eq!(numbers(&train, 3), vec![2.0, 0.0]);
+        assert_eq!(numbers(&test, 4), vec![7.0]);
+        assert_eq!(train.places, Places::Lines(vec![1, 3]));
+        assert_eq!(train.columns[1].name.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn an_index_of_zero_makes_indices_count_from_zero() {
+        let train = parse(Path::new("a.svm"), "0 0:1 2:3\n").unwrap();
+        let (train, _) = to_tables(train, None).unwrap();
+        assert_eq!(train.columns.len(), 1 + 3);
+        assert_eq!(numbers(&train, 1), vec![1.0]);
+        assert_eq!(train.columns[1].name.as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            (
+                "1 1:2\n1 3:x\n",
+                "a.svm:2: `3:x`: the value is not a number",
+            ),
+            ("1 1:2\n1 2:1 2:3\n", "a.svm:2: index 2 follows index 2"),
+            ("1 1:2 5\n", "a.svm:1: `5` is not an index:value pair"),
+            ("1:2 3:4\n", "a.svm:1: starts with `1:2`"),
+        ];
+        for (text, expected) in cases {
+            let error = parse(Path::new("a.svm"), text).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{error}");
+        }
+        let huge = parse(Path::new("a.svm"), "1 4000000000:1\n").unwrap();
+        let error = to_tables(huge, None).unwrap_err().to_string();
+        assert!(error.contains("more than the"), "{error}");
+    }
+}
