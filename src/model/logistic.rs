@@ -330,18 +330,18 @@ impl<'a> LogLoss<'a> {
             self.scores[0] = -y * sigmoid(-margin);
             softplus(-margin)
         } else {
-            let max = self
-                .scores
-                .iter()
-                .cloned()
-                .fold(f64::NEG_INFINITY, f64::max);
-            let total: f64 = self.scores.iter().map(|s| (s - max).exp()).sum();
-            let log_total = max + total.ln();
-            let loss = log_total - self.scores[target];
-            for (k, score) in self.scores.iter_mut().enumerate() {
-                *score = (*score - log_total).exp() - if k == target { 1.0 } else { 0.0 };
+            let max = self.scores.iter().fold(f64::NEG_INFINITY, |m, &s| m.max(s));
+            let loss_at_max = max - self.scores[target];
+            // One exponential per class: exp(s - max), then normalised.
+            let mut total = 0.0;
+            for score in self.scores.iter_mut() {
+                *score = (*score - max).exp();
+                total += *score;
             }
-            loss
+            for (k, score) in self.scores.iter_mut().enumerate() {
+                *score = *score / total - if k == target { 1.0 } else { 0.0 };
+            }
+            loss_at_max + total.ln()
         }
     }
 
