@@ -89,7 +89,7 @@ def sweep_scaling(repeats):
     times = {1: [], 2: []}
     for _ in range(repeats):
         for jobs in (1, 2):
-            wall, _ = timed([SISA, "run", "experiments/quickstart.yaml", "--quiet", "--jobs", str(jobs),
+            wall, _ = timed([SISA, "run", "experiments/quickstart.yaml", "--quiet", "--force", "--jobs", str(jobs),
                              "--out", os.path.join(out, f"jobs{jobs}")])
             times[jobs].append(wall)
     one, two = statistics.median(times[1]), statistics.median(times[2])
@@ -100,7 +100,7 @@ def sweep_scaling(repeats):
 def memory():
     """Peak memory of one 250,000 x 600 purchase-like trial (S = 20, R = 4) against its parts."""
     out = tempfile.mkdtemp(prefix="sisa-bench-memory-")
-    wall, peak = timed([SISA, "run", "bench/memory.yaml", "--quiet", "--jobs", "1", "--out", out])
+    wall, peak = timed([SISA, "run", "bench/memory.yaml", "--quiet", "--force", "--jobs", "1", "--out", out])
     dataset_mib = 250_000 * 600 * 4 / 2**20
     steps = os.path.join(out, "steps.csv")
     header, first = open(steps).read().splitlines()[:2]

@@ -54,6 +54,9 @@ pub enum Error {
     /// Command-line arguments that do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// An outside program (e.g. `sbatch`) failed.
+    #[error("{0}")]
+    External(String),
     /// `sisa verify` found the unlearned model different from one trained from scratch.
     #[error(
         "unlearning was NOT exact: the unlearned constituents differ from training from scratch"

@@ -3,6 +3,8 @@
 
 pub mod commands;
 pub mod reporter;
+pub mod run;
+pub mod slurm;
 pub mod text;
 
 use std::path::PathBuf;
@@ -30,7 +32,13 @@ pub enum Command {
     /// Check a spec and its overrides without running anything.
     Validate(SpecArgs),
     /// List the trials a spec expands to: index, id, repeat and swept values.
-    Plan(SpecArgs),
+    Plan(PlanArgs),
+    /// Merge the trials saved in a results folder (e.g. by a cluster job array) into the tables,
+    /// figures and report.
+    Collect(CollectArgs),
+    /// Write a Slurm job-array script that runs every trial of a spec, and a collect job that
+    /// runs after it; `--submit` submits both.
+    Slurm(SlurmArgs),
     /// Prove exact unlearning on the spec's first trial: unlearn a random batch, retrain from
     /// scratch without it, and compare every constituent bit for bit.
     Verify(VerifyArgs),
@@ -103,6 +111,63 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
+    /// Run every trial again, even those whose results are already saved.
+    #[arg(long)]
+    pub force: bool,
+    /// Stop starting trials after the first one fails.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Run only trial I of the plan (see `sisa plan`) and save it, without merging; defaults to
+    /// SLURM_ARRAY_TASK_ID when that is set. `sisa collect` merges afterwards.
+    #[arg(long, value_name = "I")]
+    pub trial_index: Option<usize>,
+}
+
+/// Options of `sisa plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Also write the ordered trial list to `<results folder>/manifest.tsv`.
+    #[arg(long)]
+    pub manifest: bool,
+    /// Results folder [default: results/<spec name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Options of `sisa collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// A results folder (holding `spec.yaml` and `trials/`).
+    pub results: PathBuf,
+}
+
+/// Options of `sisa slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// The spec and overrides (passed on to every array task).
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Results folder, shared by the tasks [default: results/<spec name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Slurm partition [default: the cluster's default].
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Time limit per task, in Slurm's format [default: 1:00:00].
+    #[arg(long, value_name = "T", default_value = "1:00:00")]
+    pub time: String,
+    /// CPUs per task (also the task's --jobs).
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub cpus_per_task: u16,
+    /// Most tasks running at once [default: no limit].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_parallel: Option<u32>,
+    /// Submit the job array and the collect job with sbatch.
+    #[arg(long)]
+    pub submit: bool,
 }
 
 /// Options of `sisa verify`.

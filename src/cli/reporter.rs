@@ -1,89 +1,117 @@
-//! The one owner of the terminal during a run: progress lines on stderr as trials end, and the
-//! summary on stdout at the end. Workers send events; the reporter serialises what it prints.
+//! The one owner of the terminal during a run: a live status line (trials done, what the running
+//! trials are doing, elapsed time, ETA) and a line per finished trial on stderr when it is a
+//! terminal; plain lines only when it is not; the summary on stdout at the end. Workers send
+//! events; the reporter serialises what it prints.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::text;
 use crate::report;
 use crate::results::Table;
-use crate::runner::Event;
+use crate::runner::{Event, Phase};
 use crate::spec::Trial;
+
+/// How often the status line is redrawn at most.
+const REDRAW: Duration = Duration::from_millis(200);
 
 /// Prints a run's progress and outcome.
 pub struct Reporter {
     quiet: bool,
+    live: bool,
     total: usize,
-    done: AtomicUsize,
     started: Instant,
-    terminal: Mutex<()>,
+    state: Mutex<State>,
+}
+
+/// What the status line shows.
+struct State {
+    done: usize,
+    running: BTreeMap<usize, Phase>,
+    drawn: Option<Instant>,
 }
 
 impl Reporter {
     /// A reporter for a run of `total` trials; `quiet` keeps everything but failures off screen.
+    /// The status line is shown only when stderr is a terminal.
     pub fn new(quiet: bool, total: usize) -> Self {
         Reporter {
             quiet,
+            live: !quiet && std::io::stderr().is_terminal(),
             total,
-            done: AtomicUsize::new(0),
             started: Instant::now(),
-            terminal: Mutex::new(()),
+            state: Mutex::new(State {
+                done: 0,
+                running: BTreeMap::new(),
+                drawn: None,
+            }),
         }
     }
 
-    /// Announces the run.
-    pub fn start(&self, experiment: &str, folder: &Path, jobs: usize) {
-        if !self.quiet {
-            let threads = if jobs == 1 { "thread" } else { "threads" };
-            self.line(&format!(
-                "sisa: running {} trials of `{experiment}` on {jobs} {threads} -> {}",
-                self.total,
-                folder.display()
-            ));
+    /// Announces the run; `reused` trials were already saved and are not run again.
+    pub fn start(&self, experiment: &str, folder: &Path, jobs: usize, reused: usize) {
+        if self.quiet {
+            return;
         }
+        let threads = if jobs == 1 { "thread" } else { "threads" };
+        let resumed = if reused > 0 {
+            format!(" ({reused} more already saved, not run again; --force reruns them)")
+        } else {
+            String::new()
+        };
+        self.line(&format!(
+            "sisa: running {} trials of `{experiment}` on {jobs} {threads} -> {}{resumed}",
+            self.total,
+            folder.display()
+        ));
     }
 
     /// Reports one event.
     pub fn event(&self, event: &Event<'_>) {
         match event {
-            Event::Started { .. } => {}
+            Event::Started { trial } => self.update(trial.index, Phase::Preparing),
+            Event::Phase { trial, phase } => self.update(trial.index, *phase),
             Event::Finished { trial, wall_s, .. } => {
-                let _guard = self.terminal.lock().expect("not poisoned");
-                let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+                let mut state = self.state.lock().expect("not poisoned");
+                state.done += 1;
+                state.running.remove(&trial.index);
                 if !self.quiet {
-                    print_line(&format!(
-                        "[{done:>width$}/{}] trial {} ({}){} done in {wall_s:.2} s",
+                    let message = format!(
+                        "[{:>width$}/{}] trial {} ({}){} done in {wall_s:.2} s",
+                        state.done,
                         self.total,
                         trial.index,
                         trial.id,
                         text::swept(&trial.swept),
                         width = self.total.to_string().len(),
-                    ));
+                    );
+                    self.print_above_status(&mut state, &message);
                 }
             }
-            Event::Failed { trial, error } => {
-                self.failure(trial, &error.to_string());
-            }
+            Event::Failed { trial, error } => self.failure(trial, &error.to_string()),
         }
     }
 
     /// Reports a failed trial and why (always printed, even when quiet).
     pub fn failure(&self, trial: &Trial, why: &str) {
-        let _guard = self.terminal.lock().expect("not poisoned");
-        self.done.fetch_add(1, Ordering::SeqCst);
-        print_line(&format!(
+        let mut state = self.state.lock().expect("not poisoned");
+        state.done += 1;
+        state.running.remove(&trial.index);
+        let message = format!(
             "error: trial {} ({}){} failed: {why}",
             trial.index,
             trial.id,
             text::swept(&trial.swept)
-        ));
+        );
+        self.print_above_status(&mut state, &message);
     }
 
     /// Prints the summary table and where the files are.
     pub fn finish(&self, table: &Table, paths: &[PathBuf]) {
+        self.clear_status();
         if self.quiet {
             return;
         }
@@ -95,20 +123,92 @@ impl Reporter {
         }
     }
 
+    /// Removes the status line (before other output).
+    pub fn clear_status(&self) {
+        if self.live {
+            let _guard = self.state.lock().expect("not poisoned");
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+
+    fn update(&self, trial: usize, phase: Phase) {
+        let mut state = self.state.lock().expect("not poisoned");
+        state.running.insert(trial, phase);
+        let due = state.drawn.is_none_or(|at| at.elapsed() >= REDRAW);
+        if self.live && due {
+            self.draw_status(&mut state);
+        }
+    }
+
+    fn print_above_status(&self, state: &mut State, message: &str) {
+        let mut stderr = std::io::stderr().lock();
+        if self.live {
+            let _ = write!(stderr, "\r\x1b[2K");
+        }
+        let _ = writeln!(stderr, "{message}");
+        drop(stderr);
+        if self.live {
+            self.draw_status(state);
+        }
+    }
+
+    fn draw_status(&self, state: &mut State) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta = (state.done > 0 && state.done < self.total)
+            .then(|| elapsed / state.done as f64 * (self.total - state.done) as f64);
+        let running: Vec<String> = state
+            .running
+            .iter()
+            .take(4)
+            .map(|(trial, phase)| format!("trial {trial}: {phase}"))
+            .collect();
+        let mut line = format!(
+            "[{}/{}] {:.0}% · {} elapsed",
+            state.done,
+            self.total,
+            100.0 * state.done as f64 / self.total.max(1) as f64,
+            duration(elapsed)
+        );
+        if let Some(eta) = eta {
+            line.push_str(&format!(" · ETA {}", duration(eta)));
+        }
+        if !running.is_empty() {
+            line.push_str(&format!(" · {}", running.join(", ")));
+        }
+        let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{line}");
+        state.drawn = Some(Instant::now());
+    }
+
     fn line(&self, line: &str) {
-        let _guard = self.terminal.lock().expect("not poisoned");
-        print_line(line);
+        let mut state = self.state.lock().expect("not poisoned");
+        self.print_above_status(&mut state, line);
     }
 }
 
-/// One line on stderr, where progress goes so stdout stays clean for tables.
-fn print_line(line: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
+/// `1h02m`, `3m05s` or `12s`.
+fn duration(seconds: f64) -> String {
+    let seconds = seconds.round() as u64;
+    match seconds {
+        s if s >= 3600 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        s if s >= 60 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
 }
 
 /// The overview table as aligned text.
 pub fn summary_table(table: &Table) -> String {
     let overview = report::overview(table);
     text::table(&overview.headers, &overview.rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(5.4), "5s");
+        assert_eq!(duration(185.0), "3m05s");
+        assert_eq!(duration(3720.0), "1h02m");
+    }
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, PolarsError, SerWriter};
 
-use super::{summary, table, Table};
+use super::{summary, table, ReadError, Table};
 use crate::runner::StepRecord;
 use crate::spec::{ExperimentName, TrialId};
 
@@ -109,6 +109,28 @@ impl ResultsFolder {
         let path = self.root.join(name);
         write_atomically(&path, |file| file.write_all(text.as_bytes()))?;
         Ok(path)
+    }
+
+    /// The saved rows of the trials `ids`, in that order, and the ids that have no file yet.
+    pub fn read_trials(&self, ids: &[TrialId]) -> Result<(Option<Table>, Vec<TrialId>), ReadError> {
+        let mut tables = Vec::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            let path = self.trial_path(id);
+            if path.exists() {
+                tables.push(Table::read(&path)?);
+            } else {
+                missing.push(id.clone());
+            }
+        }
+        if tables.is_empty() {
+            return Ok((None, missing));
+        }
+        let table = Table::concat(tables).map_err(|source| ReadError::Format {
+            path: self.root.join("trials"),
+            source,
+        })?;
+        Ok((Some(table), missing))
     }
 
     /// Where the full table is kept.

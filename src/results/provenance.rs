@@ -3,6 +3,7 @@
 //! `provenance.json` beside the tables.
 
 use std::fs;
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,34 @@ impl Provenance {
     /// Marks the run finished now.
     pub fn finish(&mut self) {
         self.finished = Some(utc_now());
+    }
+
+    /// The provenance of a results folder: `file` (a whole run) and those of single trials run
+    /// apart in `provenance/` (cluster array tasks), merged: every trial once, the earliest start
+    /// and the latest end. `None` when there is none.
+    pub fn merged(root: &Path, file: &str) -> Option<Provenance> {
+        let read = |path: &Path| -> Option<Provenance> {
+            serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
+        };
+        let mut parts: Vec<Provenance> = read(&root.join(file)).into_iter().collect();
+        if let Ok(entries) = fs::read_dir(root.join("provenance")) {
+            let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            paths.sort();
+            parts.extend(paths.iter().filter_map(|p| read(p)));
+        }
+        let mut parts = parts.into_iter();
+        let mut merged = parts.next()?;
+        for part in parts {
+            for trial in part.trials {
+                if !merged.trials.iter().any(|t| t.id == trial.id) {
+                    merged.trials.push(trial);
+                }
+            }
+            merged.started = merged.started.min(part.started);
+            merged.finished = merged.finished.max(part.finished);
+        }
+        merged.trials.sort_by_key(|trial| trial.index);
+        Some(merged)
     }
 
     /// As pretty JSON.

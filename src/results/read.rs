@@ -71,6 +71,22 @@ impl Table {
         Ok(table)
     }
 
+    /// The rows of several tables of one experiment, one after the other.
+    pub fn concat(tables: Vec<Table>) -> PolarsResult<Table> {
+        let mut tables = tables.into_iter();
+        let Some(first) = tables.next() else {
+            return Ok(Table {
+                frame: DataFrame::empty(),
+            });
+        };
+        let mut frame = first.frame;
+        for table in tables {
+            frame.vstack_mut_owned(table.frame)?;
+        }
+        frame.rechunk_mut();
+        Ok(Table { frame })
+    }
+
     /// The underlying DataFrame, for writing.
     pub fn frame_mut(&mut self) -> &mut DataFrame {
         &mut self.frame

@@ -10,6 +10,8 @@ pub use record::StepRecord;
 pub use trial::{run_trial, Prepared};
 pub use verify::{verify, Certificate, ShardVerdict};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::clock::Stopwatch;
@@ -29,6 +31,9 @@ pub enum TrialError {
     /// A model failed to train.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// Not run: an earlier trial failed and the run was asked to stop at the first failure.
+    #[error("not run: stopped at the first failure (--fail-fast)")]
+    Cancelled,
 }
 
 impl TrialError {
@@ -63,6 +68,39 @@ pub enum Event<'a> {
         /// Why.
         error: &'a TrialError,
     },
+    /// A running trial moved on to another phase.
+    Phase {
+        /// The trial.
+        trial: &'a Trial,
+        /// What it does now.
+        phase: Phase,
+    },
+}
+
+/// What a running trial is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Building or reading its data, splitting and laying it out.
+    Preparing,
+    /// Training the constituents for the first time.
+    Training,
+    /// Unlearning request batch `step` of `steps` (and retraining the baseline).
+    Unlearning {
+        /// From 1.
+        step: usize,
+        /// How many there are.
+        steps: usize,
+    },
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Phase::Preparing => f.write_str("preparing"),
+            Phase::Training => f.write_str("training"),
+            Phase::Unlearning { step, steps } => write!(f, "unlearning {step}/{steps}"),
+        }
+    }
 }
 
 /// The result of one trial.
@@ -82,15 +120,18 @@ pub struct PoolError {
     message: String,
 }
 
-/// Runs `trials` of experiment `experiment` on `jobs` threads, calling `on_event` as trials start
-/// and end; datasets come from (or go into) `cache`. Outcomes come back in plan order.
+/// Runs `trials` of experiment `experiment` on `jobs` threads, calling `on_event` as trials start,
+/// change phase and end; datasets come from (or go into) `cache`. With `fail_fast`, trials not yet
+/// started when one fails are not run. Outcomes come back in plan order.
 pub fn run(
     experiment: &str,
     trials: &[Trial],
     jobs: usize,
+    fail_fast: bool,
     cache: &DatasetCache,
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Vec<TrialOutcome>, PoolError> {
+    let failed = AtomicBool::new(false);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -102,16 +143,26 @@ pub fn run(
         trials
             .par_iter()
             .map(|trial| {
+                if fail_fast && failed.load(Ordering::SeqCst) {
+                    return TrialOutcome {
+                        index: trial.index,
+                        result: Err(TrialError::Cancelled),
+                    };
+                }
                 on_event(Event::Started { trial });
                 let watch = Stopwatch::start();
-                let result = run_trial(trial, experiment, cache);
+                let progress = |phase| on_event(Event::Phase { trial, phase });
+                let result = run_trial(trial, experiment, cache, &progress);
                 match &result {
                     Ok(records) => on_event(Event::Finished {
                         trial,
                         records,
                         wall_s: watch.elapsed().wall_s,
                     }),
-                    Err(error) => on_event(Event::Failed { trial, error }),
+                    Err(error) => {
+                        failed.store(true, Ordering::SeqCst);
+                        on_event(Event::Failed { trial, error });
+                    }
                 }
                 TrialOutcome {
                     index: trial.index,

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use super::record::StepRecord;
-use super::TrialError;
+use super::{Phase, TrialError};
 use crate::cost::{self, Expectation, StepCost};
 use crate::data::{ClassId, Dataset, DatasetCache, PointId, Split};
 use crate::model::{self, Constituent, Progression, Rows};
@@ -298,15 +300,19 @@ impl Quality {
     }
 }
 
-/// Runs one trial of experiment `experiment`; one record per request count.
+/// Runs one trial of experiment `experiment`, telling `progress` as it moves between phases; one
+/// record per request count.
 pub fn run_trial(
     trial: &Trial,
     experiment: &str,
     cache: &DatasetCache,
+    progress: &(dyn Fn(Phase) + Sync),
 ) -> Result<Vec<StepRecord>, TrialError> {
+    progress(Phase::Preparing);
     let prepared = Prepared::new(trial, cache)?;
     let engine = prepared.engine();
     let mut store = CheckpointStore::new();
+    progress(Phase::Training);
     let initial = engine.train(&HashSet::new(), &mut store)?;
     let context = Context {
         trial,
@@ -314,6 +320,7 @@ pub fn run_trial(
         prepared: &prepared,
         initial: &initial,
         checkpoint_bytes: store.bytes(),
+        progress,
     };
     match prepared.settings.unlearning.mode.batch_size() {
         None => independent_batches(&context, &engine, &store),
@@ -328,13 +335,17 @@ fn independent_batches(
     store: &CheckpointStore,
 ) -> Result<Vec<StepRecord>, TrialError> {
     let prepared = context.prepared;
-    prepared
-        .settings
-        .unlearning
-        .requests
+    let requests = &prepared.settings.unlearning.requests;
+    let started = AtomicUsize::new(0);
+    requests
         .par_iter()
         .enumerate()
         .map(|(step, &count)| {
+            let step_number = started.fetch_add(1, Ordering::SeqCst) + 1;
+            (context.progress)(Phase::Unlearning {
+                step: step_number,
+                steps: requests.len(),
+            });
             let removed: HashSet<PointId> =
                 prepared.draw_requests(step, count).into_iter().collect();
             let unlearned = engine.train(&removed, &mut store.clone())?;
@@ -375,7 +386,12 @@ fn cumulative(
     let mut shards_retrained: HashSet<usize> = HashSet::new();
     let mut baseline: Option<(Cost, f64)> = None;
     let mut records = Vec::new();
-    for start in (0..most).step_by(batch) {
+    let batches = most.div_ceil(batch);
+    for (index, start) in (0..most).step_by(batch).enumerate() {
+        (context.progress)(Phase::Unlearning {
+            step: index + 1,
+            steps: batches,
+        });
         let end = (start + batch).min(most);
         for &unit in &order[start..end] {
             removed.extend(prepared.requests.points(unit));
@@ -429,6 +445,7 @@ impl Prepared {
 
 /// What every record of a trial shares.
 struct Context<'a> {
+    progress: &'a (dyn Fn(Phase) + Sync),
     trial: &'a Trial,
     experiment: &'a str,
     prepared: &'a Prepared,

@@ -472,7 +472,7 @@ fn labels_file(
 
 /// A path from the spec, resolved against the spec file's folder `base` (itself absolute) and
 /// normalised (`.` and `..` removed), so equal files get equal settings.
-fn resolve(key: &str, text: &str, base: &Path) -> Checked<PathBuf> {
+pub(crate) fn resolve(key: &str, text: &str, base: &Path) -> Checked<PathBuf> {
     if text.trim().is_empty() {
         return Err(Invalid::new(key, "is empty; give a file path"));
     }

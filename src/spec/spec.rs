@@ -171,13 +171,26 @@ impl Spec {
     /// The resolved spec as YAML: the document after overrides, with its sweep and zip.
     pub fn resolved_yaml(&self) -> String {
         let mut document = self.document.clone();
+        if let Some(Value::Mapping(dataset)) = document.get_mut("dataset") {
+            for key in DATA_PATHS {
+                if let Some(value) = dataset.get_mut(key) {
+                    self.make_absolute(value);
+                }
+            }
+        }
         for section in ["sweep", "zip"] {
             let mut mapping = yaml::Mapping::new();
             for axis in self.axes.iter().filter(|axis| axis.section() == section) {
-                mapping.insert(
-                    Value::String(axis.key.clone()),
-                    Value::Sequence(axis.values.clone()),
-                );
+                let mut values = axis.values.clone();
+                let path_axis = DATA_PATHS
+                    .iter()
+                    .any(|key| axis.key == format!("dataset.{key}"));
+                if path_axis {
+                    values
+                        .iter_mut()
+                        .for_each(|value| self.make_absolute(value));
+                }
+                mapping.insert(Value::String(axis.key.clone()), Value::Sequence(values));
             }
             if let (Value::Mapping(map), false) = (&mut document, mapping.is_empty()) {
                 map.insert(Value::String(section.into()), Value::Mapping(mapping));
@@ -322,6 +335,21 @@ impl SpecError {
             problem.line = None;
         }
         self
+    }
+}
+
+/// Dataset keys that hold file paths, relative to the spec file's folder when not absolute.
+const DATA_PATHS: [&str; 4] = ["path", "test_path", "labels_path", "test_labels_path"];
+
+impl Spec {
+    /// Writes a data path as the absolute path it resolves to, so a copy of the spec elsewhere
+    /// (the results folder's `spec.yaml`) still names the same files and gives the same trial ids.
+    fn make_absolute(&self, value: &mut Value) {
+        if let Value::String(text) = value {
+            if let Ok(path) = super::check::resolve("dataset.path", text, &self.folder) {
+                *text = path.to_string_lossy().into_owned();
+            }
+        }
     }
 }
 
