@@ -37,16 +37,15 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .collect();
     let mut provenance = Provenance::start(jobs);
     let reporter = Reporter::new(args.quiet, pending.len());
-    reporter.start(
-        spec.name().as_str(),
-        folder.root(),
-        jobs,
-        trials.len() - pending.len(),
-    );
+    let reused = trials.len() - pending.len();
     let mut failures = Vec::new();
-    if !pending.is_empty() {
+    if pending.is_empty() {
+        reporter.start(spec.name().as_str(), folder.root(), jobs, reused);
+    } else {
+        // Bad data fail here, before anything is written.
         let cache = DatasetCache::new();
         let datasets = load_datasets(&spec, &trials, &cache)?;
+        reporter.start(spec.name().as_str(), folder.root(), jobs, reused);
         folder.save_spec(&spec.resolved_yaml())?;
         let datasets_json = serde_json::to_string_pretty(&datasets).expect("summaries serialise");
         folder.save_text(DATASETS_FILE, &format!("{datasets_json}\n"))?;
