@@ -852,3 +852,119 @@ sweep:
                 == 0
     );
 }
+
+#[test]
+fn the_html_report_embeds_every_figure_and_needs_no_other_file() {
+    let (dir, path) = workspace("small.yaml", SMALL_SWEEP);
+    let out = sisa(
+        dir.path(),
+        &["run", path.to_str().unwrap(), "--out", "out", "--quiet"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let figures: Vec<PathBuf> = fs::read_dir(dir.path().join("out/figures"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "png"))
+        .collect();
+    assert!(
+        figures.len() >= 2,
+        "the sweep varies shards and requests: {figures:?}"
+    );
+    let html = fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert_eq!(html.matches("<img ").count(), figures.len());
+    assert_eq!(
+        html.matches("src=\"data:image/png;base64,").count(),
+        figures.len()
+    );
+    // Nothing outside the page: every src or href is inline data.
+    for attribute in ["src=\"", "href=\""] {
+        for (at, _) in html.match_indices(attribute) {
+            assert!(
+                html[at + attribute.len()..].starts_with("data:"),
+                "external reference at {at}"
+            );
+        }
+    }
+    assert!(!html.contains("<link") && !html.contains("<script"));
+    // The PNGs are embedded byte for byte.
+    for figure in &figures {
+        let png = fs::read(figure).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{}", figure.display());
+    }
+    let markdown = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(markdown.contains("![") && markdown.contains("figures/"));
+    // `sisa report` redraws from the saved tables alone.
+    fs::remove_dir_all(dir.path().join("out/figures")).unwrap();
+    let redrawn = sisa(dir.path(), &["report", "out"]);
+    assert!(redrawn.status.success(), "{}", text(&redrawn.stderr));
+    assert_eq!(
+        fs::read_dir(dir.path().join("out/figures"))
+            .unwrap()
+            .count(),
+        2 * figures.len()
+    );
+}
+
+#[test]
+fn cost_prints_the_analytic_model_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "cost",
+        "--samples",
+        "250000",
+        "--shards",
+        "20",
+        "--slices",
+        "50",
+        "--requests",
+        "4,8,18,39",
+        "--json",
+    ];
+    let out = sisa(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let speedups: Vec<f64> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["expected_speedup"].as_f64().unwrap())
+        .collect();
+    for (speedup, paper) in speedups.iter().zip([7.86, 4.23, 2.24, 1.42]) {
+        assert!((speedup - paper).abs() <= 0.02, "{speedups:?}");
+    }
+    assert!(
+        lines[0]["paper_sisa_points"].is_null(),
+        "no closed form with slices"
+    );
+    let unsliced = sisa(
+        dir.path(),
+        &[
+            "cost",
+            "--samples",
+            "1000",
+            "--shards",
+            "5",
+            "--requests",
+            "3",
+            "--json",
+        ],
+    );
+    let line: serde_json::Value = serde_json::from_slice(&unsliced.stdout).unwrap();
+    assert!(
+        (line[0]["paper_sisa_points"].as_f64().unwrap() - 485.0).abs() < 1e-6,
+        "Eq. 3"
+    );
+    let bad = sisa(
+        dir.path(),
+        &[
+            "cost",
+            "--samples",
+            "10",
+            "--shards",
+            "5",
+            "--requests",
+            "10",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -19,7 +19,7 @@ use ndarray::{Array1, Array2, Axis};
 use super::kernels::{axpy, dot, SparseRows};
 use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
-use super::{Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
 use crate::data::ClassId;
 use crate::spec::{LogisticSettings, LogisticSolver};
 
@@ -209,7 +209,7 @@ impl Constituent for Logistic {
         warm: Option<&ModelState>,
         rows: Rows<'_>,
         _new_from: usize,
-        budget: u32,
+        budget: Budget,
         _seed: u64,
     ) -> Result<Fitted, ModelError> {
         let present = rows.classes_present();
@@ -225,10 +225,13 @@ impl Constituent for Logistic {
         };
         let (state, sample_passes) = match self.settings.solver {
             LogisticSolver::Lbfgs => {
-                let (state, evaluations) = self.fit_lbfgs(warm, rows, &present, budget);
+                let (state, evaluations) = self.fit_lbfgs(warm, rows, &present, budget.iterations);
                 (state, Some(evaluations as f64 * rows.len() as f64))
             }
-            LogisticSolver::Linfa => (self.fit_linfa(warm, rows, &present, budget)?, None),
+            LogisticSolver::Linfa => (
+                self.fit_linfa(warm, rows, &present, budget.iterations)?,
+                None,
+            ),
         };
         Ok(Fitted {
             state: ModelState::Linear(state),
@@ -554,7 +557,9 @@ mod tests {
         let ids = data.ids();
         for solver in SOLVERS {
             let model = Logistic::new(settings(solver), 2);
-            let fitted = model.fit(None, Rows::new(&data, &ids), 0, 50, 0).unwrap();
+            let fitted = model
+                .fit(None, Rows::new(&data, &ids), 0, Budget::whole(50), 0)
+                .unwrap();
             let proba = model.predict_proba(&fitted.state, Rows::new(&data, &ids));
             assert!(
                 proba[[0, 0]] > 0.5 && proba[[5, 1]] > 0.5,
@@ -562,7 +567,13 @@ mod tests {
             );
             // A warm start from the optimum stays there.
             let again = model
-                .fit(Some(&fitted.state), Rows::new(&data, &ids), 0, 50, 0)
+                .fit(
+                    Some(&fitted.state),
+                    Rows::new(&data, &ids),
+                    0,
+                    Budget::whole(50),
+                    0,
+                )
                 .unwrap();
             let (ModelState::Linear(a), ModelState::Linear(b)) = (&fitted.state, &again.state)
             else {
@@ -586,7 +597,9 @@ mod tests {
         let train = [PointId(0), PointId(1), PointId(4), PointId(5)];
         for solver in SOLVERS {
             let model = Logistic::new(settings(solver), 3);
-            let fitted = model.fit(None, Rows::new(&data, &train), 0, 50, 0).unwrap();
+            let fitted = model
+                .fit(None, Rows::new(&data, &train), 0, Budget::whole(50), 0)
+                .unwrap();
             let proba = model.predict_proba(&fitted.state, Rows::new(&data, &data.ids()));
             assert!(proba.column(1).iter().all(|&p| p == 0.0), "{proba}");
             assert!(
@@ -604,7 +617,7 @@ mod tests {
         let data = points(vec![0.0, 1.0, 2.0], vec![1, 1, 0], 2);
         let train = [PointId(0), PointId(1)];
         let fitted = Logistic::new(settings(LogisticSolver::Lbfgs), 2)
-            .fit(None, Rows::new(&data, &train), 0, 5, 0)
+            .fit(None, Rows::new(&data, &train), 0, Budget::whole(5), 0)
             .unwrap();
         assert_eq!(fitted.state, ModelState::SingleClass(ClassId(1)));
     }
@@ -657,7 +670,9 @@ mod tests {
                 .iter()
                 .map(|&solver| {
                     let model = Logistic::new(settings(solver), n_classes);
-                    let fitted = model.fit(None, Rows::new(&data, &ids), 0, 500, 0).unwrap();
+                    let fitted = model
+                        .fit(None, Rows::new(&data, &ids), 0, Budget::whole(500), 0)
+                        .unwrap();
                     objective(&fitted.state, &data, &ids, 0.1, &model)
                 })
                 .collect();
@@ -684,8 +699,12 @@ mod tests {
         );
         let ids = data.ids();
         let model = Logistic::new(settings(LogisticSolver::Lbfgs), 3);
-        let short = model.fit(None, Rows::new(&data, &ids), 0, 2, 0).unwrap();
-        let long = model.fit(None, Rows::new(&data, &ids), 0, 200, 0).unwrap();
+        let short = model
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(2), 0)
+            .unwrap();
+        let long = model
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(200), 0)
+            .unwrap();
         let passes = |fitted: Fitted| fitted.sample_passes.unwrap() / 300.0;
         let (short, long) = (passes(short), passes(long));
         assert!((2.0..=51.0).contains(&short), "{short}");

@@ -16,7 +16,7 @@ use rand::{Rng as _, SeedableRng};
 
 use super::kernels::{axpy, dot, SparseRows};
 use super::state::{Dense, ModelState, NetworkState};
-use super::{Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
 use crate::seed::Rng;
 use crate::spec::{Activation, MlpSettings};
 
@@ -69,7 +69,7 @@ impl Constituent for Mlp {
         warm: Option<&ModelState>,
         rows: Rows<'_>,
         _new_from: usize,
-        budget: u32,
+        budget: Budget,
         seed: u64,
     ) -> Result<Fitted, ModelError> {
         if let Some(only) = super::only_class(rows) {
@@ -88,16 +88,25 @@ impl Constituent for Mlp {
         let inputs = SparseRows::of(rows);
         let labels: Vec<usize> = rows.labels().iter().map(|c| c.index()).collect();
         let mut trainer = Trainer::new(&network, &self.settings);
+        // Whole epochs, then the fraction of one: the first points of a freshly shuffled order.
         let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-        for _ in 0..budget {
+        let whole = budget.epochs.floor() as usize;
+        let rest = ((budget.epochs - whole as f64) * rows.len() as f64).round() as usize;
+        let mut samples = 0;
+        for epoch in 0..=whole {
+            let take = if epoch < whole { order.len() } else { rest };
+            if take == 0 {
+                continue;
+            }
             order.shuffle(&mut rng);
-            for batch in order.chunks(self.settings.batch_size) {
+            for batch in order[..take].chunks(self.settings.batch_size) {
                 trainer.step(&mut network, &inputs, &labels, batch);
             }
+            samples += take;
         }
         Ok(Fitted {
             state: ModelState::Network(network),
-            sample_passes: Some(f64::from(budget) * rows.len() as f64),
+            sample_passes: Some(samples as f64),
         })
     }
 
@@ -435,11 +444,17 @@ mod tests {
         );
         let ids = data.ids();
         let model = Mlp::new(settings(20), 3);
-        let fitted = model.fit(None, Rows::new(&data, &ids), 0, 20, 7).unwrap();
+        let fitted = model
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(20), 7)
+            .unwrap();
         assert!(accuracy(&model, &fitted.state, &data) > 0.95);
-        let again = model.fit(None, Rows::new(&data, &ids), 0, 20, 7).unwrap();
+        let again = model
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(20), 7)
+            .unwrap();
         assert_eq!(fitted.state.to_bytes(), again.state.to_bytes());
-        let other_seed = model.fit(None, Rows::new(&data, &ids), 0, 20, 8).unwrap();
+        let other_seed = model
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(20), 8)
+            .unwrap();
         assert_ne!(fitted.state.to_bytes(), other_seed.state.to_bytes());
         assert_eq!(fitted.sample_passes, Some(20.0 * 400.0));
     }
@@ -467,7 +482,9 @@ mod tests {
                 },
                 2,
             );
-            let fitted = model.fit(None, Rows::new(&data, &ids), 0, 30, 3).unwrap();
+            let fitted = model
+                .fit(None, Rows::new(&data, &ids), 0, Budget::whole(30), 3)
+                .unwrap();
             let acc = accuracy(&model, &fitted.state, &data);
             assert!(acc > 0.9, "momentum {momentum}, l2 {l2}: accuracy {acc}");
         }

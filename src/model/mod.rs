@@ -30,12 +30,33 @@ pub trait Constituent: Send + Sync {
         warm: Option<&ModelState>,
         rows: Rows<'_>,
         new_from: usize,
-        budget: u32,
+        budget: Budget,
         seed: u64,
     ) -> Result<Fitted, ModelError>;
 
     /// Probabilities over the dataset's classes (one row per point of `rows`, summing to 1).
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64>;
+}
+
+/// What one training call may spend: whole iterations (for optimisers that cannot stop part-way,
+/// at least 1), and the exact number of epochs, which may be fractional (a network then stops
+/// part-way through an epoch), so sliced training costs exactly the unsliced budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    /// Whole iterations or epochs, at least 1.
+    pub iterations: u32,
+    /// Exact epochs, possibly fractional.
+    pub epochs: f64,
+}
+
+impl Budget {
+    /// A whole number of iterations or epochs.
+    pub fn whole(n: u32) -> Self {
+        Budget {
+            iterations: n,
+            epochs: f64::from(n),
+        }
+    }
 }
 
 /// How a model's slice steps relate (the paper's slicing assumes the first).
@@ -230,7 +251,13 @@ mod tests {
             let name = settings.name();
             let budget = settings.budget();
             let partial = model
-                .fit(None, Rows::new(&data, &without_two), 0, budget, 1)
+                .fit(
+                    None,
+                    Rows::new(&data, &without_two),
+                    0,
+                    Budget::whole(budget),
+                    1,
+                )
                 .unwrap();
             let proba = model.predict_proba(&partial.state, Rows::new(&data, &all));
             assert_eq!(proba.dim(), (300, 3), "{name}");
@@ -248,7 +275,13 @@ mod tests {
                 }
             }
             let single = model
-                .fit(None, Rows::new(&data, &only_one), 0, budget, 1)
+                .fit(
+                    None,
+                    Rows::new(&data, &only_one),
+                    0,
+                    Budget::whole(budget),
+                    1,
+                )
                 .unwrap();
             let proba = model.predict_proba(&single.state, Rows::new(&data, &all));
             for row in proba.rows() {

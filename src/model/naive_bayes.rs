@@ -7,7 +7,7 @@ use linfa_bayes::{GaussianNb, NaiveBayes as _};
 use ndarray::{Array1, Array2};
 
 use super::state::ModelState;
-use super::{Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
 use crate::spec::NaiveBayesSettings;
 
 /// Gaussian naive Bayes over a dataset with a fixed class list.
@@ -37,7 +37,7 @@ impl Constituent for NaiveBayes {
         warm: Option<&ModelState>,
         rows: Rows<'_>,
         new_from: usize,
-        _budget: u32,
+        _budget: Budget,
         _seed: u64,
     ) -> Result<Fitted, ModelError> {
         let warm = match warm {
@@ -118,10 +118,16 @@ mod tests {
             3,
         );
         let first = model
-            .fit(None, Rows::new(&data, &ids[..150]), 0, 1, 0)
+            .fit(None, Rows::new(&data, &ids[..150]), 0, Budget::whole(1), 0)
             .unwrap();
         let second = model
-            .fit(Some(&first.state), Rows::new(&data, &ids), 150, 1, 0)
+            .fit(
+                Some(&first.state),
+                Rows::new(&data, &ids),
+                150,
+                Budget::whole(1),
+                0,
+            )
             .unwrap();
         assert_eq!(
             second.sample_passes,
@@ -129,7 +135,13 @@ mod tests {
             "only the new slice is read"
         );
         let again = model
-            .fit(Some(&first.state), Rows::new(&data, &ids), 150, 1, 0)
+            .fit(
+                Some(&first.state),
+                Rows::new(&data, &ids),
+                150,
+                Budget::whole(1),
+                0,
+            )
             .unwrap();
         assert_eq!(second.state.to_bytes(), again.state.to_bytes());
         let proba = model.predict_proba(&second.state, Rows::new(&data, &ids));

@@ -13,7 +13,7 @@
 use ndarray::Array2;
 
 use super::state::{ModelState, TreeNode, TreeState};
-use super::{Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
 use crate::spec::{SplitCriterion, TreeSettings};
 
 /// A decision tree over a dataset with a fixed class list.
@@ -171,7 +171,7 @@ impl Constituent for Tree {
         _warm: Option<&ModelState>,
         rows: Rows<'_>,
         _new_from: usize,
-        _budget: u32,
+        _budget: Budget,
         _seed: u64,
     ) -> Result<Fitted, ModelError> {
         let mut grower = Grower {
@@ -255,9 +255,17 @@ mod tests {
         );
         let ids = data.ids();
         let model = Tree::new(settings(Some(6)), 3);
-        let fitted = model.fit(None, Rows::new(&data, &ids), 0, 1, 0).unwrap();
+        let fitted = model
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(1), 0)
+            .unwrap();
         let again = model
-            .fit(Some(&fitted.state), Rows::new(&data, &ids), 200, 1, 0)
+            .fit(
+                Some(&fitted.state),
+                Rows::new(&data, &ids),
+                200,
+                Budget::whole(1),
+                0,
+            )
             .unwrap();
         assert_eq!(
             fitted.state.to_bytes(),
@@ -291,13 +299,15 @@ mod tests {
         );
         let ids = data.ids();
         let deep = Tree::new(settings(None), 4);
-        let fitted = deep.fit(None, Rows::new(&data, &ids), 0, 1, 0).unwrap();
+        let fitted = deep
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(1), 0)
+            .unwrap();
         let proba = deep.predict_proba(&fitted.state, Rows::new(&data, &ids));
         for (i, &id) in ids.iter().enumerate() {
             assert_eq!(crate::sisa::aggregate::argmax(proba.row(i)), data.label(id));
         }
         let stump = Tree::new(settings(Some(1)), 4)
-            .fit(None, Rows::new(&data, &ids), 0, 1, 0)
+            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(1), 0)
             .unwrap();
         let ModelState::Tree(tree) = stump.state else {
             panic!("a tree")

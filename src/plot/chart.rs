@@ -92,14 +92,13 @@ pub enum Format {
 }
 
 impl LineChart {
-    /// The spread of a point as drawn: kept above a fifth of the mean on a log axis (a standard
+    /// The spread of a point as drawn: within a factor 5 of the mean on a log axis (a standard
     /// deviation larger than the mean would reach below zero) and within 100% for accuracies.
     fn spread(&self, point: &Point) -> Option<(f64, f64)> {
-        let floor = if self.y_log { point.y * 0.2 } else { f64::MIN };
-        let ceiling = if self.y_format == Format::Percent {
-            1.0
-        } else {
-            f64::MAX
+        let (floor, ceiling) = match (self.y_log, self.y_format) {
+            (true, _) => (point.y * 0.2, point.y * 5.0),
+            (false, Format::Percent) => (f64::MIN, 1.0),
+            (false, _) => (f64::MIN, f64::MAX),
         };
         point
             .spread
@@ -108,6 +107,15 @@ impl LineChart {
 }
 
 impl Format {
+    /// A heat-map cell: two decimals.
+    fn cell(self, value: f64) -> String {
+        match self {
+            Format::Times => format!("{value:.2}x"),
+            Format::Percent => format!("{:.1}%", value * 100.0),
+            Format::Plain => format!("{value:.2}"),
+        }
+    }
+
     fn apply(self, value: f64) -> String {
         match self {
             Format::Plain => trim(value),
@@ -158,8 +166,7 @@ fn fail<E: std::fmt::Debug>(error: E) -> String {
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult {
     style::register_fonts();
     root.fill(&WHITE).map_err(fail)?;
-    let (_, height) = root.dim_in_pixel();
-    let (plot_area, caption_area) = root.split_vertically(height.saturating_sub(34));
+    let (width, height) = root.dim_in_pixel();
     let caption = match chart {
         Chart::Line(line) => &line.caption,
         Chart::Heat(heat) => &heat.caption,
@@ -167,9 +174,34 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) ->
     let caption_style = (style::FONT, style::CAPTION_SIZE)
         .into_font()
         .color(&style::GREY);
-    caption_area
-        .draw(&Text::new(caption.clone(), (16, 8), caption_style))
-        .map_err(fail)?;
+    // One line if it fits, else two, broken at the separator nearest the middle.
+    let fits = |text: &str| {
+        root.estimate_text_size(text, &caption_style)
+            .map_or(true, |(w, _)| w + 32 <= width)
+    };
+    let lines: Vec<String> = if fits(caption) {
+        vec![caption.clone()]
+    } else {
+        let middle = caption.len() / 2;
+        let cut = caption
+            .match_indices(" · ")
+            .map(|(i, _)| i)
+            .min_by_key(|&i| i.abs_diff(middle))
+            .unwrap_or(middle);
+        vec![
+            caption[..cut].to_owned(),
+            caption[cut + " · ".len()..].to_owned(),
+        ]
+    };
+    let line_height = style::CAPTION_SIZE + 6;
+    let (plot_area, caption_area) =
+        root.split_vertically(height.saturating_sub(14 + line_height * lines.len() as u32));
+    for (number, line) in lines.iter().enumerate() {
+        let y = 6 + (number as u32 * line_height) as i32;
+        caption_area
+            .draw(&Text::new(line.clone(), (16, y), caption_style.clone()))
+            .map_err(fail)?;
+    }
     match chart {
         Chart::Line(line) => draw_line(&plot_area, line),
         Chart::Heat(heat) => draw_heat(&plot_area, heat),
@@ -242,8 +274,11 @@ fn log_ticks(range: (f64, f64), data: &[f64]) -> Vec<f64> {
         return distinct;
     }
     let mut ticks = Vec::new();
+    if !(range.0 > 0.0 && range.1.is_finite()) {
+        return ticks;
+    }
     let mut decade = 10f64.powf(range.0.log10().floor());
-    while decade <= range.1 {
+    while decade <= range.1 && ticks.len() < 64 {
         for step in [1.0, 2.0, 5.0] {
             let tick = decade * step;
             if tick >= range.0 && tick <= range.1 {
@@ -419,7 +454,11 @@ fn draw_heat<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &HeatMap)
         .x_label_area_size(56)
         .y_label_area_size(80);
     let mut plot = builder
-        .build_cartesian_2d((0..columns).into_segmented(), (0..rows).into_segmented())
+        // A segmented range over 0..n has n + 1 segments: the last index is n - 1.
+        .build_cartesian_2d(
+            (0..columns.saturating_sub(1)).into_segmented(),
+            (0..rows.saturating_sub(1)).into_segmented(),
+        )
         .map_err(fail)?;
     let label = |values: &[String], v: &SegmentValue<usize>| match v {
         SegmentValue::CenterOf(i) => values.get(*i).cloned().unwrap_or_default(),
@@ -470,7 +509,7 @@ fn draw_heat<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &HeatMap)
                 .color(&ink)
                 .pos(Pos::new(HPos::Center, VPos::Center));
             plot.draw_series([Text::new(
-                chart.format.apply(*value),
+                chart.format.cell(*value),
                 (SegmentValue::CenterOf(column), SegmentValue::CenterOf(row)),
                 text_style,
             )])
@@ -527,6 +566,13 @@ mod tests {
             vec![1.0, 2.0, 4.0, 16.0]
         );
         assert_eq!(log_ticks((0.8, 30.0), &[]), vec![1.0, 2.0, 5.0, 10.0, 20.0]);
+    }
+
+    #[test]
+    fn degenerate_log_ranges_give_no_ticks_instead_of_looping() {
+        assert!(log_ticks((0.0, 10.0), &[]).is_empty());
+        assert!(log_ticks((1.0, f64::INFINITY), &[]).is_empty());
+        assert!(log_ticks((1e-300, 1e300), &[]).len() <= 64);
     }
 
     #[test]

@@ -98,11 +98,17 @@ pub fn varies(table: &Table, column: &str) -> bool {
     table.has(column) && table.distinct(column).len() > 1
 }
 
-/// The rows of the first step (the smallest request count of each trial).
-pub fn first_step_rows(table: &Table) -> Vec<usize> {
-    let steps = table.numbers("step");
+/// The rows of the smallest request count (every step with it, when a spec lists it more than
+/// once to pool independent batches).
+pub fn fewest_requests_rows(table: &Table) -> Vec<usize> {
+    let requests = table.numbers("requests");
+    let fewest = requests
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
     (0..table.height())
-        .filter(|&row| steps[row] == Some(0.0))
+        .filter(|&row| requests[row] == Some(fewest))
         .collect()
 }
 
@@ -124,37 +130,68 @@ pub fn short_name(key: &str) -> &str {
 /// `S = 5, R = 4` for a group key.
 pub fn label(key: &[(String, String)]) -> String {
     key.iter()
+        .filter(|(_, value)| value != "null")
         .map(|(column, value)| format!("{} = {value}", short_name(column)))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The measured speed-up in points per row: against the measured baseline when it ran, else
-/// against the baseline's analytic cost (which is exact: retraining from scratch costs the
-/// remaining points).
-pub fn measured_speedup(table: &Table) -> Vec<Option<f64>> {
-    let measured = table.numbers("speedup_points");
-    let sisa = table.numbers("sisa_retrain_points");
+/// The baseline's cost in points per row: measured when it ran, else its analytic cost (which
+/// is exact: retraining from scratch costs the remaining points).
+pub fn baseline_points(table: &Table) -> Vec<Option<f64>> {
+    let measured = table.numbers("baseline_retrain_points");
     let expected_sisa = table.numbers("expected_sisa_points");
     let expected_speedup = table.numbers("expected_speedup_points");
     (0..table.height())
-        .map(|row| {
-            measured[row].or_else(|| {
-                let baseline = expected_sisa[row]? * expected_speedup[row]?;
-                let sisa = sisa[row].filter(|&points| points > 0.0)?;
-                Some(baseline / sisa)
+        .map(|row| measured[row].or_else(|| Some(expected_sisa[row]? * expected_speedup[row]?)))
+        .collect()
+}
+
+/// The speed-up in points per group and x: the baseline's mean cost over SISA's mean cost, the
+/// quantity the analytic model predicts (a mean of per-trial ratios would sit above it). The
+/// spread is that of one standard deviation of SISA's cost.
+pub fn speedup_series(table: &Table, rows: &[usize], x: &str, group_by: &[String]) -> Vec<Grouped> {
+    let sisa = series(
+        table,
+        rows,
+        x,
+        &table.numbers("sisa_retrain_points"),
+        group_by,
+    );
+    let baseline = series(table, rows, x, &baseline_points(table), group_by);
+    sisa.into_iter()
+        .filter_map(|group| {
+            let base = baseline.iter().find(|b| b.key == group.key)?;
+            let points = group
+                .points
+                .iter()
+                .filter_map(|cost| {
+                    let b = base.points.iter().find(|b| b.x == cost.x)?.y;
+                    (cost.y > 0.0).then(|| Point {
+                        x: cost.x,
+                        y: b / cost.y,
+                        spread: cost.spread.map(|(low, high)| {
+                            let upper = if low > 0.0 { b / low } else { f64::INFINITY };
+                            (b / high, upper)
+                        }),
+                    })
+                })
+                .collect();
+            Some(Grouped {
+                key: group.key,
+                points,
             })
         })
         .collect()
 }
 
-/// The caption under every figure: spec, dataset, model, repeats, and what the bars mean.
-pub fn caption(table: &Table) -> String {
+/// The caption under every figure: spec, dataset, model, repeats, and (for charts with error
+/// bars, `bars`) what the bars mean.
+pub fn caption(table: &Table, bars: bool) -> String {
     let first = |column: &str| table.texts(column).into_iter().next().unwrap_or_default();
     let repeats = table.distinct("repeat").len();
-    format!(
-        "spec {} · dataset {} ({} train / {} test points, {} features, {} classes) · model {} · \
-         {repeats} repeat{} · bars: mean ± 1 std",
+    let mut caption = format!(
+        "{} · {}: {} train / {} test points, {} features, {} classes · {} · {repeats} repeat{}",
         first("experiment"),
         first("dataset"),
         first("n_train"),
@@ -163,7 +200,11 @@ pub fn caption(table: &Table) -> String {
         first("n_classes"),
         first("model"),
         if repeats == 1 { "" } else { "s" },
-    )
+    );
+    if bars {
+        caption.push_str(" · bars: ±1 std");
+    }
+    caption
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! The training budget of each slice step. With an unsliced budget of E iterations (or epochs),
 //! each of the R steps gets 2E/(R+1), so sliced training costs the same sample passes as unsliced
-//! (step r trains on r/R of the shard). Rounding is spread so the total stays right, and no step
-//! gets zero (the paper's released code truncates and can).
+//! (step r trains on r/R of the shard). Models that can run part of an epoch get it exactly; for
+//! whole iterations, rounding is spread so the total stays right, and no step gets zero (the
+//! paper's released code truncates and can).
 
 /// What one slice step may spend.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepBudget {
     /// Iterations or epochs the step may run, at least 1.
     pub iterations: u32,
+    /// The exact 2E/(R+1), for models that can run fractions of an epoch.
+    pub exact: f64,
     /// The step's share of the unsliced budget, 2/(R+1): the paper's unit of cost, exact before
     /// rounding, so `points` follows the analytic model.
     pub share: f64,
@@ -21,6 +24,7 @@ pub fn schedule(total: u32, slices: usize) -> Vec<StepBudget> {
     (1..=slices)
         .map(|r| StepBudget {
             iterations: (cumulative(r) - cumulative(r - 1)).max(1) as u32,
+            exact: per_step,
             share,
         })
         .collect()

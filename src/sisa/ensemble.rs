@@ -19,7 +19,7 @@ use super::layout::{Layout, ShardId, SliceId};
 use crate::clock::Stopwatch;
 use crate::cost::StepCost;
 use crate::data::{ClassId, Dataset, PointId};
-use crate::model::{Constituent, ModelError, ModelState, Rows};
+use crate::model::{Budget, Constituent, ModelError, ModelState, Rows};
 use crate::seed::{Purpose, Seeds};
 use crate::spec::{Aggregation, ModelSettings};
 
@@ -218,7 +218,10 @@ impl<'a> Engine<'a> {
                 result.state.as_deref(),
                 Rows::new(self.data, &prefix),
                 new_from,
-                budget.iterations,
+                Budget {
+                    iterations: budget.iterations,
+                    epochs: budget.exact,
+                },
                 step_seed,
             )?;
             let elapsed = watch.elapsed();

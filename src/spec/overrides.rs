@@ -67,10 +67,17 @@ impl Override {
     /// Applies it to a spec document.
     pub fn apply(&self, document: &mut Value) -> Result<(), String> {
         match self {
-            Override::Set { key, value } => match key.strip_prefix("sweep.") {
-                Some(axis) => yaml::set_path(document, &["sweep", axis], value.clone()),
-                None => yaml::set_path(document, &segments(key), value.clone()),
-            },
+            Override::Set { key, value } => {
+                // Under `sweep` and `zip` a whole dotted key names one axis.
+                let axis = ["sweep", "zip"].into_iter().find_map(|section| {
+                    let axis = key.strip_prefix(section)?.strip_prefix('.')?;
+                    Some([section, axis])
+                });
+                match axis {
+                    Some(path) => yaml::set_path(document, &path, value.clone()),
+                    None => yaml::set_path(document, &segments(key), value.clone()),
+                }
+            }
             Override::Sweep { key, values } => {
                 yaml::set_path(document, &["sweep", key], Value::Sequence(values.clone()))
             }

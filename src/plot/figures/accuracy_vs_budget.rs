@@ -15,7 +15,7 @@ impl Figure for AccuracyVsBudget {
     }
 
     fn build(&self, table: &Table) -> Result<Chart, String> {
-        let rows = data::first_step_rows(table);
+        let rows = data::fewest_requests_rows(table);
         let budget_keys = ["model.max_iterations", "model.epochs"];
         let groups = data::varying_keys(table, &budget_keys);
         let accuracy = table.numbers("sisa_accuracy");
@@ -51,7 +51,7 @@ impl Figure for AccuracyVsBudget {
             series,
             legend: Corner::LowerRight,
             dashed_means: None,
-            caption: data::caption(table),
+            caption: data::caption(table, true),
             y_format: Format::Percent,
         }))
     }

@@ -1,5 +1,5 @@
 //! Accuracy vs number of shards (DESIGN.md §7.2): the SISA ensemble under each aggregation, the
-//! retrained baseline, and one constituent alone (the paper's "1/S"), after the first request batch.
+//! retrained baseline, and one constituent alone (the paper's "1/S"), after the fewest requests.
 
 use super::Figure;
 use crate::plot::chart::{Chart, Corner, Format, LineChart, Series};
@@ -23,7 +23,7 @@ impl Figure for AccuracyVsShards {
     }
 
     fn build(&self, table: &Table) -> Result<Chart, String> {
-        let rows = data::first_step_rows(table);
+        let rows = data::fewest_requests_rows(table);
         let groups = data::varying_keys(table, &["sisa.shards"]);
         let mut series = Vec::new();
         for (colour, (column, name)) in MEASURES.iter().enumerate() {
@@ -54,7 +54,7 @@ impl Figure for AccuracyVsShards {
             series,
             legend: Corner::LowerLeft,
             dashed_means: None,
-            caption: data::caption(table),
+            caption: data::caption(table, true),
             y_format: Format::Percent,
         }))
     }

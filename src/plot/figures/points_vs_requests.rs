@@ -74,7 +74,7 @@ impl Figure for PointsVsRequests {
             series,
             legend: Corner::LowerRight,
             dashed_means: Some("analytic expectation".to_owned()),
-            caption: data::caption(table),
+            caption: data::caption(table, true),
             y_format: Format::Plain,
         }))
     }

@@ -1,5 +1,5 @@
-//! Speed-up over shards x slices (DESIGN.md §7.3, the paper's Fig. 7): a heat map of the mean
-//! measured speed-up at the smallest request count.
+//! Speed-up over shards x slices (DESIGN.md §7.3, the paper's Fig. 7): a heat map of the measured
+//! speed-up in points (mean baseline cost over mean SISA cost) at the smallest request count.
 
 use super::Figure;
 use crate::plot::chart::{Chart, Format, HeatMap};
@@ -15,8 +15,11 @@ impl Figure for SpeedupSurface {
     }
 
     fn build(&self, table: &Table) -> Result<Chart, String> {
-        let rows = data::first_step_rows(table);
-        let speedup = data::measured_speedup(table);
+        let rows = data::fewest_requests_rows(table);
+        let (baseline, sisa) = (
+            data::baseline_points(table),
+            table.numbers("sisa_retrain_points"),
+        );
         let shards = table.numbers("shards");
         let slices = table.numbers("slices");
         let sorted = |values: &[Option<f64>]| {
@@ -32,11 +35,16 @@ impl Figure for SpeedupSurface {
                 x_values
                     .iter()
                     .map(|&s| {
-                        let cell = rows
+                        let cell: Vec<usize> = rows
                             .iter()
-                            .filter(|&&row| shards[row] == Some(s) && slices[row] == Some(r))
-                            .map(|&row| speedup[row]);
-                        Stat::of(cell).mean
+                            .copied()
+                            .filter(|&row| shards[row] == Some(s) && slices[row] == Some(r))
+                            .collect();
+                        // Mean baseline cost over mean SISA cost, as the analytic model predicts.
+                        let mean = |values: &[Option<f64>]| {
+                            Stat::of(cell.iter().map(|&row| values[row])).mean
+                        };
+                        Some(mean(&baseline)? / mean(&sisa)?)
                     })
                     .collect()
             })
@@ -61,7 +69,7 @@ impl Figure for SpeedupSurface {
             y_values: name(&y_values),
             cells,
             format: Format::Times,
-            caption: data::caption(table),
+            caption: data::caption(table, false),
         }))
     }
 }

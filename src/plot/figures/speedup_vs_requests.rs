@@ -17,13 +17,7 @@ impl Figure for SpeedupVsRequests {
     fn build(&self, table: &Table) -> Result<Chart, String> {
         let rows = data::all_rows(table);
         let groups = data::varying_keys(table, &[]);
-        let measured = data::series(
-            table,
-            &rows,
-            "requests",
-            &data::measured_speedup(table),
-            &groups,
-        );
+        let measured = data::speedup_series(table, &rows, "requests", &groups);
         let expected = data::series(
             table,
             &rows,
@@ -67,13 +61,13 @@ impl Figure for SpeedupVsRequests {
         Ok(Chart::Line(LineChart {
             title: "Unlearning speed-up vs number of requests".to_owned(),
             x_label: "requests unlearned in one batch (K)".to_owned(),
-            y_label: "speed-up over retraining from scratch (points retrained)".to_owned(),
+            y_label: "speed-up: baseline points / SISA points retrained".to_owned(),
             x_log: span >= 10.0,
             y_log: true,
             series,
             legend: Corner::UpperRight,
             dashed_means: Some("analytic expectation".to_owned()),
-            caption: data::caption(table),
+            caption: data::caption(table, true),
             y_format: Format::Times,
         }))
     }
