@@ -287,6 +287,7 @@ fn log_ticks(range: (f64, f64), data: &[f64]) -> Vec<f64> {
         }
         decade *= 10.0;
     }
+    ticks.truncate(64);
     ticks
 }
 
