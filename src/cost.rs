@@ -286,7 +286,7 @@ mod tests {
     use super::*;
     use crate::requests::RequestModel;
     use crate::seed::Rng;
-    use crate::spec::Distribution;
+    use crate::spec::{Distribution, Grouping};
     use rand::seq::SliceRandom;
     use rand::{Rng as _, SeedableRng};
 
@@ -506,7 +506,9 @@ mod tests {
         let ids = data.ids();
         let cases = [
             Distribution::Pareto { shape: 1.16 },
-            Distribution::Groups { mean_size: 3.0 },
+            Distribution::Groups {
+                groups: Grouping::Random { mean_size: 3.0 },
+            },
         ];
         for distribution in cases {
             let model =

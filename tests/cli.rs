@@ -523,6 +523,92 @@ unlearning: {requests: [1, 2]}
     );
 }
 
+/// 24 points of 6 users: `user` and `propensity` are request columns, not features.
+fn people_csv() -> String {
+    let mut csv = String::from("user,propensity,size,weight,class\n");
+    for row in 0..24 {
+        let user = ["ann", "bob", "cy", "dee", "eve", "fay"][row % 6];
+        let large = row % 2 == 0;
+        let size = if large { 5.0 } else { 1.0 } + (row % 5) as f64 * 0.1;
+        let propensity = if row % 3 == 0 {
+            0.0
+        } else {
+            1.0 + (row % 4) as f64
+        };
+        let class = if large { "large" } else { "small" };
+        csv += &format!("{user},{propensity},{size},{},{class}\n", size * 2.0);
+    }
+    csv
+}
+
+#[test]
+fn requests_can_delete_a_users_points_or_follow_a_weight_column() {
+    let spec = "\
+name: people
+seed: 3
+repeats: 4
+dataset: {path: people.csv, header: true, label: class, test_fraction: 0.25}
+model: {kind: logistic, max_iterations: 20}
+sisa: {shards: 2}
+unlearning:
+  distribution: groups
+  column: user
+  requests: [1, 2]
+";
+    let csv = people_csv();
+    let (dir, path) = data_workspace(spec, &[("people.csv", &csv)]);
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", path.to_str().unwrap(), "--quiet"];
+        all.extend(args);
+        let out = sisa(dir.path(), &all);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    run(&["--out", "groups"]);
+    let rows = read_csv(&dir.path().join("groups/steps.csv"));
+    assert_eq!(rows.len(), 8);
+    for row in &rows {
+        assert_eq!(row["distribution"], "groups(user)");
+        assert_eq!(
+            row["n_features"], "3",
+            "propensity, size, weight: user is no feature"
+        );
+        // Each user has 4 points in all; one request deletes every training point of one user.
+        let removed: usize = row["removed_total"].parse().unwrap();
+        let requests: usize = row["requests"].parse().unwrap();
+        assert!(removed >= requests && removed <= 4 * requests, "{row:?}");
+    }
+    assert!(rows
+        .iter()
+        .any(|row| row["removed_total"] != row["requests"]));
+    run(&[
+        "--out",
+        "weights",
+        "--set",
+        "unlearning.distribution=column",
+        "--set",
+        "unlearning.column=propensity",
+    ]);
+    let rows = read_csv(&dir.path().join("weights/steps.csv"));
+    assert!(rows
+        .iter()
+        .all(|row| row["distribution"] == "column(propensity)"
+            && row["removed_total"] == row["requests"]
+            && row["n_features"] == "8"));
+
+    let bad = csv.replace("ann,0,", "ann,high,");
+    run_fails_with(
+        &spec
+            .replace("distribution: groups", "distribution: column")
+            .replace("column: user", "column: propensity"),
+        &[("people.csv", &bad)],
+        &[
+            "unlearning.column",
+            "column `propensity` must hold request weights",
+            "`high`",
+        ],
+    );
+}
+
 #[test]
 fn a_separate_test_file_is_the_test_set() {
     let spec = "\
@@ -817,21 +903,36 @@ fn single_trials_run_apart_and_collect_into_the_same_table() {
 
 #[test]
 fn a_failing_trial_is_reported_and_the_others_go_on_unless_fail_fast() {
-    let spec = "\
+    let spec_text = "\
 name: failing
 dataset: {synthetic: blobs, samples: 400, features: 2, classes: 3}
 model: {kind: logistic, max_iterations: 5}
-unlearning: {distribution: class, class_weights: {0: 1}}
+unlearning: {distribution: class, class_weights: {0: 1}, requests: [150]}
 sweep:
-  unlearning.class_weights: [{9: 1}, {0: 1}, {1: 1}]
+  unlearning.class_weights: [{0: 1}, {0: 1, 1: 1}, {0: 1, 2: 1}]
 ";
-    let (dir, path) = workspace("failing.yaml", spec);
+    let (dir, path) = workspace("failing.yaml", spec_text);
     let spec = path.to_str().unwrap();
+    // A class the data lack fails every trial alike: found before anything runs.
+    let unknown_class = spec_text.replace("[{0: 1},", "[{9: 1},");
+    let (unknown_dir, unknown_spec) = workspace("unknown.yaml", &unknown_class);
+    let unknown = sisa(
+        unknown_dir.path(),
+        &["run", unknown_spec.to_str().unwrap(), "--out", "unknown"],
+    );
+    let stderr = text(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unlearning.class_weights.9: the dataset has no class `9`"),
+        "{stderr}"
+    );
+    assert!(!unknown_dir.path().join("unknown").exists());
     let out = sisa(dir.path(), &["run", spec, "--out", "on", "--jobs", "1"]);
     assert_eq!(out.status.code(), Some(2), "every failure was the spec's");
     let stderr = text(&out.stderr);
     assert!(stderr.contains("trial 0 ("), "{stderr}");
-    assert!(stderr.contains("the dataset has no class `9`"), "{stderr}");
+    // Class 0 has about 107 of the 320 training points: too few for 150 requests.
+    assert!(stderr.contains("150 requests, but only"), "{stderr}");
     assert!(stderr.contains("1 of 3 trials failed"), "{stderr}");
     assert_eq!(
         fs::read_dir(dir.path().join("on/trials")).unwrap().count(),

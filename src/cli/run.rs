@@ -10,6 +10,7 @@ use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::{Error, Result, EXIT_OK};
 use crate::plot;
 use crate::report;
+use crate::requests::RequestModel;
 use crate::results::provenance::TrialProvenance;
 use crate::results::{Provenance, ResultsFolder, Table};
 use crate::runner::{self, Event, TrialError};
@@ -257,8 +258,8 @@ fn collect_into(
     Ok(())
 }
 
-/// Loads every dataset the trials use (each once, into `cache`) and checks each trial's split and
-/// sizes against it, so bad data fail before anything runs or is written; returns one summary
+/// Loads every dataset the trials use (each once, into `cache`) and checks each trial's split,
+/// sizes and request distribution against it, so bad data fail before anything runs or is written; returns one summary
 /// per distinct dataset.
 fn load_datasets(
     spec: &Spec,
@@ -278,6 +279,8 @@ fn load_datasets(
             other => format!("the training points are `{}` data", other.name()),
         };
         spec::plan::check_sizes(spec, trial, n_train, &origin)?;
+        RequestModel::check(&settings.unlearning.distribution, &data)
+            .map_err(|invalid| spec.invalid(invalid, &trial.picks))?;
         if !summaries.iter().any(|(known, _)| Arc::ptr_eq(known, &data)) {
             let summary = DatasetSummary::new(&data, &settings.dataset.source, settings.seed);
             summaries.push((data, summary));

@@ -43,6 +43,9 @@ pub struct Dataset {
     /// When the points came with their own test file: the first of its rows, which follow the
     /// training file's rows. `None`: trials split the points at random.
     pub test_start: Option<usize>,
+    /// Columns kept apart from the features (`dataset.attributes`): (name, one value per point,
+    /// as text; empty when missing). Request distributions read them (a user id, a propensity).
+    pub attributes: Vec<(String, Vec<String>)>,
 }
 
 impl Dataset {
@@ -60,6 +63,7 @@ impl Dataset {
             labels,
             classes,
             test_start: None,
+            attributes: Vec::new(),
         }
     }
 
@@ -107,6 +111,14 @@ impl Dataset {
         (0..n).map(|feature| feature.to_string()).collect()
     }
 
+    /// The values of attribute column `name`, one per point.
+    pub fn attribute(&self, name: &str) -> Option<&[String]> {
+        self.attributes
+            .iter()
+            .find(|(column, _)| column == name)
+            .map(|(_, values)| values.as_slice())
+    }
+
     /// Memory held by the features and labels, in bytes.
     pub fn bytes(&self) -> usize {
         self.features.len() * std::mem::size_of::<f32>()
@@ -120,14 +132,13 @@ mod tests {
 
     #[test]
     fn counts_points_per_class() {
-        let data = Dataset {
-            name: "t".into(),
-            features: Array2::zeros((4, 1)),
-            feature_names: Dataset::numbered_features(1),
-            labels: vec![ClassId(1), ClassId(0), ClassId(1), ClassId(1)],
-            classes: vec!["a".into(), "b".into()],
-            test_start: None,
-        };
+        let labels = vec![ClassId(1), ClassId(0), ClassId(1), ClassId(1)];
+        let data = Dataset::new(
+            "t",
+            Array2::zeros((4, 1)),
+            labels,
+            vec!["a".into(), "b".into()],
+        );
         assert_eq!(data.class_counts(), vec![1, 3]);
         assert_eq!(data.ids().len(), 4);
     }

@@ -30,14 +30,31 @@ const SHOWN_PLACES: usize = 5;
 ///   (sorted); a test value the training file does not have encodes as all zeros.
 /// - Missing values (NaN, or text `?`, empty, `NA`, `NaN`): an error listing how many rows and
 ///   where, or those rows are dropped, as `missing` says. Infinite numbers are always an error.
+/// - Attributes: the `attributes` columns (those a request distribution reads) are kept apart
+///   from the features, their values as text, in [`Dataset::attributes`].
 pub fn encode(
     name: &str,
     train: &Table,
     test: Option<&Table>,
     label: &LabelColumn,
+    attributes: &[LabelColumn],
     missing: MissingPolicy,
 ) -> Result<Dataset> {
-    let label_index = label_column(train, label)?;
+    let label_index = label_column(train, label, "label")?;
+    let mut excluded = vec![label_index];
+    for attribute in attributes {
+        let index = label_column(train, attribute, "unlearning.column")?;
+        if excluded.contains(&index) {
+            return Err(DataError::invalid(
+                &train.path,
+                format!(
+                    "{} is the label column, so `unlearning.column` cannot read it",
+                    train.describe_column(index)
+                ),
+            ));
+        }
+        excluded.push(index);
+    }
     if let Some(test) = test {
         check_same_columns(train, test)?;
     }
@@ -48,7 +65,7 @@ pub fn encode(
         kept.push(kept_rows(table, missing)?);
     }
     let (classes, labels) = classes(&tables, &kept, label_index);
-    let plan = feature_plan(train, &kept[0], label_index)?;
+    let plan = feature_plan(train, &kept[0], &excluded)?;
     let n_rows: usize = kept.iter().map(Vec::len).sum();
     let width: usize = plan.iter().map(Feature::width).sum();
     input::check_matrix(&train.path, n_rows as u64, width as u64)?;
@@ -67,6 +84,23 @@ pub fn encode(
         .iter()
         .flat_map(|feature| feature.names(train))
         .collect();
+    let attributes = excluded[1..]
+        .iter()
+        .zip(attributes)
+        .map(|(&index, attribute)| {
+            let name = attribute.reference();
+            let values = tables
+                .iter()
+                .zip(&kept)
+                .flat_map(|(table, rows)| {
+                    let column = &table.columns[index].values;
+                    rows.iter()
+                        .map(move |&row| column.text(row).unwrap_or_default())
+                })
+                .collect();
+            (name, values)
+        })
+        .collect();
     Ok(Dataset {
         name: name.to_owned(),
         features,
@@ -74,11 +108,12 @@ pub fn encode(
         labels,
         classes,
         test_start: test.map(|_| kept[0].len()),
+        attributes,
     })
 }
 
-/// The index of the label column.
-fn label_column(table: &Table, label: &LabelColumn) -> Result<usize> {
+/// The index of the column `label` names, for the spec key `key` (`label`, `unlearning.column`).
+fn label_column(table: &Table, label: &LabelColumn, key: &str) -> Result<usize> {
     let n = table.columns.len();
     if n < 2 {
         return Err(DataError::invalid(
@@ -93,7 +128,7 @@ fn label_column(table: &Table, label: &LabelColumn) -> Result<usize> {
         LabelColumn::Index(index) => Err(DataError::invalid(
             &table.path,
             format!(
-                "has no column {index} for `label`: its {n} columns are numbered 0 to {}",
+                "has no column {index} for `{key}`: its {n} columns are numbered 0 to {}",
                 n - 1
             ),
         )),
@@ -122,7 +157,7 @@ fn label_column(table: &Table, label: &LabelColumn) -> Result<usize> {
                     Err(DataError::invalid(
                         &table.path,
                         format!(
-                            "has no column named `{wanted}` for `label`{hint} (columns: {}{more})",
+                            "has no column named `{wanted}` for `{key}`{hint} (columns: {}{more})",
                             shown.join(", ")
                         ),
                     ))
@@ -130,7 +165,7 @@ fn label_column(table: &Table, label: &LabelColumn) -> Result<usize> {
                 _ => Err(DataError::invalid(
                     &table.path,
                     format!(
-                        "has {} columns named `{wanted}`; give the label column by index",
+                        "has {} columns named `{wanted}`; give the `{key}` column by index",
                         matches.len()
                     ),
                 )),
@@ -341,10 +376,10 @@ impl Feature {
 }
 
 /// The features of every non-label column of the training table.
-fn feature_plan(train: &Table, kept: &[usize], label: usize) -> Result<Vec<Feature>> {
+fn feature_plan(train: &Table, kept: &[usize], excluded: &[usize]) -> Result<Vec<Feature>> {
     let mut plan = Vec::new();
     for (index, column) in train.columns.iter().enumerate() {
-        if index == label {
+        if excluded.contains(&index) {
             continue;
         }
         let kind = match &column.values {
@@ -505,7 +540,15 @@ mod tests {
                 numbers("class", &[10.0, 9.0, 10.0]),
             ],
         );
-        let data = encode("t", &train, None, &LabelColumn::Last, MissingPolicy::Error).unwrap();
+        let data = encode(
+            "t",
+            &train,
+            None,
+            &LabelColumn::Last,
+            &[],
+            MissingPolicy::Error,
+        )
+        .unwrap();
         assert_eq!(data.classes, vec!["9", "10"]);
         assert_eq!(data.labels, vec![ClassId(1), ClassId(0), ClassId(1)]);
         assert_eq!(data.feature_names, vec!["age", "colour=blue", "colour=red"]);
@@ -531,6 +574,7 @@ mod tests {
             &train,
             Some(&test),
             &LabelColumn::Last,
+            &[],
             MissingPolicy::Error,
         )
         .unwrap();
@@ -555,9 +599,16 @@ mod tests {
                 text("y", &["a", "b", "?", "a"]),
             ],
         );
-        let error = encode("t", &train, None, &LabelColumn::Last, MissingPolicy::Error)
-            .unwrap_err()
-            .to_string();
+        let error = encode(
+            "t",
+            &train,
+            None,
+            &LabelColumn::Last,
+            &[],
+            MissingPolicy::Error,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             error.starts_with("train.csv:2: 2 of 4 rows have a missing value"),
             "{error}"
@@ -568,6 +619,7 @@ mod tests {
             &train,
             None,
             &LabelColumn::Last,
+            &[],
             MissingPolicy::DropRows,
         )
         .unwrap();
@@ -584,9 +636,16 @@ mod tests {
                 numbers("y", &[0.0, 1.0]),
             ],
         );
-        let error = encode("t", &train, None, &LabelColumn::Last, MissingPolicy::Error)
-            .unwrap_err()
-            .to_string();
+        let error = encode(
+            "t",
+            &train,
+            None,
+            &LabelColumn::Last,
+            &[],
+            MissingPolicy::Error,
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             error,
             "train.csv:2: column 0 (`x`): inf is not a finite number"
@@ -596,6 +655,7 @@ mod tests {
             &train,
             None,
             &LabelColumn::Name("z".into()),
+            &[],
             MissingPolicy::Error,
         )
         .unwrap_err()
@@ -606,6 +666,7 @@ mod tests {
             &train,
             None,
             &LabelColumn::Index(5),
+            &[],
             MissingPolicy::Error,
         )
         .unwrap_err()

@@ -83,7 +83,14 @@ fn read(settings: &FileSettings) -> Result<Dataset> {
             )
         }
     };
-    features::encode(&name, &train, test.as_ref(), &label, settings.missing)
+    features::encode(
+        &name,
+        &train,
+        test.as_ref(),
+        &label,
+        &settings.attributes,
+        settings.missing,
+    )
 }
 
 fn labels_path(files: &DataFiles) -> &std::path::Path {

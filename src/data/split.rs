@@ -173,6 +173,7 @@ mod tests {
                 .map(|c| c.to_string())
                 .collect(),
             test_start: None,
+            attributes: Vec::new(),
         }
     }
 

@@ -57,6 +57,7 @@ mod tests {
             labels: vec![ClassId(0); 3],
             classes: vec!["0".into()],
             test_start: None,
+            attributes: Vec::new(),
         };
         let scaled = standardize(&data, &[PointId(0), PointId(1)]);
         // Feature 0: mean 2, deviation 1; feature 1: constant 5, only shifted.

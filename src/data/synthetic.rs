@@ -62,6 +62,7 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
         labels: clusters.into_iter().map(ClassId).collect(),
         classes: class_names(classes),
         test_start: None,
+        attributes: Vec::new(),
     }
 }
 
@@ -95,6 +96,7 @@ pub fn blobs(settings: &BlobsSettings, rng: &mut Rng) -> Dataset {
         labels,
         classes: class_names(classes),
         test_start: None,
+        attributes: Vec::new(),
     }
 }
 

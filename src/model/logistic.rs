@@ -532,6 +532,7 @@ mod tests {
             labels: labels.into_iter().map(ClassId).collect(),
             classes: (0..n_classes).map(|c| c.to_string()).collect(),
             test_start: None,
+            attributes: Vec::new(),
         }
     }
 

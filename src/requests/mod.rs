@@ -8,11 +8,11 @@
 //! analytic cost model and distribution-aware sharding use.
 
 use rand::seq::SliceRandom;
-use rand::Rng as _;
+use rand::{Rng as _, SeedableRng};
 
 use crate::data::{Dataset, PointId};
 use crate::seed::Rng;
-use crate::spec::{Distribution, Invalid};
+use crate::spec::{Distribution, Grouping, Invalid, LabelColumn};
 
 /// Request units and their weights for one trial's training points.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +51,28 @@ impl RequestModel {
             Distribution::Exponential { rate } => ranked(&|r| -(-rate * r).exp(), rng),
             Distribution::Pareto { shape } => ranked(&|r| r.powf(1.0 - 1.0 / shape), rng),
             Distribution::Class { weights } => single(class_weights(weights, data, train)?),
-            Distribution::Groups { mean_size } => groups(train, *mean_size, rng),
+            Distribution::Groups {
+                groups: Grouping::Random { mean_size },
+            } => random_groups(train, *mean_size, rng),
+            Distribution::Groups {
+                groups: Grouping::Column { column },
+            } => column_groups(attribute(data, column)?, train),
+            Distribution::Column { column } => {
+                single(column_weights(attribute(data, column)?, column, train)?)
+            }
         })
+    }
+
+    /// Checks that `distribution` can draw from `data`: its classes exist, its request column
+    /// holds weights. Lets a bad spec fail before any trial runs.
+    pub fn check(distribution: &Distribution, data: &Dataset) -> Result<(), Invalid> {
+        match distribution {
+            Distribution::Class { .. } | Distribution::Column { .. } => {
+                let rng = &mut Rng::seed_from_u64(0);
+                RequestModel::new(distribution, data, &data.ids(), rng).map(drop)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Units that can be requested (weight above 0).
@@ -188,8 +208,80 @@ fn class_weights(
         .collect())
 }
 
+/// The spec key that names a request column.
+const COLUMN_KEY: &str = "unlearning.column";
+
+/// The values of the request column `column`, one per point of `data`.
+fn attribute<'a>(data: &'a Dataset, column: &LabelColumn) -> Result<&'a [String], Invalid> {
+    data.attribute(&column.reference()).ok_or_else(|| {
+        Invalid::new(
+            COLUMN_KEY,
+            format!(
+                "dataset `{}` was read without column `{}`",
+                data.name,
+                column.reference()
+            ),
+        )
+    })
+}
+
+/// Per point: its value in the request column, a finite number >= 0.
+fn column_weights(
+    values: &[String],
+    column: &LabelColumn,
+    train: &[PointId],
+) -> Result<Vec<f64>, Invalid> {
+    let weights = train
+        .iter()
+        .map(|&point| {
+            let text = values[point.index()].trim();
+            match text.parse::<f64>() {
+                Ok(weight) if weight.is_finite() && weight >= 0.0 => Ok(weight),
+                _ => Err(Invalid::new(
+                    COLUMN_KEY,
+                    format!(
+                        "column `{}` must hold request weights (numbers >= 0), but point {} \
+                         has `{text}`",
+                        column.reference(),
+                        point.index()
+                    ),
+                )),
+            }
+        })
+        .collect::<Result<Vec<f64>, Invalid>>()?;
+    if weights.iter().all(|&w| w == 0.0) {
+        return Err(Invalid::new(
+            COLUMN_KEY,
+            format!(
+                "column `{}` gives every training point weight 0: no point would be requested",
+                column.reference()
+            ),
+        ));
+    }
+    Ok(weights)
+}
+
+/// Training points grouped by their value in the request column, in order of each group's
+/// first point; groups are drawn uniformly.
+fn column_groups(values: &[String], train: &[PointId]) -> RequestModel {
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut units: Vec<Vec<PointId>> = Vec::new();
+    for &point in train {
+        let unit = *index
+            .entry(values[point.index()].as_str())
+            .or_insert_with(|| {
+                units.push(Vec::new());
+                units.len() - 1
+            });
+        units[unit].push(point);
+    }
+    units.iter_mut().for_each(|unit| unit.sort_unstable());
+    let weights = vec![1.0; units.len()];
+    RequestModel { units, weights }
+}
+
 /// Training points grouped at random, sizes geometric on {1, 2, ...} with mean `mean_size`.
-fn groups(train: &[PointId], mean_size: f64, rng: &mut Rng) -> RequestModel {
+fn random_groups(train: &[PointId], mean_size: f64, rng: &mut Rng) -> RequestModel {
     let mut order = train.to_vec();
     order.shuffle(rng);
     let stop = 1.0 / mean_size;
@@ -215,12 +307,29 @@ mod tests {
     use super::*;
     use crate::data::ClassId;
     use ndarray::Array2;
-    use rand::SeedableRng;
 
+    /// `n` points in 3 classes, with a `user` column (7 users of unequal sizes) and a `weight`
+    /// column (0 for one point in four, else 1 to 9).
     fn dataset(n: usize) -> Dataset {
         let labels = (0..n).map(|i| ClassId((i % 3) as u32)).collect();
         let classes = vec!["a".into(), "b".into(), "c".into()];
-        Dataset::new("t", Array2::zeros((n, 1)), labels, classes)
+        let mut data = Dataset::new("t", Array2::zeros((n, 1)), labels, classes);
+        let users = (0..n).map(|i| format!("u{}", (i * i) % 7)).collect();
+        let weights = (0..n)
+            .map(|i| {
+                if i % 4 == 0 {
+                    "0".into()
+                } else {
+                    format!("{}", 1 + i % 9)
+                }
+            })
+            .collect();
+        data.attributes = vec![("user".into(), users), ("weight".into(), weights)];
+        data
+    }
+
+    fn column(name: &str) -> LabelColumn {
+        LabelColumn::Name(name.into())
     }
 
     fn distributions() -> Vec<Distribution> {
@@ -231,7 +340,17 @@ mod tests {
             Distribution::Class {
                 weights: vec![("a".into(), 0.7), ("c".into(), 0.3)],
             },
-            Distribution::Groups { mean_size: 4.0 },
+            Distribution::Groups {
+                groups: Grouping::Random { mean_size: 4.0 },
+            },
+            Distribution::Groups {
+                groups: Grouping::Column {
+                    column: column("user"),
+                },
+            },
+            Distribution::Column {
+                column: column("weight"),
+            },
         ]
     }
 
@@ -330,7 +449,9 @@ mod tests {
         let data = dataset(4000);
         let train = data.ids();
         let model = RequestModel::new(
-            &Distribution::Groups { mean_size: 5.0 },
+            &Distribution::Groups {
+                groups: Grouping::Random { mean_size: 5.0 },
+            },
             &data,
             &train,
             &mut Rng::seed_from_u64(4),
@@ -343,6 +464,75 @@ mod tests {
         assert!((mean - 5.0).abs() < 0.3, "mean group size {mean}");
         let drawn = model.draw(3, &mut Rng::seed_from_u64(5));
         assert!(drawn.len() >= 3);
+    }
+
+    #[test]
+    fn column_groups_are_the_users_and_column_weights_the_values() {
+        let data = dataset(100);
+        let train: Vec<PointId> = data.ids().into_iter().filter(|p| p.0 % 5 != 0).collect();
+        let rng = &mut Rng::seed_from_u64(6);
+        let by_user = Distribution::Groups {
+            groups: Grouping::Column {
+                column: column("user"),
+            },
+        };
+        let model = RequestModel::new(&by_user, &data, &train, rng).unwrap();
+        let users = data.attribute("user").unwrap();
+        for (unit, weight) in model.units() {
+            assert_eq!(weight, 1.0);
+            let user = &users[unit[0].index()];
+            let expected: Vec<PointId> = train
+                .iter()
+                .copied()
+                .filter(|p| &users[p.index()] == user)
+                .collect();
+            assert_eq!(unit, expected, "user {user}");
+        }
+        let distinct: std::collections::BTreeSet<&String> =
+            train.iter().map(|p| &users[p.index()]).collect();
+        assert_eq!(model.units.len(), distinct.len());
+
+        let by_weight = Distribution::Column {
+            column: column("weight"),
+        };
+        let model = RequestModel::new(&by_weight, &data, &train, rng).unwrap();
+        for (unit, weight) in model.units() {
+            let expected: f64 = data.attribute("weight").unwrap()[unit[0].index()]
+                .parse()
+                .unwrap();
+            assert_eq!(weight, expected);
+        }
+        assert_eq!(
+            model.requestable(),
+            train.iter().filter(|p| p.0 % 4 != 0).count()
+        );
+    }
+
+    #[test]
+    fn request_columns_must_hold_weights_and_exist() {
+        let mut data = dataset(20);
+        let train = data.ids();
+        let rng = &mut Rng::seed_from_u64(7);
+        let by_user = Distribution::Column {
+            column: column("user"),
+        };
+        let error = RequestModel::new(&by_user, &data, &train, rng).unwrap_err();
+        assert_eq!(error.key, "unlearning.column");
+        assert!(
+            error.message.contains("point 0 has `u0`"),
+            "{}",
+            error.message
+        );
+        data.attributes[1].1 = vec!["0".into(); 20];
+        let by_weight = Distribution::Column {
+            column: column("weight"),
+        };
+        let error = RequestModel::new(&by_weight, &data, &train, rng).unwrap_err();
+        assert!(error.message.contains("weight 0"), "{}", error.message);
+        let missing = Distribution::Column {
+            column: column("age"),
+        };
+        assert!(RequestModel::new(&missing, &data, &train, rng).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::error::Invalid;
 use super::raw::{RawDataset, RawLogistic, RawModel, RawSisa, RawSpec, RawUnlearning};
 use super::settings::{
     Activation, Aggregation, Baseline, BlobsSettings, DataFiles, DataSource, DatasetSettings,
-    Distribution, DistributionKind, FileFormat, FileSettings, FormatName, LabelColumn,
+    Distribution, DistributionKind, FileFormat, FileSettings, FormatName, Grouping, LabelColumn,
     LogisticSettings, LogisticSolver, MissingPolicy, MlpSettings, Mode, ModeKind, ModelSettings,
     NaiveBayesSettings, Partition, PartitionKind, PurchaseSettings, Settings, SisaSettings,
     SplitCriterion, SplitSettings, SyntheticKind, TreeSettings, UnlearningSettings,
@@ -21,13 +21,15 @@ const MAX_SYNTHETIC_VALUES: usize = 2_000_000_000;
 /// Checks the trial settings of a raw spec; relative data paths are resolved against `base`, the
 /// (absolute) folder of the spec file.
 pub fn settings(raw: &RawSpec, base: &Path) -> Checked<Settings> {
-    let dataset = dataset(raw.dataset.clone().unwrap_or_default(), base)?;
+    let mut dataset = dataset(raw.dataset.clone().unwrap_or_default(), base)?;
+    let unlearning = unlearning(raw.unlearning.clone().unwrap_or_default())?;
+    request_column(&mut dataset, &unlearning)?;
     let settings = Settings {
         seed: raw.seed.unwrap_or(0),
         dataset,
         model: model(raw.model.clone())?,
         sisa: sisa(raw.sisa.clone().unwrap_or_default())?,
-        unlearning: unlearning(raw.unlearning.clone().unwrap_or_default())?,
+        unlearning,
         baseline: raw.baseline.unwrap_or(Baseline::Retrain),
     };
     if let Some((n_train, _)) = (settings.dataset.source.samples())
@@ -270,8 +272,10 @@ fn file(raw: &RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
         test,
         format,
         missing: raw.missing.unwrap_or(MissingPolicy::Error),
+        attributes: Vec::new(),
     })
 }
+
 /// The format named in the spec, or else the one the file name implies.
 fn file_format(given: Option<FormatName>, path: &str) -> Checked<FormatName> {
     let name = Path::new(path)
@@ -618,6 +622,12 @@ fn distribution(raw: &RawUnlearning) -> Checked<Distribution> {
         DistributionKind::Groups,
         "groups",
     )?;
+    reject_option(
+        "unlearning.column",
+        raw.column.is_some()
+            && !matches!(kind, DistributionKind::Groups | DistributionKind::Column),
+        "`distribution: groups` or `distribution: column`",
+    )?;
     Ok(match kind {
         DistributionKind::Uniform => Distribution::Uniform,
         DistributionKind::Exponential => Distribution::Exponential {
@@ -657,17 +667,83 @@ fn distribution(raw: &RawUnlearning) -> Checked<Distribution> {
             }
             Distribution::Class { weights: checked }
         }
-        DistributionKind::Groups => {
-            let mean_size = raw.group_size.unwrap_or(5.0);
-            if !(mean_size.is_finite() && mean_size >= 1.0) {
+        DistributionKind::Groups => Distribution::Groups {
+            groups: grouping(raw)?,
+        },
+        DistributionKind::Column => {
+            let Some(column) = raw.column.clone() else {
                 return Err(Invalid::new(
-                    "unlearning.group_size",
-                    format!("must be a number >= 1, got {mean_size}"),
+                    "unlearning.column",
+                    "`distribution: column` needs the dataset column that holds each point's \
+                     request weight, e.g. column: propensity",
                 ));
-            }
-            Distribution::Groups { mean_size }
+            };
+            Distribution::Column { column }
         }
     })
+}
+
+fn grouping(raw: &RawUnlearning) -> Checked<Grouping> {
+    if let Some(column) = raw.column.clone() {
+        reject(
+            "unlearning.group_size",
+            raw.group_size.is_some(),
+            "does not apply with `column`: the column's values make the groups",
+        )?;
+        return Ok(Grouping::Column { column });
+    }
+    let mean_size = raw.group_size.unwrap_or(5.0);
+    if !(mean_size.is_finite() && mean_size >= 1.0) {
+        return Err(Invalid::new(
+            "unlearning.group_size",
+            format!("must be a number >= 1, got {mean_size}"),
+        ));
+    }
+    Ok(Grouping::Random { mean_size })
+}
+
+/// Has the dataset read the column the request distribution names, apart from the features;
+/// only tables have named or numbered columns.
+fn request_column(dataset: &mut DatasetSettings, unlearning: &UnlearningSettings) -> Checked<()> {
+    let Some(column) = unlearning.distribution.column() else {
+        return Ok(());
+    };
+    let key = "unlearning.column";
+    let DataSource::File(file) = &mut dataset.source else {
+        return Err(Invalid::new(
+            key,
+            "reads a dataset column, but synthetic datasets have none; read a table \
+             (csv, tsv, parquet) with `dataset.path`",
+        ));
+    };
+    let (label, header) = match &file.format {
+        FileFormat::Delimited { label, header, .. } => (label, *header),
+        FileFormat::Parquet { label } => (label, true),
+        _ => {
+            return Err(Invalid::new(
+                key,
+                "reads a dataset column, but only tables (csv, tsv, parquet) have columns \
+                 apart from the features",
+            ))
+        }
+    };
+    if label == column {
+        return Err(Invalid::new(
+            key,
+            "is the label column; to draw requests by class use `distribution: class`",
+        ));
+    }
+    if let (LabelColumn::Name(name), false) = (column, header) {
+        return Err(Invalid::new(
+            key,
+            format!(
+                "names a column (`{name}`), but the file has no header row; set \
+                 `dataset.header: true`, or give a column index from 0"
+            ),
+        ));
+    }
+    file.attributes = vec![column.clone()];
+    Ok(())
 }
 
 fn mode(raw: &RawUnlearning) -> Checked<Mode> {

@@ -189,6 +189,8 @@ pub struct RawUnlearning {
     pub class_weights: Option<BTreeMap<ClassName, f64>>,
     /// Groups: mean group size.
     pub group_size: Option<f64>,
+    /// Groups, column: the dataset column that holds group ids or weights.
+    pub column: Option<LabelColumn>,
     /// Request processing mode.
     pub mode: Option<ModeKind>,
     /// Stream mode: requests per batch.

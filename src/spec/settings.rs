@@ -104,6 +104,9 @@ pub struct FileSettings {
     pub format: FileFormat,
     /// What to do with rows that have a missing value.
     pub missing: MissingPolicy,
+    /// Columns read apart from the features, for the request distribution that names them
+    /// (`unlearning.column`); tables only.
+    pub attributes: Vec<LabelColumn>,
 }
 
 /// One file of points and, for formats that keep them apart (IDX, `.npy`), its labels file.
@@ -160,6 +163,18 @@ pub enum LabelColumn {
     Name(String),
     /// The column at this position, counted from 0.
     Index(usize),
+}
+
+impl LabelColumn {
+    /// The column as a spec names it: `first`, `last`, its name or its index.
+    pub fn reference(&self) -> String {
+        match self {
+            LabelColumn::First => "first".to_owned(),
+            LabelColumn::Last => "last".to_owned(),
+            LabelColumn::Name(name) => name.clone(),
+            LabelColumn::Index(index) => index.to_string(),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for LabelColumn {
@@ -467,11 +482,44 @@ pub enum Distribution {
         weights: Vec<(String, f64)>,
     },
     /// A request deletes a whole group (say, one user's points); groups are drawn uniformly.
-    /// Training points are grouped at random, group sizes geometric with mean `mean_size`.
     Groups {
+        /// How the points are grouped.
+        groups: Grouping,
+    },
+    /// Each point's weight is its value in a dataset column (a propensity to ask, say).
+    Column {
+        /// The column, kept out of the features.
+        column: LabelColumn,
+    },
+}
+
+/// How the `groups` distribution groups training points.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Grouping {
+    /// At random, group sizes geometric with mean `mean_size`.
+    Random {
         /// Mean group size, at least 1.
         mean_size: f64,
     },
+    /// Points with the same value in a dataset column (a user id) form a group.
+    Column {
+        /// The column, kept out of the features.
+        column: LabelColumn,
+    },
+}
+
+impl Distribution {
+    /// The dataset column the distribution reads, if any.
+    pub fn column(&self) -> Option<&LabelColumn> {
+        match self {
+            Distribution::Column { column }
+            | Distribution::Groups {
+                groups: Grouping::Column { column },
+            } => Some(column),
+            _ => None,
+        }
+    }
 }
 
 impl Distribution {
@@ -485,7 +533,13 @@ impl Distribution {
                 let items: Vec<String> = weights.iter().map(|(c, w)| format!("{c}:{w}")).collect();
                 format!("class({})", items.join(","))
             }
-            Distribution::Groups { mean_size } => format!("groups({mean_size})"),
+            Distribution::Groups {
+                groups: Grouping::Random { mean_size },
+            } => format!("groups({mean_size})"),
+            Distribution::Groups {
+                groups: Grouping::Column { column },
+            } => format!("groups({})", column.reference()),
+            Distribution::Column { column } => format!("column({})", column.reference()),
         }
     }
 }
@@ -504,6 +558,8 @@ pub enum DistributionKind {
     Class,
     /// See [`Distribution::Groups`].
     Groups,
+    /// See [`Distribution::Column`].
+    Column,
 }
 
 /// How requests are processed.
