@@ -97,6 +97,13 @@ def sweep_scaling(repeats):
             "speedup": one / two, "runs": repeats}
 
 
+def load(repeats):
+    """Reading and encoding the shipped 20,000-row letter CSV (gzip), as a run does."""
+    rows = run_json([SISA, "bench", "experiments/letter.yaml", "--load", "--repeats", str(repeats)])
+    return {"case": "load letter CSV (20,000 rows)", "wall_s": statistics.median(r["wall_s"] for r in rows),
+            "points": rows[0]["points"], "runs": len(rows)}
+
+
 def memory():
     """Peak memory of one 250,000 x 600 purchase-like trial (S = 20, R = 4) against its parts."""
     out = tempfile.mkdtemp(prefix="sisa-bench-memory-")
@@ -114,7 +121,7 @@ def memory():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--cases", nargs="*", default=list(FITS) + ["sweep", "memory"])
+    parser.add_argument("--cases", nargs="*", default=list(FITS) + ["sweep", "load", "memory"])
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; sisa: {SISA}; repeats: {args.repeats}; medians reported")
     results = []
@@ -128,6 +135,9 @@ def main():
         elif case == "sweep":
             results.append(sweep_scaling(args.repeats))
             print(json.dumps(results[-1]), flush=True)
+        elif case == "load":
+            results.append(load(args.repeats))
+            print(json.dumps(results[-1]), flush=True)
         elif case == "memory":
             row = memory()
             results.append(row)
@@ -140,6 +150,8 @@ def main():
                   f"accuracy {row['sisa_accuracy']:.4f} vs {row['peer_accuracy']:.4f}")
         elif "jobs1_wall_s" in row:
             print(f"{row['case']:<36} {row['jobs1_wall_s']:.2f} s vs {row['jobs2_wall_s']:.2f} s: {row['speedup']:.2f}x")
+        elif "points" in row:
+            print(f"{row['case']:<36} {row['wall_s']:.3f} s for {row['points']} points")
         else:
             print(f"{row['case']:<36} peak {row['peak_mib']:.0f} MiB; dataset {row['dataset_mib']:.0f} MiB, "
                   f"checkpoints {row['checkpoints_mib']:.1f} MiB, limit 2 x dataset + checkpoints = "

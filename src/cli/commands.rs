@@ -3,6 +3,7 @@
 use super::text;
 use super::{run, slurm};
 use super::{BenchArgs, Command, CostArgs, CostMode, ExportArgs, PlanArgs, SpecArgs, VerifyArgs};
+use crate::clock::Stopwatch;
 use crate::cost;
 use crate::data::DatasetCache;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
@@ -140,6 +141,9 @@ fn first_trial(args: &SpecArgs) -> Result<runner::Prepared> {
 }
 
 fn bench(args: &BenchArgs) -> Result<u8> {
+    if args.load {
+        return bench_load(args);
+    }
     let prepared = first_trial(&args.spec)?;
     for _ in 0..args.repeats {
         let measurement = runner::bench::fit_once(&prepared).map_err(|source| Error::Trial {
@@ -147,6 +151,35 @@ fn bench(args: &BenchArgs) -> Result<u8> {
             id: String::new(),
             source,
         })?;
+        println!(
+            "{}",
+            serde_json::to_string(&measurement).expect("serialises")
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+/// One timed build of a dataset, as `sisa bench --load` prints it.
+#[derive(serde::Serialize)]
+struct LoadMeasurement<'a> {
+    dataset: &'a str,
+    points: usize,
+    features: usize,
+    wall_s: f64,
+}
+
+fn bench_load(args: &BenchArgs) -> Result<u8> {
+    let (_, trials) = args.spec.spec_and_plan()?;
+    let settings = &trials[0].settings;
+    for _ in 0..args.repeats {
+        let watch = Stopwatch::start();
+        let data = crate::data::load(&settings.dataset.source, settings.seed)?;
+        let measurement = LoadMeasurement {
+            dataset: &data.name,
+            points: data.n_points(),
+            features: data.n_features(),
+            wall_s: watch.elapsed().wall_s,
+        };
         println!(
             "{}",
             serde_json::to_string(&measurement).expect("serialises")

@@ -63,6 +63,9 @@ pub struct BenchArgs {
     /// Fits to time.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeats: u32,
+    /// Time building the first trial's dataset (reading and encoding its files) instead of fits.
+    #[arg(long)]
+    pub load: bool,
 }
 
 /// Options of `sisa export`.
