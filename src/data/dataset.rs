@@ -3,6 +3,8 @@
 
 use ndarray::{Array2, ArrayView1};
 
+use super::sparse::{SparseCache, SparseIndex};
+
 /// A point's row in its dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(transparent)]
@@ -46,6 +48,8 @@ pub struct Dataset {
     /// Columns kept apart from the features (`dataset.attributes`): (name, one value per point,
     /// as text; empty when missing). Request distributions read them (a user id, a propensity).
     pub attributes: Vec<(String, Vec<String>)>,
+    /// The non-zero entries of every point, when most values are zero; built on first use.
+    pub sparse: SparseCache,
 }
 
 impl Dataset {
@@ -64,7 +68,13 @@ impl Dataset {
             classes,
             test_start: None,
             attributes: Vec::new(),
+            sparse: SparseCache::default(),
         }
+    }
+
+    /// The non-zero entries of every point, when fewer than half of the values are not zero.
+    pub fn sparse(&self) -> Option<&SparseIndex> {
+        self.sparse.get(&self.features)
     }
 
     /// Number of points.

@@ -109,6 +109,7 @@ pub fn encode(
         classes,
         test_start: test.map(|_| kept[0].len()),
         attributes,
+        sparse: Default::default(),
     })
 }
 

@@ -174,6 +174,7 @@ mod tests {
                 .collect(),
             test_start: None,
             attributes: Vec::new(),
+            sparse: Default::default(),
         }
     }
 

@@ -58,6 +58,7 @@ mod tests {
             classes: vec!["0".into()],
             test_start: None,
             attributes: Vec::new(),
+            sparse: Default::default(),
         };
         let scaled = standardize(&data, &[PointId(0), PointId(1)]);
         // Feature 0: mean 2, deviation 1; feature 1: constant 5, only shifted.

@@ -63,6 +63,7 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
         classes: class_names(classes),
         test_start: None,
         attributes: Vec::new(),
+        sparse: Default::default(),
     }
 }
 
@@ -97,6 +98,7 @@ pub fn blobs(settings: &BlobsSettings, rng: &mut Rng) -> Dataset {
         classes: class_names(classes),
         test_start: None,
         attributes: Vec::new(),
+        sparse: Default::default(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! the form the kernels read fastest.
 
 use super::Rows;
+use crate::data::{PointId, SparseIndex};
 
 /// `a . b` with eight partial sums in a fixed order: the loop vectorises, and the result is the
 /// same on every x86-64 machine.
@@ -26,18 +27,36 @@ pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x);
 }
 
-/// Training rows as their non-zero features, gathered once per fit: purchase-like records are
-/// mostly zeros, and reading only the rest moves a fraction of the memory.
+/// Training rows as their non-zero features: purchase-like records are mostly zeros, and reading
+/// only the rest moves a fraction of the memory. Read from the dataset's shared index when it has
+/// one; otherwise gathered once per fit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SparseRows {
-    /// Row r's entries are `entries[offsets[r]..offsets[r + 1]]`: (feature, value).
-    entries: Vec<(u32, f32)>,
-    offsets: Vec<usize>,
+pub enum SparseRows<'a> {
+    /// Rows `ids` of the dataset's index.
+    Indexed {
+        /// The dataset's index.
+        index: &'a SparseIndex,
+        /// The rows, in order.
+        ids: &'a [PointId],
+    },
+    /// Rows gathered for one fit.
+    Gathered {
+        /// Row r's entries are `entries[offsets[r]..offsets[r + 1]]`: (feature, value).
+        entries: Vec<(u32, f32)>,
+        /// See `entries`.
+        offsets: Vec<usize>,
+    },
 }
 
-impl SparseRows {
+impl<'a> SparseRows<'a> {
     /// The non-zero features of `rows`.
-    pub fn of(rows: Rows<'_>) -> Self {
+    pub fn of(rows: Rows<'a>) -> Self {
+        if let Some(index) = rows.data.sparse() {
+            return SparseRows::Indexed {
+                index,
+                ids: rows.ids,
+            };
+        }
         let mut entries = Vec::new();
         let mut offsets = Vec::with_capacity(rows.len() + 1);
         offsets.push(0);
@@ -53,21 +72,14 @@ impl SparseRows {
             );
             offsets.push(entries.len());
         }
-        SparseRows { entries, offsets }
+        SparseRows::Gathered { entries, offsets }
     }
 
-    /// The non-zero (feature, value) pairs of row `row`.
+    /// The non-zero (feature, value) pairs of row `row`, by feature.
     pub fn row(&self, row: usize) -> &[(u32, f32)] {
-        &self.entries[self.offsets[row]..self.offsets[row + 1]]
-    }
-
-    /// Fraction of the values that are not zero.
-    pub fn density(&self, features: usize) -> f64 {
-        let cells = (self.offsets.len() - 1) * features;
-        if cells == 0 {
-            1.0
-        } else {
-            self.entries.len() as f64 / cells as f64
+        match self {
+            SparseRows::Indexed { index, ids } => index.row(ids[row]),
+            SparseRows::Gathered { entries, offsets } => &entries[offsets[row]..offsets[row + 1]],
         }
     }
 }

@@ -243,9 +243,20 @@ impl Constituent for Logistic {
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         match state {
             ModelState::Linear(linear) => {
+                let sparse = rows.data.sparse();
+                let mut scores = vec![0.0; linear.intercepts.len()];
                 for (mut out, &id) in proba.rows_mut().into_iter().zip(rows.ids) {
-                    let scores =
-                        linear_scores(linear, rows.data.row(id).as_slice().expect("contiguous"));
+                    match sparse {
+                        Some(index) => {
+                            linear_scores(linear, index.row(id).iter().copied(), &mut scores)
+                        }
+                        None => {
+                            let row = rows.data.row(id);
+                            let row = row.as_slice().expect("contiguous");
+                            let non_zero = row.iter().enumerate().map(|(j, &v)| (j as u32, v));
+                            linear_scores(linear, non_zero.filter(|&(_, v)| v != 0.0), &mut scores)
+                        }
+                    }
                     if linear.weights.ncols() == 1 {
                         let p1 = sigmoid(scores[0]);
                         out[0] = 1.0 - p1;
@@ -273,8 +284,8 @@ impl Constituent for Logistic {
 /// the gradient of a block of rows are computed in f32 (the features are f32) and summed in f64.
 struct LogLoss<'a> {
     rows: Rows<'a>,
-    /// The non-zero entries of each row, when they are under half of the values.
-    sparse: Option<SparseRows>,
+    /// The non-zero entries of each row, when the dataset is mostly zeros.
+    sparse: Option<SparseRows<'a>>,
     /// Per row, the score column of its class (multinomial) or whether it is class 1 (binary).
     targets: Vec<usize>,
     columns: usize,
@@ -288,9 +299,6 @@ struct LogLoss<'a> {
 
 /// Rows whose f32 gradient contributions are summed before moving into the f64 gradient.
 const BLOCK_ROWS: usize = 128;
-
-/// Below this fraction of non-zero values, rows are read sparse.
-const SPARSE_DENSITY: f64 = 0.5;
 
 impl<'a> LogLoss<'a> {
     fn new(rows: Rows<'a>, columns: &[ClassId], alpha: f64) -> Self {
@@ -310,8 +318,7 @@ impl<'a> LogLoss<'a> {
                 }
             })
             .collect();
-        let sparse = SparseRows::of(rows);
-        let sparse = (sparse.density(n_features) < SPARSE_DENSITY).then_some(sparse);
+        let sparse = rows.data.sparse().map(|_| SparseRows::of(rows));
         LogLoss {
             rows,
             sparse,
@@ -470,19 +477,20 @@ fn softplus(z: f64) -> f64 {
     }
 }
 
-/// `x . w + b` for every score column.
-fn linear_scores(linear: &LinearState, x: &[f32]) -> Vec<f64> {
-    let mut scores = linear.intercepts.to_vec();
-    for (&value, weights) in x.iter().zip(linear.weights.rows()) {
-        if value != 0.0 {
-            let value = f64::from(value);
-            scores
-                .iter_mut()
-                .zip(weights)
-                .for_each(|(s, w)| *s += value * w);
-        }
+/// `x . w + b` for every score column, into `scores`, from the non-zero (feature, value) pairs of x.
+fn linear_scores(
+    linear: &LinearState,
+    non_zero: impl Iterator<Item = (u32, f32)>,
+    scores: &mut [f64],
+) {
+    scores.copy_from_slice(linear.intercepts.as_slice().expect("contiguous"));
+    for (feature, value) in non_zero {
+        let value = f64::from(value);
+        scores
+            .iter_mut()
+            .zip(linear.weights.row(feature as usize))
+            .for_each(|(s, w)| *s += value * w);
     }
-    scores
 }
 
 /// Softmax over the present classes; absent classes get probability 0.
@@ -525,15 +533,12 @@ mod tests {
     fn points(features: Vec<f32>, labels: Vec<u32>, n_classes: usize) -> Points {
         let n = labels.len();
         let width = features.len() / n;
-        Points {
-            name: "t".into(),
-            features: Array2::from_shape_vec((n, width), features).unwrap(),
-            feature_names: Points::numbered_features(width),
-            labels: labels.into_iter().map(ClassId).collect(),
-            classes: (0..n_classes).map(|c| c.to_string()).collect(),
-            test_start: None,
-            attributes: Vec::new(),
-        }
+        Points::new(
+            "t",
+            Array2::from_shape_vec((n, width), features).unwrap(),
+            labels.into_iter().map(ClassId).collect(),
+            (0..n_classes).map(|c| c.to_string()).collect(),
+        )
     }
 
     fn settings(solver: LogisticSolver) -> LogisticSettings {
