@@ -45,7 +45,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     } else {
         // Bad data fail here, before anything is written.
         let cache = DatasetCache::new();
-        let datasets = load_datasets(&spec, &trials, &cache)?;
+        let datasets = runner::workers(jobs)?.install(|| load_datasets(&spec, &trials, &cache))?;
         reporter.start(spec.name().as_str(), folder.root(), jobs, reused);
         folder.save_spec(&spec.resolved_yaml())?;
         let datasets_json = serde_json::to_string_pretty(&datasets).expect("summaries serialise");
@@ -114,7 +114,7 @@ fn run_one(
 ) -> Result<u8> {
     let cache = DatasetCache::new();
     let trials = std::slice::from_ref(trial);
-    load_datasets(spec, trials, &cache)?;
+    runner::workers(jobs)?.install(|| load_datasets(spec, trials, &cache))?;
     folder.save_spec(&spec.resolved_yaml())?;
     let reporter = Reporter::new(quiet, 1);
     let mut provenance = Provenance::start(jobs);

@@ -1,13 +1,20 @@
 //! Seeded k-means (k-means++ start, then Lloyd's iterations), used to label synthetic purchase
-//! records the way the paper labelled Purchase. Sequential and deterministic for a seed.
+//! records the way the paper labelled Purchase. Runs on the current rayon pool and gives the same
+//! clusters for a seed whatever the thread count: rows are assigned independently, and centre sums
+//! are added up per fixed block of rows, blocks in order.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 use rand::Rng as _;
+use rayon::prelude::*;
 
 use crate::seed::Rng;
 
 /// Lloyd's iterations stop here if assignments keep changing.
 const MAX_ITERATIONS: usize = 100;
+
+/// Rows per block of the centre sums: the unit of parallel work, fixed so sums never depend on
+/// the thread count.
+const BLOCK_ROWS: usize = 1024;
 
 /// Clusters the rows of `points` into `k` clusters; returns each row's cluster, numbered so that
 /// cluster 0 is the largest (ties by lowest first row), which keeps class ids independent of the
@@ -29,14 +36,8 @@ fn plus_plus_start(points: ArrayView2<'_, f32>, k: usize, rng: &mut Rng) -> Arra
     let n = points.nrows();
     let mut centres = Array2::zeros((k, points.ncols()));
     centres.row_mut(0).assign(&points.row(rng.gen_range(0..n)));
-    let mut nearest: Vec<f64> = (0..n)
-        .map(|i| {
-            squared_distance(
-                points.row(i).as_slice().unwrap(),
-                centres.row(0).as_slice().unwrap(),
-            )
-        })
-        .collect();
+    let mut nearest = vec![f64::INFINITY; n];
+    lower_to_centre(points, centres.row(0).as_slice().unwrap(), &mut nearest);
     for c in 1..k {
         let total: f64 = nearest.iter().sum();
         let chosen = if total > 0.0 {
@@ -52,16 +53,27 @@ fn plus_plus_start(points: ArrayView2<'_, f32>, k: usize, rng: &mut Rng) -> Arra
             rng.gen_range(0..n)
         };
         centres.row_mut(c).assign(&points.row(chosen));
-        let centre = centres.row(c);
-        for (i, best) in nearest.iter_mut().enumerate() {
-            let d = squared_distance(
-                points.row(i).as_slice().unwrap(),
-                centre.as_slice().unwrap(),
-            );
-            *best = best.min(d);
-        }
+        lower_to_centre(points, centres.row(c).as_slice().unwrap(), &mut nearest);
     }
     centres
+}
+
+/// Lowers each row's `nearest` squared distance to its distance from `centre`.
+fn lower_to_centre(points: ArrayView2<'_, f32>, centre: &[f32], nearest: &mut [f64]) {
+    rows(points)
+        .zip(nearest.par_iter_mut())
+        .for_each(|(row, best)| *best = best.min(squared_distance(row, centre)));
+}
+
+/// The rows of `points` as slices, in parallel.
+fn rows<'a>(points: ArrayView2<'a, f32>) -> rayon::slice::Chunks<'a, f32> {
+    values(points).par_chunks(points.ncols().max(1))
+}
+
+fn values<'a>(points: ArrayView2<'a, f32>) -> &'a [f32] {
+    points
+        .to_slice()
+        .expect("k-means points are in standard layout")
 }
 
 /// Assigns each row to its nearest centre; returns how many assignments changed.
@@ -70,20 +82,19 @@ fn assign(
     centres: ArrayView2<'_, f32>,
     assignment: &mut [u32],
 ) -> usize {
-    let mut changed = 0;
-    for (i, row) in points.axis_iter(Axis(0)).enumerate() {
-        let row = row.as_slice().expect("rows are contiguous");
-        let best = (0..centres.nrows())
-            .map(|c| (squared_distance(row, centres.row(c).as_slice().unwrap()), c))
-            .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, c)| c as u32)
-            .unwrap_or(0);
-        if assignment[i] != best {
-            assignment[i] = best;
-            changed += 1;
-        }
-    }
-    changed
+    rows(points)
+        .zip(assignment.par_iter_mut())
+        .map(|(row, assigned)| {
+            let best = (0..centres.nrows())
+                .map(|c| (squared_distance(row, centres.row(c).as_slice().unwrap()), c))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| c as u32)
+                .unwrap_or(0);
+            let changed = *assigned != best;
+            *assigned = best;
+            usize::from(changed)
+        })
+        .sum()
 }
 
 /// Means of the assigned rows; an empty cluster keeps its previous centre.
@@ -93,14 +104,20 @@ fn update_centres(
     k: usize,
     previous: &Array2<f32>,
 ) -> Array2<f32> {
+    let width = points.ncols().max(1);
+    let blocks: Vec<(Array2<f64>, Vec<usize>)> = values(points)
+        .par_chunks(BLOCK_ROWS * width)
+        .zip(assignment.par_chunks(BLOCK_ROWS))
+        .map(|(block, assigned)| cluster_sums(block, width, assigned, k))
+        .collect();
     let mut sums = Array2::<f64>::zeros((k, points.ncols()));
     let mut counts = vec![0usize; k];
-    for (row, &cluster) in points.axis_iter(Axis(0)).zip(assignment) {
-        let cluster = cluster as usize;
-        counts[cluster] += 1;
-        for (sum, &value) in sums.row_mut(cluster).iter_mut().zip(row) {
-            *sum += f64::from(value);
-        }
+    for (block_sums, block_counts) in &blocks {
+        sums += block_sums;
+        counts
+            .iter_mut()
+            .zip(block_counts)
+            .for_each(|(n, m)| *n += m);
     }
     let mut centres = previous.clone();
     for (c, &count) in counts.iter().enumerate() {
@@ -111,6 +128,25 @@ fn update_centres(
         }
     }
     centres
+}
+
+/// Per-cluster sums of the rows of one block, and how many rows each cluster got.
+fn cluster_sums(
+    block: &[f32],
+    width: usize,
+    assignment: &[u32],
+    k: usize,
+) -> (Array2<f64>, Vec<usize>) {
+    let mut sums = Array2::<f64>::zeros((k, width));
+    let mut counts = vec![0usize; k];
+    for (row, &cluster) in block.chunks(width).zip(assignment) {
+        let cluster = cluster as usize;
+        counts[cluster] += 1;
+        for (sum, &value) in sums.row_mut(cluster).iter_mut().zip(row) {
+            *sum += f64::from(value);
+        }
+    }
+    (sums, counts)
 }
 
 fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
@@ -154,5 +190,21 @@ mod tests {
         let labels = cluster(points.view(), 2, &mut Rng::seed_from_u64(1));
         assert!(labels[..20].iter().all(|&c| c == 0));
         assert!(labels[20..].iter().all(|&c| c == 1));
+    }
+
+    #[test]
+    fn clusters_do_not_depend_on_the_thread_count() {
+        let mut rng = Rng::seed_from_u64(3);
+        let points = Array2::from_shape_fn((3 * BLOCK_ROWS + 17, 5), |_| rng.gen::<f32>());
+        let on = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| cluster(points.view(), 4, &mut Rng::seed_from_u64(9)))
+        };
+        let one = on(1);
+        assert_eq!(one, on(3));
+        assert!((0..4).all(|c| one.contains(&c)));
     }
 }

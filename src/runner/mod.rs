@@ -120,6 +120,18 @@ pub struct PoolError {
     message: String,
 }
 
+/// A pool of `jobs` worker threads: trials run on it, and so does the data loading before them,
+/// so `--jobs` bounds the threads a whole run uses.
+pub fn workers(jobs: usize) -> Result<rayon::ThreadPool, PoolError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|error| PoolError {
+            jobs,
+            message: error.to_string(),
+        })
+}
+
 /// Runs `trials` of experiment `experiment` on `jobs` threads, calling `on_event` as trials start,
 /// change phase and end; datasets come from (or go into) `cache`. With `fail_fast`, trials not yet
 /// started when one fails are not run. Outcomes come back in plan order.
@@ -132,13 +144,7 @@ pub fn run(
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Vec<TrialOutcome>, PoolError> {
     let failed = AtomicBool::new(false);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|error| PoolError {
-            jobs,
-            message: error.to_string(),
-        })?;
+    let pool = workers(jobs)?;
     let outcomes = pool.install(|| {
         trials
             .par_iter()
