@@ -247,16 +247,7 @@ fn verify(args: &VerifyArgs) -> Result<u8> {
     let (_, trials) = args.spec.spec_and_plan()?;
     let trial: &Trial = &trials[0];
     let count = args.requests.map_or_else(
-        || {
-            trial
-                .settings
-                .unlearning
-                .requests
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(1)
-        },
+        || trial.settings.unlearning.most_requests(),
         |count| count as usize,
     );
     let certificate =

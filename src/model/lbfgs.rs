@@ -184,33 +184,31 @@ fn line_search(
     for attempt in 0..MAX_LINE_SEARCH {
         let current = try_step(step, &mut evaluations);
         let armijo_fails = current.value > value + C1 * step * slope;
-        if !current.value.is_finite()
+        // Zoom between the last two trials, the one that keeps the lower value first.
+        let zoom_from_current = if !current.value.is_finite()
             || armijo_fails
             || (attempt > 0 && current.value >= previous.value)
         {
-            let accepted = zoom(
-                previous,
-                current,
-                value,
-                slope,
-                &mut |s, e| try_step(s, e),
-                &mut evaluations,
-            );
-            return Search {
-                accepted,
-                evaluations,
-            };
-        }
-        if current.slope.abs() <= -C2 * slope {
+            Some(false)
+        } else if current.slope.abs() <= -C2 * slope {
             return Search {
                 accepted: Some(current),
                 evaluations,
             };
-        }
-        if current.slope >= 0.0 {
+        } else if current.slope >= 0.0 {
+            Some(true)
+        } else {
+            None
+        };
+        if let Some(from_current) = zoom_from_current {
+            let (low, high) = if from_current {
+                (current, previous)
+            } else {
+                (previous, current)
+            };
             let accepted = zoom(
-                current,
-                previous,
+                low,
+                high,
                 value,
                 slope,
                 &mut |s, e| try_step(s, e),

@@ -239,6 +239,10 @@ impl Constituent for Logistic {
         })
     }
 
+    fn prepare(&self, data: &crate::data::Dataset) {
+        data.sparse();
+    }
+
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64> {
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         match state {

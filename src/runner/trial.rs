@@ -65,13 +65,7 @@ impl Prepared {
             &split.train,
             &mut seeds.rng(Purpose::Requests, &[u64::MAX]),
         )?;
-        let most = settings
-            .unlearning
-            .requests
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(1);
+        let most = settings.unlearning.most_requests();
         if most > requests.requestable().saturating_sub(1) {
             return Err(Invalid::new(
                 "unlearning.requests",
@@ -85,6 +79,7 @@ impl Prepared {
         }
         let layout = build_layout(&settings, &split, &requests, seeds)?;
         let model = model::build(&settings.model, data.n_classes());
+        model.prepare(&data);
         Ok(Prepared {
             data,
             split,
@@ -218,13 +213,7 @@ fn build_layout(
             &mut rng,
         ));
     };
-    let most = settings
-        .unlearning
-        .requests
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(1);
+    let most = settings.unlearning.most_requests();
     let expected = requests.inclusion(most);
     let units: Vec<(&[PointId], f64)> = requests
         .units()

@@ -32,16 +32,7 @@ impl Layout {
         order.shuffle(rng);
         let shards = even_chunks(&order, shards)
             .into_iter()
-            .map(|shard| {
-                even_chunks(shard, slices)
-                    .into_iter()
-                    .map(|slice| {
-                        let mut slice = slice.to_vec();
-                        slice.sort_unstable();
-                        slice
-                    })
-                    .collect()
-            })
+            .map(|shard| sorted_slices(shard, slices))
             .collect();
         Layout { shards }
     }
@@ -73,14 +64,7 @@ impl Layout {
                     .iter()
                     .flat_map(|&u| units[u].0.iter().copied())
                     .collect();
-                even_chunks(&points, slices)
-                    .into_iter()
-                    .map(|slice| {
-                        let mut slice = slice.to_vec();
-                        slice.sort_unstable();
-                        slice
-                    })
-                    .collect()
+                sorted_slices(&points, slices)
             })
             .collect();
         Layout { shards }
@@ -196,6 +180,18 @@ fn fill_equal_shares(
         groups.insert(largest + 1, tail);
     }
     groups
+}
+
+/// A shard's points cut into `slices` contiguous slices, each sorted by point id.
+fn sorted_slices(shard: &[PointId], slices: usize) -> Vec<Vec<PointId>> {
+    even_chunks(shard, slices)
+        .into_iter()
+        .map(|slice| {
+            let mut slice = slice.to_vec();
+            slice.sort_unstable();
+            slice
+        })
+        .collect()
 }
 
 /// `items` cut into `parts` contiguous chunks whose sizes differ by at most one (larger first).

@@ -457,6 +457,13 @@ pub struct UnlearningSettings {
     pub requests: Vec<usize>,
 }
 
+impl UnlearningSettings {
+    /// The largest request count of the trial (1 when none is listed).
+    pub fn most_requests(&self) -> usize {
+        self.requests.iter().copied().max().unwrap_or(1)
+    }
+}
+
 /// Who asks to be forgotten. Every distribution gives each request unit (a point, or a group of
 /// points) a weight; requests are drawn without replacement with probability proportional to the
 /// weights of the units not yet drawn.
