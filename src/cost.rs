@@ -29,7 +29,7 @@ impl Expectation {
 }
 
 /// Eq. 3: one batch of K uniform requests over N points in S shards (no slicing):
-/// E[C] = N (1 - (1 - 1/S)^K) - K, against N - K for the baseline.
+/// `E[C] = N (1 - (1 - 1/S)^K) - K`, against N - K for the baseline.
 pub fn batch_sharding(n: f64, shards: f64, requests: f64) -> Expectation {
     Expectation {
         sisa: n * (1.0 - (1.0 - 1.0 / shards).powf(requests)) - requests,
@@ -38,7 +38,7 @@ pub fn batch_sharding(n: f64, shards: f64, requests: f64) -> Expectation {
 }
 
 /// Eq. 2: K uniform requests processed one at a time over N points in S shards (no slicing):
-/// E[C] = (N/S + 1/(2S) - 1) K - K^2/(2S), against sum over requests of (N - i) for the baseline.
+/// `E[C] = (N/S + 1/(2S) - 1) K - K^2/(2S)`, against sum over requests of (N - i) for the baseline.
 pub fn sequential_sharding(n: f64, shards: f64, requests: f64) -> Expectation {
     Expectation {
         sisa: (n / shards + 1.0 / (2.0 * shards) - 1.0) * requests
@@ -47,7 +47,7 @@ pub fn sequential_sharding(n: f64, shards: f64, requests: f64) -> Expectation {
     }
 }
 
-/// Slicing, one request in a shard of D points cut into R slices: E[C] = D (2/3 + 1/(3R)).
+/// Slicing, one request in a shard of D points cut into R slices: `E[C] = D (2/3 + 1/(3R))`.
 pub fn slicing_one_request(shard_points: f64, slices: f64) -> f64 {
     shard_points * (2.0 / 3.0 + 1.0 / (3.0 * slices))
 }

@@ -6,6 +6,8 @@
 //! [`requests`] (who asks to be forgotten) -> [`runner`] (trials in parallel) -> [`results`]
 //! (tables) -> [`plot`] (figures) -> [`report`] -> [`cli`] (the terminal).
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod clock;
 pub mod cost;

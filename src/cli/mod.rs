@@ -105,7 +105,7 @@ pub struct RunArgs {
     /// The spec and overrides.
     #[command(flatten)]
     pub spec: SpecArgs,
-    /// Results folder [default: results/<spec name>].
+    /// Results folder [default: results/NAME, NAME being the spec's name].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Worker threads [default: the number of cores].
@@ -135,7 +135,7 @@ pub struct PlanArgs {
     /// Also write the ordered trial list to `<results folder>/manifest.tsv`.
     #[arg(long)]
     pub manifest: bool,
-    /// Results folder [default: results/<spec name>].
+    /// Results folder [default: results/NAME, NAME being the spec's name].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -153,7 +153,7 @@ pub struct SlurmArgs {
     /// The spec and overrides (passed on to every array task).
     #[command(flatten)]
     pub spec: SpecArgs,
-    /// Results folder, shared by the tasks [default: results/<spec name>].
+    /// Results folder, shared by the tasks [default: results/NAME, NAME being the spec's name].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Slurm partition [default: the cluster's default].

@@ -1,7 +1,7 @@
 //! The experiment spec: YAML in, checked per-trial settings out.
 //!
 //! Raw -> resolved -> checked: [`raw`] mirrors the file, [`overrides`] applies `--set`/`--sweep`,
-//! [`check`] validates into [`settings`], and [`plan`] expands the sweep into trials.
+//! [`check`] validates into [`settings`], and [`plan`](mod@plan) expands the sweep into trials.
 
 pub mod check;
 pub mod error;

@@ -1,5 +1,5 @@
 //! A loaded spec: the file, the command-line overrides applied to it, its name, repeats and sweep
-//! axes. Every problem found here or in [`super::plan`] is reported with file, line and key path.
+//! axes. Every problem found here or in [`super::plan`](mod@super::plan) is reported with file, line and key path.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ const MAX_REPEATS: u32 = 10_000;
 /// Keys that name the experiment itself and so cannot be swept.
 const UNSWEEPABLE: [&str; 5] = ["name", "repeats", "sweep", "zip", "figures"];
 
-/// A spec file with its overrides applied, checked up to the per-trial settings (see [`super::plan`]).
+/// A spec file with its overrides applied, checked up to the per-trial settings (see [`super::plan`](mod@super::plan)).
 #[derive(Debug, Clone)]
 pub struct Spec {
     path: PathBuf,
