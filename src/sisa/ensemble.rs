@@ -305,18 +305,28 @@ mod tests {
         (data, layout, model)
     }
 
+    /// The engine that trains `layout` with the seeds of master seed `seed`, repeat 0.
+    fn training_engine<'a>(
+        data: &'a Dataset,
+        layout: &'a Layout,
+        model: &'a dyn Constituent,
+        settings: &'a ModelSettings,
+        seed: u64,
+    ) -> Engine<'a> {
+        Engine::new(
+            data,
+            layout,
+            model,
+            settings,
+            Seeds::new(seed, 0),
+            Purpose::Training,
+        )
+    }
     #[test]
     fn unlearning_equals_training_from_scratch_bit_for_bit() {
         let (data, layout, settings) = fixture();
         let model = model::build(&settings, data.n_classes());
-        let engine = Engine::new(
-            &data,
-            &layout,
-            &*model,
-            &settings,
-            Seeds::new(3, 0),
-            Purpose::Training,
-        );
+        let engine = training_engine(&data, &layout, &*model, &settings, 3);
         let mut trained = CheckpointStore::new();
         let initial = engine.train(&HashSet::new(), &mut trained).unwrap();
         assert_eq!(initial.shards_retrained(), 3);
@@ -397,14 +407,7 @@ mod tests {
             })
             .unwrap();
             let model = model::build(&settings, data.n_classes());
-            let engine = Engine::new(
-                &data,
-                &layout,
-                &*model,
-                &settings,
-                Seeds::new(1, 0),
-                Purpose::Training,
-            );
+            let engine = training_engine(&data, &layout, &*model, &settings, 1);
             let training = engine
                 .train(&HashSet::new(), &mut CheckpointStore::new())
                 .unwrap();
@@ -440,14 +443,7 @@ mod tests {
     fn points_cost_follows_the_budget_shares() {
         let (data, layout, settings) = fixture();
         let model = model::build(&settings, data.n_classes());
-        let engine = Engine::new(
-            &data,
-            &layout,
-            &*model,
-            &settings,
-            Seeds::new(3, 0),
-            Purpose::Training,
-        );
+        let engine = training_engine(&data, &layout, &*model, &settings, 3);
         let training = engine
             .train(&HashSet::new(), &mut CheckpointStore::new())
             .unwrap();
