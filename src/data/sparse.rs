@@ -46,12 +46,6 @@ impl SparseIndex {
     pub fn row(&self, point: PointId) -> &[(u32, f32)] {
         &self.entries[self.offsets[point.index()]..self.offsets[point.index() + 1]]
     }
-
-    /// Memory held, in bytes.
-    pub fn bytes(&self) -> usize {
-        self.entries.len() * std::mem::size_of::<(u32, f32)>()
-            + self.offsets.len() * std::mem::size_of::<usize>()
-    }
 }
 
 /// A dataset's [`SparseIndex`], built on first use. A clone starts empty, so a copy whose

@@ -3,7 +3,7 @@
 //! the form the kernels read fastest.
 
 use super::Rows;
-use crate::data::{PointId, SparseIndex};
+use crate::data::SparseIndex;
 
 /// `a . b` with eight partial sums in a fixed order: the loop vectorises, and the result is the
 /// same on every x86-64 machine.
@@ -29,57 +29,39 @@ pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
 
 /// Training rows as their non-zero features: purchase-like records are mostly zeros, and reading
 /// only the rest moves a fraction of the memory. Read from the dataset's shared index when it has
-/// one; otherwise gathered once per fit.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SparseRows<'a> {
-    /// Rows `ids` of the dataset's index.
-    Indexed {
-        /// The dataset's index.
-        index: &'a SparseIndex,
-        /// The rows, in order.
-        ids: &'a [PointId],
-    },
-    /// Rows gathered for one fit.
-    Gathered {
-        /// Row r's entries are `entries[offsets[r]..offsets[r + 1]]`: (feature, value).
-        entries: Vec<(u32, f32)>,
-        /// See `entries`.
-        offsets: Vec<usize>,
-    },
+/// one; otherwise each row is scanned for its non-zero values, in the same feature order.
+#[derive(Debug, Clone, Copy)]
+pub struct SparseRows<'a> {
+    rows: Rows<'a>,
+    index: Option<&'a SparseIndex>,
 }
 
 impl<'a> SparseRows<'a> {
     /// The non-zero features of `rows`.
     pub fn of(rows: Rows<'a>) -> Self {
-        if let Some(index) = rows.data.sparse() {
-            return SparseRows::Indexed {
-                index,
-                ids: rows.ids,
-            };
+        SparseRows {
+            rows,
+            index: rows.data.sparse(),
         }
-        let mut entries = Vec::new();
-        let mut offsets = Vec::with_capacity(rows.len() + 1);
-        offsets.push(0);
-        for &id in rows.ids {
-            let row = rows.data.row(id);
-            let values = row.as_slice().expect("rows are contiguous");
-            entries.extend(
-                values
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &v)| v != 0.0)
-                    .map(|(j, &v)| (j as u32, v)),
-            );
-            offsets.push(entries.len());
-        }
-        SparseRows::Gathered { entries, offsets }
     }
 
-    /// The non-zero (feature, value) pairs of row `row`, by feature.
-    pub fn row(&self, row: usize) -> &[(u32, f32)] {
-        match self {
-            SparseRows::Indexed { index, ids } => index.row(ids[row]),
-            SparseRows::Gathered { entries, offsets } => &entries[offsets[row]..offsets[row + 1]],
+    /// Calls `visit(feature, value)` for each non-zero feature of row `row`, by feature.
+    #[inline]
+    pub fn for_each(&self, row: usize, mut visit: impl FnMut(usize, f32)) {
+        let id = self.rows.ids[row];
+        match self.index {
+            Some(index) => {
+                for &(j, v) in index.row(id) {
+                    visit(j as usize, v);
+                }
+            }
+            None => {
+                let values = self.rows.data.row(id);
+                let values = values.as_slice().expect("rows are contiguous");
+                for (j, &v) in values.iter().enumerate().filter(|(_, &v)| v != 0.0) {
+                    visit(j, v);
+                }
+            }
         }
     }
 }

@@ -16,11 +16,11 @@ use linfa::prelude::*;
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, Axis};
 
-use super::kernels::{axpy, dot, SparseRows};
+use super::kernels::{axpy, dot};
 use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
 use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
-use crate::data::ClassId;
+use crate::data::{ClassId, SparseIndex};
 use crate::spec::{LogisticSettings, LogisticSolver};
 
 /// Logistic regression over a dataset with a fixed class list.
@@ -239,10 +239,6 @@ impl Constituent for Logistic {
         })
     }
 
-    fn prepare(&self, data: &crate::data::Dataset) {
-        data.sparse();
-    }
-
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64> {
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         match state {
@@ -284,12 +280,12 @@ impl Constituent for Logistic {
 ///
 /// Parameters are `[W row-major (features x columns), b (columns)]`. One evaluation streams each
 /// row once: its scores, then its gradient contribution while it is in cache. Mostly-zero data
-/// (purchase records) is read as each row's non-zero entries, gathered once per fit. Scores and
+/// (purchase records) is read as each row's non-zero entries, from the dataset's index. Scores and
 /// the gradient of a block of rows are computed in f32 (the features are f32) and summed in f64.
 struct LogLoss<'a> {
     rows: Rows<'a>,
-    /// The non-zero entries of each row, when the dataset is mostly zeros.
-    sparse: Option<SparseRows<'a>>,
+    /// The non-zero entries of every point, when the dataset is mostly zeros.
+    sparse: Option<&'a SparseIndex>,
     /// Per row, the score column of its class (multinomial) or whether it is class 1 (binary).
     targets: Vec<usize>,
     columns: usize,
@@ -322,10 +318,9 @@ impl<'a> LogLoss<'a> {
                 }
             })
             .collect();
-        let sparse = rows.data.sparse().map(|_| SparseRows::of(rows));
         LogLoss {
             rows,
-            sparse,
+            sparse: rows.data.sparse(),
             targets,
             columns: columns.len(),
             alpha,
@@ -365,12 +360,12 @@ impl<'a> LogLoss<'a> {
         let (weights, scores) = (&self.weights, &mut self.scores_f32);
         match &self.sparse {
             Some(sparse) if k == 1 => {
-                let entries = sparse.row(position);
+                let entries = sparse.row(self.rows.ids[position]);
                 scores[0] = entries.iter().map(|&(j, v)| v * weights[j as usize]).sum();
             }
             Some(sparse) => {
                 scores.iter_mut().for_each(|s| *s = 0.0);
-                for &(j, v) in sparse.row(position) {
+                for &(j, v) in sparse.row(self.rows.ids[position]) {
                     let j = j as usize;
                     axpy(v, &weights[j * k..(j + 1) * k], scores);
                 }
@@ -396,7 +391,7 @@ impl<'a> LogLoss<'a> {
         let (gradient, residuals) = (&mut self.block_gradient, &self.scores_f32);
         match &self.sparse {
             Some(sparse) => {
-                for &(j, v) in sparse.row(position) {
+                for &(j, v) in sparse.row(self.rows.ids[position]) {
                     let j = j as usize;
                     axpy(v, residuals, &mut gradient[j * k..(j + 1) * k]);
                 }

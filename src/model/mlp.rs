@@ -196,9 +196,9 @@ impl Trainer {
                 let target = &mut out[b * width..(b + 1) * width];
                 target.copy_from_slice(&layer.bias);
                 if l == 0 {
-                    for &(j, value) in inputs.row(row as usize) {
-                        axpy(value, layer.row(j as usize), target);
-                    }
+                    inputs.for_each(row as usize, |j, value| {
+                        axpy(value, layer.row(j), target);
+                    });
                 } else {
                     let previous = &before[l - 1][b * layer.inputs..(b + 1) * layer.inputs];
                     for (j, &value) in previous.iter().enumerate() {
@@ -261,17 +261,17 @@ impl Trainer {
         if l == 0 {
             for (b, &row) in batch.iter().enumerate() {
                 let d = &delta[b * width..(b + 1) * width];
-                for &(j, value) in inputs.row(row as usize) {
-                    let j = j as usize;
-                    if !self.is_touched[j] {
-                        self.is_touched[j] = true;
-                        self.touched.push(j as u32);
+                let (is_touched, touched) = (&mut self.is_touched, &mut self.touched);
+                inputs.for_each(row as usize, |j, value| {
+                    if !is_touched[j] {
+                        is_touched[j] = true;
+                        touched.push(j as u32);
                         gradient[j * width..(j + 1) * width]
                             .iter_mut()
                             .for_each(|g| *g = 0.0);
                     }
                     axpy(value, d, &mut gradient[j * width..(j + 1) * width]);
-                }
+                });
                 bias_gradient.iter_mut().zip(d).for_each(|(g, &v)| *g += v);
             }
             return;

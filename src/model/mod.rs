@@ -36,11 +36,6 @@ pub trait Constituent: Send + Sync {
 
     /// Probabilities over the dataset's classes (one row per point of `rows`, summing to 1).
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64>;
-
-    /// Builds what fits read from the dataset beyond its features (e.g. its sparse index),
-    /// once per dataset and before any fit is timed: shared preparation, like loading the data,
-    /// is no trial's retraining cost.
-    fn prepare(&self, _data: &Dataset) {}
 }
 
 /// What one training call may spend: whole iterations (for optimisers that cannot stop part-way,

@@ -79,7 +79,9 @@ impl Prepared {
         }
         let layout = build_layout(&settings, &split, &requests, seeds)?;
         let model = model::build(&settings.model, data.n_classes());
-        model.prepare(&data);
+        // Fits read the dataset's sparse index; build it here, once per dataset and before any
+        // fit is timed: shared preparation, like loading the data, is no trial's retraining cost.
+        data.sparse();
         Ok(Prepared {
             data,
             split,
