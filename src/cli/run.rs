@@ -14,7 +14,7 @@ use crate::requests::RequestModel;
 use crate::results::provenance::TrialProvenance;
 use crate::results::{Provenance, ResultsFolder, Table};
 use crate::runner::{self, Event, TrialError};
-use crate::spec::{self, plan, DataSource, Spec, Trial};
+use crate::spec::{self, plan, DataSource, Spec, Trial, TrialId};
 
 /// Provenance file name in a results folder.
 const PROVENANCE_FILE: &str = "provenance.json";
@@ -45,7 +45,8 @@ pub fn run(args: RunArgs) -> Result<u8> {
     } else {
         // Bad data fail here, before anything is written.
         let cache = DatasetCache::new();
-        let datasets = runner::workers(jobs)?.install(|| load_datasets(&spec, &trials, &cache))?;
+        let workers = runner::workers(jobs)?;
+        let datasets = workers.install(|| load_datasets(&spec, &trials, &cache))?;
         reporter.start(spec.name().as_str(), folder.root(), jobs, reused);
         folder.save_spec(&spec.resolved_yaml())?;
         let datasets_json = serde_json::to_string_pretty(&datasets).expect("summaries serialise");
@@ -55,7 +56,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
             &spec,
             &pending,
             &folder,
-            jobs,
+            &workers,
             args.fail_fast,
             &cache,
             &reporter,
@@ -65,7 +66,8 @@ pub fn run(args: RunArgs) -> Result<u8> {
     }
     provenance.finish();
     folder.save_text(PROVENANCE_FILE, &provenance.to_json())?;
-    collect_into(&folder, &spec, &trials, Some(&provenance), &reporter)?;
+    let (table, _) = folder.read_trials(&trial_ids(&trials))?;
+    collect_into(&folder, &spec, table, Some(&provenance), &reporter)?;
     if failures.is_empty() {
         return Ok(EXIT_OK);
     }
@@ -114,11 +116,12 @@ fn run_one(
 ) -> Result<u8> {
     let cache = DatasetCache::new();
     let trials = std::slice::from_ref(trial);
-    runner::workers(jobs)?.install(|| load_datasets(spec, trials, &cache))?;
+    let workers = runner::workers(jobs)?;
+    workers.install(|| load_datasets(spec, trials, &cache))?;
     folder.save_spec(&spec.resolved_yaml())?;
     let reporter = Reporter::new(quiet, 1);
     let mut provenance = Provenance::start(jobs);
-    let (ran, failures) = run_trials(spec, trials, folder, jobs, false, &cache, &reporter)?;
+    let (ran, failures) = run_trials(spec, trials, folder, &workers, false, &cache, &reporter)?;
     provenance.trials = ran;
     provenance.finish();
     let name = format!("provenance/trial-{}.json", trial.index);
@@ -140,7 +143,7 @@ fn run_trials(
     spec: &Spec,
     trials: &[Trial],
     folder: &ResultsFolder,
-    jobs: usize,
+    workers: &rayon::ThreadPool,
     fail_fast: bool,
     cache: &DatasetCache,
     reporter: &Reporter,
@@ -180,11 +183,11 @@ fn run_trials(
     let outcomes = runner::run(
         spec.name().as_str(),
         trials,
-        jobs,
+        workers,
         fail_fast,
         cache,
         &on_event,
-    )?;
+    );
     if let Some(error) = save_errors
         .into_inner()
         .expect("not poisoned")
@@ -207,8 +210,7 @@ pub fn collect(args: &CollectArgs) -> Result<u8> {
     let folder = ResultsFolder::at(&args.results);
     let spec = Spec::load(&folder.spec_path(), &[])?;
     let trials = plan(&spec)?;
-    let ids: Vec<_> = trials.iter().map(|trial| trial.id.clone()).collect();
-    let (_, missing) = folder.read_trials(&ids)?;
+    let (table, missing) = folder.read_trials(&trial_ids(&trials))?;
     if !missing.is_empty() {
         let indexes: Vec<String> = trials
             .iter()
@@ -234,20 +236,23 @@ pub fn collect(args: &CollectArgs) -> Result<u8> {
         folder.save_text(PROVENANCE_FILE, &provenance.to_json())?;
     }
     let reporter = Reporter::new(false, trials.len());
-    collect_into(&folder, &spec, &trials, provenance.as_ref(), &reporter)?;
+    collect_into(&folder, &spec, table, provenance.as_ref(), &reporter)?;
     Ok(EXIT_OK)
 }
 
-/// Merges the saved rows of `trials` (in plan order) into the tables, figures and report.
+fn trial_ids(trials: &[Trial]) -> Vec<TrialId> {
+    trials.iter().map(|trial| trial.id.clone()).collect()
+}
+
+/// Writes the merged rows of the trials (`table`, in plan order; `None` when no trial is saved)
+/// as the tables, figures and report.
 fn collect_into(
     folder: &ResultsFolder,
     spec: &Spec,
-    trials: &[Trial],
+    table: Option<Table>,
     provenance: Option<&Provenance>,
     reporter: &Reporter,
 ) -> Result<()> {
-    let ids: Vec<_> = trials.iter().map(|trial| trial.id.clone()).collect();
-    let (table, _) = folder.read_trials(&ids)?;
     let Some(mut table) = table else {
         reporter.clear_status();
         return Ok(());

@@ -132,20 +132,19 @@ pub fn workers(jobs: usize) -> Result<rayon::ThreadPool, PoolError> {
         })
 }
 
-/// Runs `trials` of experiment `experiment` on `jobs` threads, calling `on_event` as trials start,
+/// Runs `trials` of experiment `experiment` on the `workers` pool, calling `on_event` as trials start,
 /// change phase and end; datasets come from (or go into) `cache`. With `fail_fast`, trials not yet
 /// started when one fails are not run. Outcomes come back in plan order.
 pub fn run(
     experiment: &str,
     trials: &[Trial],
-    jobs: usize,
+    workers: &rayon::ThreadPool,
     fail_fast: bool,
     cache: &DatasetCache,
     on_event: &(dyn Fn(Event<'_>) + Sync),
-) -> Result<Vec<TrialOutcome>, PoolError> {
+) -> Vec<TrialOutcome> {
     let failed = AtomicBool::new(false);
-    let pool = workers(jobs)?;
-    let outcomes = pool.install(|| {
+    workers.install(|| {
         trials
             .par_iter()
             .map(|trial| {
@@ -176,8 +175,7 @@ pub fn run(
                 }
             })
             .collect()
-    });
-    Ok(outcomes)
+    })
 }
 
 #[cfg(test)]
