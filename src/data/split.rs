@@ -28,17 +28,14 @@ impl Split {
         settings: &DatasetSettings,
         rng: &mut Rng,
     ) -> Result<Split, DataError> {
-        Split::sizes(data, settings)?;
-        if let Some(start) = data.test_start {
+        let (n_train, n_test) = Split::sizes(data, settings)?;
+        if data.test_start.is_some() {
             let ids = data.ids();
             return Ok(Split {
-                train: ids[..start].to_vec(),
-                test: ids[start..].to_vec(),
+                train: ids[..n_train].to_vec(),
+                test: ids[n_train..].to_vec(),
             });
         }
-        let (_, n_test) = settings
-            .split_sizes(data.n_points())
-            .expect("a dataset without a test file is split at random");
         let mut test = if stratified(settings) {
             stratified_test(data, n_test, rng)
         } else {
@@ -164,18 +161,15 @@ mod tests {
     use rand::SeedableRng;
 
     fn data(labels: &[u32]) -> Dataset {
-        Dataset {
-            name: "t".into(),
-            features: Array2::zeros((labels.len(), 1)),
-            feature_names: Dataset::numbered_features(1),
-            labels: labels.iter().map(|&l| ClassId(l)).collect(),
-            classes: (0..=*labels.iter().max().unwrap())
-                .map(|c| c.to_string())
-                .collect(),
-            test_start: None,
-            attributes: Vec::new(),
-            sparse: Default::default(),
-        }
+        let classes = (0..=*labels.iter().max().unwrap())
+            .map(|c| c.to_string())
+            .collect();
+        Dataset::new(
+            "t",
+            Array2::zeros((labels.len(), 1)),
+            labels.iter().map(|&l| ClassId(l)).collect(),
+            classes,
+        )
     }
 
     fn settings(test_fraction: f64, stratify: bool) -> DatasetSettings {

@@ -50,16 +50,12 @@ mod tests {
 
     #[test]
     fn uses_training_statistics_only() {
-        let data = Dataset {
-            name: "t".into(),
-            features: array![[1.0, 5.0], [3.0, 5.0], [100.0, 7.0]],
-            feature_names: Dataset::numbered_features(2),
-            labels: vec![ClassId(0); 3],
-            classes: vec!["0".into()],
-            test_start: None,
-            attributes: Vec::new(),
-            sparse: Default::default(),
-        };
+        let data = Dataset::new(
+            "t",
+            array![[1.0, 5.0], [3.0, 5.0], [100.0, 7.0]],
+            vec![ClassId(0); 3],
+            vec!["0".into()],
+        );
         let scaled = standardize(&data, &[PointId(0), PointId(1)]);
         // Feature 0: mean 2, deviation 1; feature 1: constant 5, only shifted.
         assert_eq!(scaled.features.row(0).to_vec(), vec![-1.0, 0.0]);

@@ -55,16 +55,8 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
     }
     let features = Array2::from_shape_vec((samples, features), values).expect("shape matches");
     let clusters = kmeans::cluster(features.view(), classes, rng);
-    Dataset {
-        name: "purchase".into(),
-        feature_names: Dataset::numbered_features(features.ncols()),
-        features,
-        labels: clusters.into_iter().map(ClassId).collect(),
-        classes: class_names(classes),
-        test_start: None,
-        attributes: Vec::new(),
-        sparse: Default::default(),
-    }
+    let labels = clusters.into_iter().map(ClassId).collect();
+    Dataset::new("purchase", features, labels, class_names(classes))
 }
 
 /// Gaussian blobs: one centre per class, uniform in [-10, 10]^features; each point picks a class
@@ -90,16 +82,8 @@ pub fn blobs(settings: &BlobsSettings, rng: &mut Rng) -> Dataset {
                 .map(|&centre| (centre + noise * standard_normal(rng)) as f32),
         );
     }
-    Dataset {
-        name: "blobs".into(),
-        features: Array2::from_shape_vec((samples, features), values).expect("shape matches"),
-        feature_names: Dataset::numbered_features(features),
-        labels,
-        classes: class_names(classes),
-        test_start: None,
-        attributes: Vec::new(),
-        sparse: Default::default(),
-    }
+    let features = Array2::from_shape_vec((samples, features), values).expect("shape matches");
+    Dataset::new("blobs", features, labels, class_names(classes))
 }
 
 fn class_names(classes: usize) -> Vec<String> {

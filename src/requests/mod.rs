@@ -198,12 +198,9 @@ fn class_weights(
     Ok(train
         .iter()
         .map(|&p| {
+            // Every point counts towards its own class, so no count is 0 here.
             let class = data.label(p).index();
-            if counts[class] == 0 {
-                0.0
-            } else {
-                per_class[class] / counts[class] as f64
-            }
+            per_class[class] / counts[class] as f64
         })
         .collect())
 }
