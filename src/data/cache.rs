@@ -64,11 +64,7 @@ impl DatasetCache {
 
 /// The cache key of a source: files do not depend on the seed, synthetic data do.
 fn key(source: &DataSource, master_seed: u64) -> String {
-    let seed = match source {
-        DataSource::File(_) => None,
-        _ => Some(master_seed),
-    };
-    serde_json::to_string(&(source, seed)).expect("dataset settings serialise")
+    serde_json::to_string(&(source, source.seed(master_seed))).expect("dataset settings serialise")
 }
 
 fn slot<K: std::hash::Hash + Eq, T>(map: &Mutex<HashMap<K, Slot<T>>>, key: K) -> Slot<T> {

@@ -82,14 +82,7 @@ pub fn table(
         width,
         values,
     };
-    binary::table(path, matrix, labels_path, labels).map_err(|error| match error {
-        DataError::Invalid { path, at, message } if labels_entry.is_some() => DataError::Invalid {
-            path,
-            at,
-            message: format!("{where_labels}{message}"),
-        },
-        other => other,
-    })
+    binary::table(path, matrix, labels_path, labels).map_err(|e| prefix_error(e, &where_labels))
 }
 
 fn prefix(entry: Option<&str>) -> String {

@@ -31,16 +31,16 @@ const LOCATOR64_SIGNATURE: u32 = 0x0706_4b50;
 pub fn read(path: &Path, features_key: Option<&str>, labels_key: Option<&str>) -> Result<Table> {
     let bytes = input::read_plain(path, "NumPy")?;
     let archive = Archive::parse(path, &bytes)?;
-    let features_name = archive.find(features_key, "x", "features_key")?;
-    let labels_name = archive.find(labels_key, "y", "labels_key")?;
-    let features = archive.array(&features_name)?;
-    let labels = archive.array(&labels_name)?;
+    let features_entry = archive.find(features_key, "x", "features_key")?;
+    let labels_entry = archive.find(labels_key, "y", "labels_key")?;
+    let features = archive.array(features_entry)?;
+    let labels = archive.array(labels_entry)?;
     npy::table(
         path,
-        Some(&features_name),
+        Some(&features_entry.name),
         features,
         path,
-        Some(&labels_name),
+        Some(&labels_entry.name),
         labels,
     )
 }
@@ -113,7 +113,7 @@ impl<'a> Archive<'a> {
 
     /// The array named `given` (exactly, else ignoring case), or by default the one named
     /// `default` in either case.
-    fn find(&self, given: Option<&str>, default: &str, option: &str) -> Result<String> {
+    fn find(&self, given: Option<&str>, default: &str, option: &str) -> Result<&Entry> {
         let wanted = given.unwrap_or(default);
         let exact = self.entries.iter().find(|e| e.name == wanted);
         let folded: Vec<&Entry> = self
@@ -122,8 +122,8 @@ impl<'a> Archive<'a> {
             .filter(|e| e.name.eq_ignore_ascii_case(wanted))
             .collect();
         match (exact, folded.as_slice()) {
-            (Some(entry), _) => Ok(entry.name.clone()),
-            (None, [entry]) => Ok(entry.name.clone()),
+            (Some(entry), _) => Ok(entry),
+            (None, [entry]) => Ok(entry),
             _ => {
                 let names: Vec<String> = self
                     .entries
@@ -150,13 +150,9 @@ impl<'a> Archive<'a> {
         }
     }
 
-    /// The parsed array of member `name`.
-    fn array(&self, name: &str) -> Result<npy::Array> {
-        let entry = self
-            .entries
-            .iter()
-            .find(|e| e.name == name)
-            .expect("found by name");
+    /// The parsed array of member `entry`.
+    fn array(&self, entry: &Entry) -> Result<npy::Array> {
+        let name = &entry.name;
         let fail =
             |message: String| DataError::invalid(self.path, format!("array `{name}`: {message}"));
         let bytes = self.bytes;
@@ -334,10 +330,7 @@ mod tests {
             .unwrap();
         lying[directory + 24..directory + 28].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
         let archive = Archive::parse(path, &lying).unwrap();
-        let error = archive
-            .array(&archive.entries[0].name)
-            .unwrap_err()
-            .to_string();
+        let error = archive.array(&archive.entries[0]).unwrap_err().to_string();
         assert!(
             error.contains("but the archive declares 4294967280"),
             "{error}"

@@ -57,7 +57,7 @@ impl DatasetSummary {
             path: file.map(|file| file.train.path.clone()),
             labels_path: file.and_then(|file| file.train.labels_path.clone()),
             test_path: file.and_then(|file| file.test.as_ref().map(|test| test.path.clone())),
-            seed: file.is_none().then_some(master_seed),
+            seed: source.seed(master_seed),
             rows: data.n_points(),
             test_rows: data.test_start.map(|start| data.n_points() - start),
             features: data.n_features(),

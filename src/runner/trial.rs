@@ -365,7 +365,7 @@ fn cumulative(
 ) -> Result<Vec<StepRecord>, TrialError> {
     let prepared = context.prepared;
     let counts = &prepared.settings.unlearning.requests;
-    let most = counts.iter().copied().max().unwrap_or(0);
+    let most = prepared.settings.unlearning.most_requests();
     let order = prepared
         .requests
         .arrival_order(&mut prepared.seeds.rng(Purpose::Requests, &[0]));
@@ -390,14 +390,7 @@ fn cumulative(
         let unlearned = engine.train(&removed, &mut store)?;
         store.retain(&unlearned.keys);
         sisa_cost += unlearned.cost;
-        shards_retrained.extend(
-            unlearned
-                .retrained_from
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.is_some())
-                .map(|(s, _)| s),
-        );
+        shards_retrained.extend(unlearned.retrained_shards());
         if let Some((cost, accuracy)) = prepared.run_baseline(&removed)? {
             let total = baseline.map_or(cost, |(mut total, _): (Cost, f64)| {
                 total += cost;
@@ -405,8 +398,7 @@ fn cumulative(
             });
             baseline = Some((total, accuracy));
         }
-        if counts.contains(&end) {
-            let step = counts.iter().position(|&c| c == end).expect("listed");
+        if let Some(step) = counts.iter().position(|&c| c == end) {
             records.push(context.record(
                 step,
                 end,

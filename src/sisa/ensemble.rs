@@ -83,9 +83,18 @@ pub struct Training {
 }
 
 impl Training {
+    /// The shards that had at least one step trained.
+    pub fn retrained_shards(&self) -> impl Iterator<Item = usize> + '_ {
+        self.retrained_from
+            .iter()
+            .enumerate()
+            .filter(|(_, from)| from.is_some())
+            .map(|(shard, _)| shard)
+    }
+
     /// How many shards had at least one step trained.
     pub fn shards_retrained(&self) -> usize {
-        self.retrained_from.iter().flatten().count()
+        self.retrained_shards().count()
     }
 }
 

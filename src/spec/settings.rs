@@ -236,6 +236,14 @@ impl DataSource {
         }
     }
 
+    /// The seed the data depend on: the master seed for generated data, none for files.
+    pub fn seed(&self, master_seed: u64) -> Option<u64> {
+        match self {
+            DataSource::File(_) => None,
+            _ => Some(master_seed),
+        }
+    }
+
     /// The number of points, when known without loading the data.
     pub fn samples(&self) -> Option<usize> {
         match self {
