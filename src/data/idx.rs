@@ -4,10 +4,8 @@
 //! The header (two zero bytes, a type byte, the number of dimensions, then each dimension as a
 //! big-endian u32) is checked against the bytes actually present before any allocation.
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
-
-use flate2::read::MultiGzDecoder;
 
 use super::binary::{self, Element, Kind, Matrix};
 use super::error::{DataError, Result};
@@ -39,15 +37,8 @@ pub fn read(path: &Path, labels_path: &Path) -> Result<Table> {
 
 /// One IDX array: its dimensions and values.
 fn read_array(path: &Path) -> Result<(Vec<u64>, Vec<f64>)> {
-    let (file, length) = input::open(path)?;
-    let mut reader = BufReader::new(file);
-    let mut magic = [0u8; 4];
-    read_exact(path, &mut reader, &mut magic)?;
-    if magic[..2] == [0x1f, 0x8b] {
-        let decoder = MultiGzDecoder::new(magic.chain(reader));
-        return parse(path, decoder, None);
-    }
-    parse(path, magic.chain(reader), Some(length))
+    let (reader, length) = input::reader(path)?;
+    parse(path, reader, length)
 }
 
 /// Parses an IDX stream; `length` is the file's size when it is not compressed.

@@ -3,7 +3,7 @@
 //! fails clearly instead of exhausting memory.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Cursor, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
@@ -22,16 +22,22 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The whole contents of a file, decompressed if it is gzip.
 pub fn read_all(path: &Path) -> Result<Vec<u8>> {
+    let (reader, length) = reader(path)?;
+    read_limited(path, reader, length)
+}
+
+/// A file's contents as a stream, decompressed if it is gzip; with the file's length when it is
+/// not compressed.
+pub fn reader(path: &Path) -> Result<(Box<dyn Read>, Option<u64>)> {
     let (file, length) = open(path)?;
     let mut reader = BufReader::new(file);
     let mut start = [0u8; 2];
     let peeked = peek(&mut reader, &mut start).map_err(|e| DataError::read(path, e))?;
-    let head = &start[..peeked];
-    if head == GZIP_MAGIC {
-        let decoder = MultiGzDecoder::new(head.chain(reader));
-        read_limited(path, decoder, None)
+    let head = Cursor::new(start).take(peeked as u64);
+    if start[..peeked] == GZIP_MAGIC {
+        Ok((Box::new(MultiGzDecoder::new(head.chain(reader))), None))
     } else {
-        read_limited(path, head.chain(reader), Some(length))
+        Ok((Box::new(head.chain(reader)), Some(length)))
     }
 }
 
