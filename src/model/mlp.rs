@@ -115,14 +115,14 @@ impl Constituent for Mlp {
             return super::single_class_proba(state, rows.len(), self.n_classes);
         };
         let inputs = SparseRows::of(rows);
-        let mut trainer = Trainer::new(network, &self.settings);
+        let mut forward = Forward::new(network, &self.settings);
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         let all: Vec<u32> = (0..rows.len() as u32).collect();
-        for (chunk, batch) in all.chunks(trainer.capacity).enumerate() {
-            trainer.forward(network, &inputs, batch);
-            let output = trainer.activations.last().expect("an output layer");
+        for (chunk, batch) in all.chunks(forward.capacity).enumerate() {
+            forward.run(network, &inputs, batch);
+            let output = forward.activations.last().expect("an output layer");
             for b in 0..batch.len() {
-                let row = chunk * trainer.capacity + b;
+                let row = chunk * forward.capacity + b;
                 for class in 0..self.n_classes {
                     proba[[row, class]] = f64::from(output[b * self.n_classes + class]);
                 }
@@ -134,14 +134,11 @@ impl Constituent for Mlp {
 
 /// Buffers for one mini-batch, allocated once.
 struct Trainer {
-    /// Largest batch.
-    capacity: usize,
-    activation: Activation,
+    /// The forward pass, whose activations the backward pass reads.
+    forward: Forward,
     learning_rate: f32,
     momentum: f32,
     l2: f32,
-    /// Per layer, the batch's outputs after activation (softmax probabilities for the last).
-    activations: Vec<Vec<f32>>,
     /// Per layer, d loss / d pre-activation for the batch.
     deltas: Vec<Vec<f32>>,
     /// Per layer, the gradient of the weights and of the bias.
@@ -155,38 +152,32 @@ struct Trainer {
     is_touched: Vec<bool>,
 }
 
-impl Trainer {
+/// A network's forward pass over batches of up to `capacity` rows, with its buffers.
+struct Forward {
+    /// Largest batch.
+    capacity: usize,
+    activation: Activation,
+    /// Per layer, the batch's outputs after activation (softmax probabilities for the last).
+    activations: Vec<Vec<f32>>,
+}
+
+/// A zeroed buffer per layer of `network`, of `size(layer)` values.
+fn per_layer(network: &NetworkState, size: impl Fn(&Dense) -> usize) -> Vec<Vec<f32>> {
+    network.layers.iter().map(|l| vec![0.0; size(l)]).collect()
+}
+
+impl Forward {
     fn new(network: &NetworkState, settings: &MlpSettings) -> Self {
         let capacity = settings.batch_size.max(256);
-        let per_layer = |size: &dyn Fn(&Dense) -> usize| -> Vec<Vec<f32>> {
-            network.layers.iter().map(|l| vec![0.0; size(l)]).collect()
-        };
-        let inputs = network.layers.first().map_or(0, |l| l.inputs);
-        Trainer {
+        Forward {
             capacity,
             activation: settings.activation,
-            learning_rate: settings.learning_rate as f32,
-            momentum: settings.momentum as f32,
-            l2: settings.l2 as f32,
-            activations: per_layer(&|l| capacity * l.outputs),
-            deltas: per_layer(&|l| capacity * l.outputs),
-            weight_gradients: per_layer(&|l| l.weights.len()),
-            bias_gradients: per_layer(&|l| l.outputs),
-            weight_velocity: per_layer(&|l| {
-                if settings.momentum > 0.0 {
-                    l.weights.len()
-                } else {
-                    0
-                }
-            }),
-            bias_velocity: per_layer(&|l| l.outputs),
-            touched: Vec::new(),
-            is_touched: vec![false; inputs],
+            activations: per_layer(network, |l| capacity * l.outputs),
         }
     }
 
     /// Forward pass of rows `batch`: fills the activations, the last being probabilities.
-    fn forward(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
+    fn run(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
         let last = network.layers.len() - 1;
         for (l, layer) in network.layers.iter().enumerate() {
             let width = layer.outputs;
@@ -215,6 +206,33 @@ impl Trainer {
             }
         }
     }
+}
+
+impl Trainer {
+    fn new(network: &NetworkState, settings: &MlpSettings) -> Self {
+        let forward = Forward::new(network, settings);
+        let capacity = forward.capacity;
+        let inputs = network.layers.first().map_or(0, |l| l.inputs);
+        Trainer {
+            forward,
+            learning_rate: settings.learning_rate as f32,
+            momentum: settings.momentum as f32,
+            l2: settings.l2 as f32,
+            deltas: per_layer(network, |l| capacity * l.outputs),
+            weight_gradients: per_layer(network, |l| l.weights.len()),
+            bias_gradients: per_layer(network, |l| l.outputs),
+            weight_velocity: per_layer(network, |l| {
+                if settings.momentum > 0.0 {
+                    l.weights.len()
+                } else {
+                    0
+                }
+            }),
+            bias_velocity: per_layer(network, |l| l.outputs),
+            touched: Vec::new(),
+            is_touched: vec![false; inputs],
+        }
+    }
 
     /// One SGD step on rows `batch` (mean cross-entropy over the batch).
     fn step(
@@ -224,7 +242,7 @@ impl Trainer {
         labels: &[usize],
         batch: &[u32],
     ) {
-        self.forward(network, inputs, batch);
+        self.forward.run(network, inputs, batch);
         let n = batch.len();
         let scale = 1.0 / n as f32;
         let last = network.layers.len() - 1;
@@ -232,7 +250,7 @@ impl Trainer {
         let classes = network.layers[last].outputs;
         for (b, &row) in batch.iter().enumerate() {
             let delta = &mut self.deltas[last][b * classes..(b + 1) * classes];
-            let proba = &self.activations[last][b * classes..(b + 1) * classes];
+            let proba = &self.forward.activations[last][b * classes..(b + 1) * classes];
             for (k, (d, &p)) in delta.iter_mut().zip(proba).enumerate() {
                 let target = if k == labels[row as usize] { 1.0 } else { 0.0 };
                 *d = (p - target) * scale;
@@ -280,7 +298,7 @@ impl Trainer {
         let inputs_width = layer.inputs;
         let (below, here) = self.deltas.split_at_mut(l);
         let delta = &here[0];
-        let previous = &self.activations[l - 1];
+        let previous = &self.forward.activations[l - 1];
         for b in 0..batch.len() {
             let d = &delta[b * width..(b + 1) * width];
             let a = &previous[b * inputs_width..(b + 1) * inputs_width];
@@ -294,7 +312,7 @@ impl Trainer {
             let below_delta = &mut below[l - 1][b * inputs_width..(b + 1) * inputs_width];
             for (j, out) in below_delta.iter_mut().enumerate() {
                 let back = dot(layer.row(j), d);
-                *out = back * derivative(self.activation, a[j]);
+                *out = back * derivative(self.forward.activation, a[j]);
             }
         }
     }
@@ -518,9 +536,9 @@ mod tests {
         let inputs = SparseRows::of(rows);
         let batch: Vec<u32> = (0..8).collect();
         let loss = |net: &NetworkState| -> f64 {
-            let mut trainer = Trainer::new(net, &model.settings);
-            trainer.forward(net, &inputs, &batch);
-            let out = trainer.activations.last().unwrap();
+            let mut forward = Forward::new(net, &model.settings);
+            forward.run(net, &inputs, &batch);
+            let out = forward.activations.last().unwrap();
             labels
                 .iter()
                 .enumerate()

@@ -92,6 +92,7 @@ impl Tree {
         let mut best = None;
         let min_leaf = self.settings.min_samples_leaf;
         let mut order: Vec<u32> = members.to_vec();
+        let (mut left, mut right) = (vec![0.0; counts.len()], vec![0.0; counts.len()]);
         for feature in 0..grower.n_features {
             order.sort_by(|&a, &b| {
                 grower
@@ -99,7 +100,7 @@ impl Tree {
                     .total_cmp(&grower.value(b, feature))
                     .then(a.cmp(&b))
             });
-            let mut left = vec![0.0; counts.len()];
+            left.fill(0.0);
             for (position, &member) in order.iter().enumerate().take(order.len() - 1) {
                 left[grower.labels[member as usize]] += 1.0;
                 let (value, next) = (
@@ -110,7 +111,9 @@ impl Tree {
                 if value == next || n_left < min_leaf || order.len() - n_left < min_leaf {
                     continue;
                 }
-                let right: Vec<f64> = counts.iter().zip(&left).map(|(c, l)| c - l).collect();
+                for (r, (c, l)) in right.iter_mut().zip(counts.iter().zip(&left)) {
+                    *r = c - l;
+                }
                 let (wl, wr) = (n_left as f64, total - n_left as f64);
                 let score =
                     (wl * self.impurity(&left, wl) + wr * self.impurity(&right, wr)) / total;
