@@ -3,7 +3,7 @@
 //! the form the kernels read fastest.
 
 use super::Rows;
-use crate::data::SparseIndex;
+use crate::data::{ClassId, SparseIndex};
 
 /// `a . b` with eight partial sums in a fixed order: the loop vectorises, and the result is the
 /// same on every x86-64 machine.
@@ -25,6 +25,23 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// `y += a * x`, elementwise.
 pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x);
+}
+
+/// Softmax over the present classes; absent classes get probability 0.
+pub fn softmax_into(scores: &[f64], present: &[ClassId], out: &mut [f64]) {
+    let max = present
+        .iter()
+        .map(|c| scores[c.index()])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for class in present {
+        let e = (scores[class.index()] - max).exp();
+        out[class.index()] = e;
+        total += e;
+    }
+    for class in present {
+        out[class.index()] /= total;
+    }
 }
 
 /// Training rows as their non-zero features: purchase-like records are mostly zeros, and reading

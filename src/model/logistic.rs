@@ -16,7 +16,7 @@ use linfa::prelude::*;
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, Axis};
 
-use super::kernels::{axpy, dot};
+use super::kernels::{axpy, dot, softmax_into};
 use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
 use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
@@ -489,23 +489,6 @@ fn linear_scores(
             .iter_mut()
             .zip(linear.weights.row(feature as usize))
             .for_each(|(s, w)| *s += value * w);
-    }
-}
-
-/// Softmax over the present classes; absent classes get probability 0.
-fn softmax_into(scores: &[f64], present: &[ClassId], out: &mut [f64]) {
-    let max = present
-        .iter()
-        .map(|c| scores[c.index()])
-        .fold(f64::NEG_INFINITY, f64::max);
-    let mut total = 0.0;
-    for class in present {
-        let e = (scores[class.index()] - max).exp();
-        out[class.index()] = e;
-        total += e;
-    }
-    for class in present {
-        out[class.index()] /= total;
     }
 }
 

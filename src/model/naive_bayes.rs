@@ -6,8 +6,10 @@ use linfa::prelude::*;
 use linfa_bayes::{GaussianNb, NaiveBayes as _};
 use ndarray::{Array1, Array2};
 
+use super::kernels::softmax_into;
 use super::state::ModelState;
 use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
+use crate::data::ClassId;
 use crate::spec::NaiveBayesSettings;
 
 /// Gaussian naive Bayes over a dataset with a fixed class list.
@@ -76,16 +78,14 @@ impl Constituent for NaiveBayes {
         let likelihood = model.joint_log_likelihood(features.view());
         let mut classes: Vec<(&usize, Array1<f64>)> = likelihood.into_iter().collect();
         classes.sort_by_key(|(class, _)| **class);
+        let present: Vec<ClassId> = classes.iter().map(|(c, _)| ClassId(**c as u32)).collect();
+        let mut scores = vec![0.0; self.n_classes];
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
-        for point in 0..rows.len() {
-            let max = classes
-                .iter()
-                .map(|(_, l)| l[point])
-                .fold(f64::NEG_INFINITY, f64::max);
-            let total: f64 = classes.iter().map(|(_, l)| (l[point] - max).exp()).sum();
+        for (point, mut out) in proba.rows_mut().into_iter().enumerate() {
             for (class, log) in &classes {
-                proba[[point, **class]] = (log[point] - max).exp() / total;
+                scores[**class] = log[point];
             }
+            softmax_into(&scores, &present, out.as_slice_mut().expect("contiguous"));
         }
         proba
     }
