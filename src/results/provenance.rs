@@ -2,6 +2,7 @@
 //! the machine, when the run started and ended, and each trial's seed and wall time. Written as
 //! `provenance.json` beside the tables.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -98,9 +99,10 @@ impl Provenance {
         }
         let mut parts = parts.into_iter();
         let mut merged = parts.next()?;
+        let mut seen: HashSet<String> = merged.trials.iter().map(|t| t.id.clone()).collect();
         for part in parts {
             for trial in part.trials {
-                if !merged.trials.iter().any(|t| t.id == trial.id) {
+                if seen.insert(trial.id.clone()) {
                     merged.trials.push(trial);
                 }
             }
