@@ -14,7 +14,7 @@ use crate::requests::RequestModel;
 use crate::results::provenance::TrialProvenance;
 use crate::results::{Provenance, ResultsFolder, Table};
 use crate::runner::{self, Event, TrialError};
-use crate::spec::{self, plan, DataSource, Spec, Trial, TrialId};
+use crate::spec::{self, plan, DataSource, Distribution, Spec, Trial, TrialId};
 
 /// Provenance file name in a results folder.
 const PROVENANCE_FILE: &str = "provenance.json";
@@ -272,6 +272,9 @@ fn load_datasets(
     cache: &DatasetCache,
 ) -> Result<Vec<DatasetSummary>> {
     let mut summaries: Vec<(Arc<Dataset>, DatasetSummary)> = Vec::new();
+    // Request distributions already checked against a dataset: trials that differ only in
+    // shards, slices or repeat share them.
+    let mut checked: Vec<(Arc<Dataset>, &Distribution)> = Vec::new();
     for trial in trials {
         let settings = &trial.settings;
         let data = cache.get(&settings.dataset.source, settings.seed)?;
@@ -284,8 +287,15 @@ fn load_datasets(
             other => format!("the training points are `{}` data", other.name()),
         };
         spec::plan::check_sizes(spec, trial, n_train, &origin)?;
-        RequestModel::check(&settings.unlearning.distribution, &data)
-            .map_err(|invalid| spec.invalid(invalid, &trial.picks))?;
+        let distribution = &settings.unlearning.distribution;
+        if !checked
+            .iter()
+            .any(|(known, d)| Arc::ptr_eq(known, &data) && *d == distribution)
+        {
+            RequestModel::check(distribution, &data)
+                .map_err(|invalid| spec.invalid(invalid, &trial.picks))?;
+            checked.push((Arc::clone(&data), distribution));
+        }
         if !summaries.iter().any(|(known, _)| Arc::ptr_eq(known, &data)) {
             let summary = DatasetSummary::new(&data, &settings.dataset.source, settings.seed);
             summaries.push((data, summary));
