@@ -67,17 +67,7 @@ impl Override {
     /// Applies it to a spec document.
     pub fn apply(&self, document: &mut Value) -> Result<(), String> {
         match self {
-            Override::Set { key, value } => {
-                // Under `sweep` and `zip` a whole dotted key names one axis.
-                let axis = ["sweep", "zip"].into_iter().find_map(|section| {
-                    let axis = key.strip_prefix(section)?.strip_prefix('.')?;
-                    Some([section, axis])
-                });
-                match axis {
-                    Some(path) => yaml::set_path(document, &path, value.clone()),
-                    None => yaml::set_path(document, &segments(key), value.clone()),
-                }
-            }
+            Override::Set { key, value } => yaml::set_path(document, &key_path(key), value.clone()),
             Override::Sweep { key, values } => {
                 yaml::set_path(document, &["sweep", key], Value::Sequence(values.clone()))
             }
@@ -88,6 +78,17 @@ impl Override {
 /// The segments of a dotted key.
 pub fn segments(key: &str) -> Vec<&str> {
     key.split('.').collect()
+}
+
+/// The mapping keys a dotted key names in a spec document: its segments, except that under
+/// `sweep` and `zip` the rest of the key names one axis whole (`sweep.sisa.shards`).
+pub fn key_path(key: &str) -> Vec<&str> {
+    for section in ["sweep", "zip"] {
+        if let Some(axis) = key.strip_prefix(section).and_then(|k| k.strip_prefix('.')) {
+            return vec![section, axis];
+        }
+    }
+    segments(key)
 }
 
 fn split(argument: &str) -> Result<(String, &str), String> {

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::error::{Invalid, Problem, Result, SpecError};
-use super::overrides::{segments, Override};
+use super::overrides::{key_path, segments, Override};
 use super::raw::RawSpec;
 use super::settings::FigureKind;
 use super::yaml::{self, Failure, Value};
@@ -377,13 +377,7 @@ fn overlaps(a: &str, b: &str) -> bool {
 /// The mapping keys of a serde path as written in the file: indexes dropped, and a sweep or zip
 /// axis key (`sweep.sisa.shards`) kept whole.
 fn file_segments(key: &str) -> Vec<&str> {
-    let key = key.split('[').next().unwrap_or(key);
-    for section in ["sweep", "zip"] {
-        if let Some(axis) = key.strip_prefix(section).and_then(|k| k.strip_prefix('.')) {
-            return vec![section, axis];
-        }
-    }
-    segments(key)
+    key_path(key.split('[').next().unwrap_or(key))
 }
 
 #[cfg(test)]
