@@ -26,62 +26,42 @@ pub fn load(source: &DataSource, master_seed: u64) -> Result<Dataset> {
 fn read(settings: &FileSettings) -> Result<Dataset> {
     let name = features::dataset_name(&settings.train.path);
     let test = settings.test.as_ref();
-    let (label, train, test): (LabelColumn, Table, Option<Table>) = match &settings.format {
+    // The training file, then the test file if there is one, read the same way.
+    let both = |read: &dyn Fn(&DataFiles) -> Result<Table>| -> Result<(Table, Option<Table>)> {
+        Ok((read(&settings.train)?, test.map(read).transpose()?))
+    };
+    let (label, (train, test)) = match &settings.format {
         FileFormat::Delimited {
             separator,
             header,
             label,
-        } => {
-            let read = |files: &DataFiles| csv::read(&files.path, *separator, *header);
-            (
-                label.clone(),
-                read(&settings.train)?,
-                test.map(read).transpose()?,
-            )
-        }
+        } => (
+            label.clone(),
+            both(&|files| csv::read(&files.path, *separator, *header))?,
+        ),
         FileFormat::Parquet { label } => {
-            let read = |files: &DataFiles| parquet::read(&files.path);
-            (
-                label.clone(),
-                read(&settings.train)?,
-                test.map(read).transpose()?,
-            )
+            (label.clone(), both(&|files| parquet::read(&files.path))?)
         }
         FileFormat::Libsvm => {
             let train = libsvm::read(&settings.train.path)?;
             let test = test.map(|files| libsvm::read(&files.path)).transpose()?;
-            let (train, test) = libsvm::to_tables(train, test)?;
-            (LabelColumn::First, train, test)
+            (LabelColumn::First, libsvm::to_tables(train, test)?)
         }
-        FileFormat::Idx => {
-            let read = |files: &DataFiles| idx::read(&files.path, labels_path(files));
-            (
-                LabelColumn::Last,
-                read(&settings.train)?,
-                test.map(read).transpose()?,
-            )
-        }
-        FileFormat::Npy => {
-            let read = |files: &DataFiles| npy::read(&files.path, labels_path(files));
-            (
-                LabelColumn::Last,
-                read(&settings.train)?,
-                test.map(read).transpose()?,
-            )
-        }
+        FileFormat::Idx => (
+            LabelColumn::Last,
+            both(&|files| idx::read(&files.path, labels_path(files)))?,
+        ),
+        FileFormat::Npy => (
+            LabelColumn::Last,
+            both(&|files| npy::read(&files.path, labels_path(files)))?,
+        ),
         FileFormat::Npz {
             features_key,
             labels_key,
-        } => {
-            let read = |files: &DataFiles| {
-                npz::read(&files.path, features_key.as_deref(), labels_key.as_deref())
-            };
-            (
-                LabelColumn::Last,
-                read(&settings.train)?,
-                test.map(read).transpose()?,
-            )
-        }
+        } => (
+            LabelColumn::Last,
+            both(&|files| npz::read(&files.path, features_key.as_deref(), labels_key.as_deref()))?,
+        ),
     };
     features::encode(
         &name,
