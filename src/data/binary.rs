@@ -49,20 +49,12 @@ pub fn byte_size(dims: &[u64], size: usize) -> Option<u64> {
         .try_fold(size as u64, |product, &dim| product.checked_mul(dim))
 }
 
-/// Checks a header's dimensions against the matrix limit and, when known, the bytes actually
-/// there (`available`, after the header), before anything is allocated; returns the declared
-/// byte count.
-pub fn check_size(
-    path: &Path,
-    dims: &[u64],
-    element: Element,
-    available: Option<u64>,
-) -> Result<u64> {
-    let describe = || {
-        let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
-        format!("{} values of {} bytes", dims.join(" x "), element.size)
-    };
-    let Some(bytes) = byte_size(dims, element.size) else {
+/// Checks a header's dimensions of elements of `size` bytes against the matrix limit and, when
+/// known, the bytes actually there (`available`, after the header), before anything is allocated;
+/// returns the declared byte count.
+pub fn check_size(path: &Path, dims: &[u64], size: usize, available: Option<u64>) -> Result<u64> {
+    let describe = || describe(dims, size);
+    let Some(bytes) = byte_size(dims, size) else {
         return Err(DataError::invalid(
             path,
             format!("declares {}, more than any file can hold", describe()),
@@ -82,6 +74,12 @@ pub fn check_size(
         )),
         _ => Ok(bytes),
     }
+}
+
+/// `dims` elements of `size` bytes, in words: "60000 x 28 x 28 values of 1 bytes".
+pub fn describe(dims: &[u64], size: usize) -> String {
+    let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
+    format!("{} values of {size} bytes", dims.join(" x "))
 }
 
 /// Decodes `bytes` (whole elements) into numbers.
@@ -214,19 +212,19 @@ mod tests {
             size: 1,
             big_endian: true,
         };
-        assert_eq!(check_size(path, &[2, 3], byte, Some(6)).unwrap(), 6);
-        let error = check_size(path, &[2, 3], byte, Some(5))
+        assert_eq!(check_size(path, &[2, 3], byte.size, Some(6)).unwrap(), 6);
+        let error = check_size(path, &[2, 3], byte.size, Some(5))
             .unwrap_err()
             .to_string();
         assert!(
             error.contains("declares 2 x 3 values of 1 bytes (6 bytes) but holds 5"),
             "{error}"
         );
-        let error = check_size(path, &[u64::MAX, 4], byte, None)
+        let error = check_size(path, &[u64::MAX, 4], byte.size, None)
             .unwrap_err()
             .to_string();
         assert!(error.contains("more than any file"), "{error}");
-        let error = check_size(path, &[1 << 20, 1 << 20], byte, None)
+        let error = check_size(path, &[1 << 20, 1 << 20], byte.size, None)
             .unwrap_err()
             .to_string();
         assert!(error.contains("1048576 rows x 1048576 features"), "{error}");

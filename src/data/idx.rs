@@ -70,7 +70,7 @@ fn parse(path: &Path, mut reader: impl Read, length: Option<u64>) -> Result<(Vec
     // size limits first, then read up to the declared size (the buffer grows with the data that
     // is actually there), then checked again.
     let available = length.map(|length| length.saturating_sub(header_bytes));
-    let expected = binary::check_size(path, &dims, element, available)?;
+    let expected = binary::check_size(path, &dims, element.size, available)?;
     let mut bytes = Vec::new();
     reader
         .take(expected.saturating_add(1))
@@ -79,18 +79,16 @@ fn parse(path: &Path, mut reader: impl Read, length: Option<u64>) -> Result<(Vec
     if bytes.len() as u64 > expected {
         return Err(too_long(path, &dims, element));
     }
-    binary::check_size(path, &dims, element, Some(bytes.len() as u64))?;
+    binary::check_size(path, &dims, element.size, Some(bytes.len() as u64))?;
     Ok((dims, binary::decode(&bytes, element)))
 }
 
 fn too_long(path: &Path, dims: &[u64], element: Element) -> DataError {
-    let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
     DataError::invalid(
         path,
         format!(
-            "holds more data than its header declares ({} values of {} bytes)",
-            dims.join(" x "),
-            element.size
+            "holds more data than its header declares ({})",
+            binary::describe(dims, element.size)
         ),
     )
 }

@@ -156,7 +156,7 @@ pub fn parse(path: &Path, bytes: &[u8], entry: Option<&str>) -> Result<Array> {
     let element = element(descr).map_err(fail)?;
     let available = (bytes.len() - data_start) as u64;
     let item = element.item_size();
-    binary::check_size(path, &shape, number_or_byte(item), Some(available))
+    binary::check_size(path, &shape, item, Some(available))
         .map_err(|error| prefix_error(error, &here))?;
     if fortran && shape.len() > 2 {
         return Err(fail(format!(
@@ -193,15 +193,6 @@ pub fn parse(path: &Path, bytes: &[u8], entry: Option<&str>) -> Result<Array> {
         }
     };
     Ok(Array { shape, data })
-}
-
-/// A stand-in element of `size` bytes, for the size check of any element type.
-fn number_or_byte(size: usize) -> binary::Element {
-    binary::Element {
-        kind: Kind::Unsigned,
-        size,
-        big_endian: false,
-    }
 }
 
 fn prefix_error(error: DataError, here: &str) -> DataError {
