@@ -58,7 +58,7 @@ pub fn check_sizes(settings: &Settings, n_train: usize) -> Checked<()> {
         ));
     }
     let smallest_shard = n_train / sisa.shards;
-    if fixed_shards && sisa.partition == Partition::Uniform && sisa.slices > smallest_shard {
+    if sisa.partition == Partition::Uniform && sisa.slices > smallest_shard {
         return Err(Invalid::new(
             "sisa.slices",
             format!(
@@ -164,33 +164,32 @@ fn synthetic(raw: &RawDataset) -> Checked<DataSource> {
     let kind = raw.synthetic.unwrap_or(SyntheticKind::Purchase);
     let samples = at_least("dataset.samples", raw.samples.unwrap_or(10_000), 4)?;
     let classes = at_least("dataset.classes", raw.classes.unwrap_or(2), 2)?;
-    let source = match kind {
+    let (source, features) = match kind {
         SyntheticKind::Purchase => {
             reject_option("dataset.noise", raw.noise.is_some(), "`synthetic: blobs`")?;
-            DataSource::Purchase(PurchaseSettings {
+            let features = at_least("dataset.features", raw.features.unwrap_or(600), 1)?;
+            let source = DataSource::Purchase(PurchaseSettings {
                 samples,
-                features: at_least("dataset.features", raw.features.unwrap_or(600), 1)?,
+                features,
                 classes,
                 prototypes: at_least("dataset.prototypes", raw.prototypes.unwrap_or(10), classes)?,
                 density: fraction("dataset.density", raw.density.unwrap_or(0.1), true)?,
-            })
+            });
+            (source, features)
         }
         SyntheticKind::Blobs => {
             let purchase = "`synthetic: purchase`";
             reject_option("dataset.prototypes", raw.prototypes.is_some(), purchase)?;
             reject_option("dataset.density", raw.density.is_some(), purchase)?;
-            DataSource::Blobs(BlobsSettings {
+            let features = at_least("dataset.features", raw.features.unwrap_or(10), 1)?;
+            let source = DataSource::Blobs(BlobsSettings {
                 samples,
-                features: at_least("dataset.features", raw.features.unwrap_or(10), 1)?,
+                features,
                 classes,
                 noise: non_negative("dataset.noise", raw.noise.unwrap_or(1.0))?,
-            })
+            });
+            (source, features)
         }
-    };
-    let features = match &source {
-        DataSource::Purchase(settings) => settings.features,
-        DataSource::Blobs(settings) => settings.features,
-        DataSource::File(_) => unreachable!("built above as synthetic"),
     };
     if samples.saturating_mul(features) > MAX_SYNTHETIC_VALUES {
         return Err(Invalid::new(
@@ -781,10 +780,10 @@ fn unlearning(raw: RawUnlearning) -> Checked<UnlearningSettings> {
         ));
     }
     let mode = mode(&raw)?;
+    let cumulative = mode.batch_size().is_some();
     for (index, &count) in requests.iter().enumerate() {
         let key = format!("unlearning.requests[{index}]");
         at_least(&key, count, 1)?;
-        let cumulative = mode.batch_size().is_some();
         if cumulative && index > 0 && count <= requests[index - 1] {
             return Err(Invalid::new(
                 key,
