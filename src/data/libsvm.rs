@@ -97,16 +97,11 @@ pub fn to_tables(train: Sparse, test: Option<Sparse>) -> Result<(Table, Option<T
     let width = if zero_based { largest + 1 } else { largest };
     let rows: u64 = files.iter().map(|file| file.lines.len() as u64).sum();
     input::check_matrix(&train.path, rows, width.max(1))?;
-    let tables: Vec<Table> = files
-        .iter()
-        .map(|file| dense(file, width as usize, zero_based))
-        .collect();
-    let mut tables = tables.into_iter();
-    let train = tables.next().expect("the training table");
-    Ok((train, tables.next()))
+    let dense = |file| dense(file, width as usize, zero_based);
+    Ok((dense(train), test.map(dense)))
 }
 
-fn dense(file: &Sparse, width: usize, zero_based: bool) -> Table {
+fn dense(file: Sparse, width: usize, zero_based: bool) -> Table {
     let rows = file.lines.len();
     let mut columns: Vec<Vec<f64>> = vec![vec![0.0; rows]; width.max(1)];
     let mut start = 0;
@@ -119,7 +114,7 @@ fn dense(file: &Sparse, width: usize, zero_based: bool) -> Table {
     }
     let label = Column {
         name: Some("label".to_owned()),
-        values: Values::Text(file.labels.iter().cloned().collect::<Text>()),
+        values: Values::Text(file.labels.into_iter().collect::<Text>()),
     };
     let first = usize::from(!zero_based);
     let features = columns
@@ -130,8 +125,8 @@ fn dense(file: &Sparse, width: usize, zero_based: bool) -> Table {
             values: Values::Numbers(values),
         });
     Table {
-        path: file.path.clone(),
-        places: Places::Lines(file.lines.clone()),
+        path: file.path,
+        places: Places::Lines(file.lines),
         columns: std::iter::once(label).chain(features).collect(),
     }
 }
