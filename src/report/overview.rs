@@ -4,7 +4,7 @@
 
 use super::format;
 use crate::plot::data::baseline_points;
-use crate::results::{groups, Stat, Table};
+use crate::results::{groups, Table};
 
 /// A table of text cells.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,8 +47,7 @@ pub fn overview(table: &Table) -> Overview {
         .map(|group| {
             let first = group.first();
             let mean = |column: &str| group.stat(table, column).mean;
-            let mean_of =
-                |values: &[Option<f64>]| Stat::of(group.rows.iter().map(|&r| values[r])).mean;
+            let mean_of = |values: &[Option<f64>]| group.stat_of(values).mean;
             let speedup = |baseline: &[Option<f64>], sisa: &[Option<f64>]| {
                 Some(mean_of(baseline)? / mean_of(sisa)?).filter(|r| r.is_finite())
             };

@@ -45,7 +45,11 @@ pub struct Group {
 impl Group {
     /// The statistics of a numeric column over the group.
     pub fn stat(&self, table: &Table, column: &str) -> Stat {
-        let values = table.numbers(column);
+        self.stat_of(&table.numbers(column))
+    }
+
+    /// The statistics over the group of a column already read (`values`, one per table row).
+    pub fn stat_of(&self, values: &[Option<f64>]) -> Stat {
         Stat::of(self.rows.iter().map(|&row| values[row]))
     }
 
