@@ -84,14 +84,15 @@ impl fmt::Display for TrialId {
 /// reported against the sweep value, override or file line it comes from.
 pub fn plan(spec: &Spec) -> Result<Vec<Trial>> {
     let axes = spec.axes();
-    let points = dimensions(axes)
+    let dimensions = dimensions(axes);
+    let points = dimensions
         .iter()
         .try_fold(1usize, |product, &(_, size)| product.checked_mul(size));
     let total = points.and_then(|points| points.checked_mul(spec.repeats() as usize));
     match total {
         Some(total) if total <= MAX_TRIALS => {}
         _ => {
-            let sizes: Vec<String> = dimensions(axes)
+            let sizes: Vec<String> = dimensions
                 .iter()
                 .map(|(_, size)| size.to_string())
                 .collect();
@@ -107,7 +108,7 @@ pub fn plan(spec: &Spec) -> Result<Vec<Trial>> {
     }
     let mut trials = Vec::new();
     for point in 0..points.unwrap_or(1) {
-        let picks = picks(axes, point);
+        let picks = picks(axes.len(), &dimensions, point);
         let settings = settings_at(spec, &picks)?;
         let swept: Vec<(String, String)> = picks
             .iter()
@@ -156,11 +157,12 @@ fn dimensions(axes: &[SweepAxis]) -> Vec<(Vec<usize>, usize)> {
     dimensions
 }
 
-/// The (axis, value index) pairs of sweep point `point`, first dimension slowest.
-fn picks(axes: &[SweepAxis], mut point: usize) -> Vec<(usize, usize)> {
-    let mut picks = vec![(0, 0); axes.len()];
-    for (moved, size) in dimensions(axes).into_iter().rev() {
-        for axis in moved {
+/// The (axis, value index) pairs of sweep point `point` of `axes` axes moving in `dimensions`,
+/// first dimension slowest.
+fn picks(axes: usize, dimensions: &[(Vec<usize>, usize)], mut point: usize) -> Vec<(usize, usize)> {
+    let mut picks = vec![(0, 0); axes];
+    for (moved, size) in dimensions.iter().rev() {
+        for &axis in moved {
             picks[axis] = (axis, point % size);
         }
         point /= size;
