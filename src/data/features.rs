@@ -246,7 +246,8 @@ fn kept_rows(table: &Table, policy: MissingPolicy) -> Result<Vec<usize>> {
             .take(SHOWN_PLACES)
             .map(|&row| place_number(table.place(row)))
             .collect();
-        let unit = match table.place(dropped[0]) {
+        let first = table.place(dropped[0]);
+        let unit = match first {
             At::Line(_) => "lines",
             At::Row(_) => "rows",
         };
@@ -255,7 +256,6 @@ fn kept_rows(table: &Table, policy: MissingPolicy) -> Result<Vec<usize>> {
         } else {
             ""
         };
-        let first = table.place(dropped[0]);
         let column = table
             .columns
             .iter()
@@ -484,18 +484,13 @@ fn fill(
     Ok(())
 }
 
-/// Whether a path names a gzip file, by its name (for dataset names).
-fn strip_gz(name: &str) -> &str {
-    name.strip_suffix(".gz").unwrap_or(name)
-}
-
 /// A short dataset name from a file: its name without `.gz` and the extension.
 pub fn dataset_name(path: &Path) -> String {
     let file = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "data".to_owned());
-    let file = strip_gz(&file);
+    let file = file.strip_suffix(".gz").unwrap_or(&file);
     match file.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
         _ => file.to_owned(),
