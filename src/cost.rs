@@ -3,14 +3,15 @@
 //! share of one unsliced training budget. So a full retrain of N points costs N.
 //!
 //! The closed forms of the paper (Eq. 2 and 3, slicing with one or k requests) are here as written;
-//! [`Layout`] computes the exact expectation for the shard and slice sizes `sisa` actually builds
+//! [`UniformSizes`] computes the exact expectation for the shard and slice sizes `sisa` actually builds
 //! (sizes differing by at most one, draws without replacement), which is what the table's
 //! `expected_speedup_points` reports.
 
 use serde::Serialize;
 
 use crate::model::Progression;
-use crate::requests::ExpectedProcess;
+use crate::requests::{ExpectedProcess, RequestModel, Schedule, Start, Step};
+use crate::spec::Mode;
 
 /// Expected cost of SISA's unlearning and of the baseline, and their ratio.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -115,20 +116,20 @@ impl StepCost {
 /// Shard and slice sizes of a uniform layout, as `sisa` builds it: N points in S shards and R
 /// slices per shard, sizes differing by at most one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Layout {
+pub struct UniformSizes {
     /// `sizes[s][r]`: points in slice r of shard s.
     sizes: Vec<Vec<usize>>,
     n: usize,
 }
 
-impl Layout {
+impl UniformSizes {
     /// The sizes of a uniform layout of `n` points.
-    pub fn uniform(n: usize, shards: usize, slices: usize) -> Layout {
+    pub fn uniform(n: usize, shards: usize, slices: usize) -> UniformSizes {
         let sizes = even_sizes(n, shards)
             .into_iter()
             .map(|shard| even_sizes(shard, slices))
             .collect();
-        Layout { sizes, n }
+        UniformSizes { sizes, n }
     }
 
     fn share(&self, shard: usize) -> f64 {
@@ -264,6 +265,95 @@ pub fn batch_general(
     }
 }
 
+/// What the analytic model needs of one trial: how its shards are cut into slices, where each
+/// request unit's points lie, and what a retrained step costs; with it, the expected cost of
+/// every step of a request schedule.
+#[derive(Debug, Clone)]
+pub struct TrialModel<'a> {
+    /// `slice_sizes[s][r]`: training points in slice r of shard s.
+    slice_sizes: Vec<Vec<usize>>,
+    /// For each request unit, the (shard, slice) of each of its points.
+    positions: Vec<Vec<(usize, usize)>>,
+    requests: &'a RequestModel,
+    step: StepCost,
+    /// The layout's sizes, when requests are uniform on a uniform layout and steps iterative:
+    /// then the exact closed forms of [`UniformSizes`] apply.
+    uniform: Option<UniformSizes>,
+}
+
+impl<'a> TrialModel<'a> {
+    /// The model of a trial with these slice sizes and unit positions (see the fields), request
+    /// model and step cost; `uniform` when requests and layout are both uniform.
+    pub fn new(
+        slice_sizes: Vec<Vec<usize>>,
+        positions: Vec<Vec<(usize, usize)>>,
+        requests: &'a RequestModel,
+        step: StepCost,
+        uniform: Option<UniformSizes>,
+    ) -> Self {
+        TrialModel {
+            slice_sizes,
+            positions,
+            requests,
+            step,
+            uniform,
+        }
+    }
+
+    /// The expected cost of each step of `schedule` (`None` for steps not recorded), cumulative
+    /// over steps that continue from the previous one: one pass over the steps.
+    pub fn expect(&self, schedule: &Schedule) -> Vec<Option<Expectation>> {
+        // Uniform requests on a uniform layout have closed forms, except for stream batches.
+        if let Some(uniform) = &self.uniform {
+            let formula: Option<fn(&UniformSizes, usize) -> Expectation> = match schedule.mode {
+                Mode::Batch => Some(UniformSizes::batch),
+                Mode::Sequential => Some(UniformSizes::sequential),
+                Mode::Stream { .. } => None,
+            };
+            if let Some(formula) = formula {
+                let recorded = |step: &Step| step.record.map(|_| formula(uniform, step.requests));
+                return schedule.steps.iter().map(recorded).collect();
+            }
+        }
+        let mut boundaries: Vec<usize> = std::iter::once(0)
+            .chain(schedule.steps.iter().map(|step| step.requests))
+            .collect();
+        boundaries.sort_unstable();
+        boundaries.dedup();
+        let process = self.requests.expected_process(&boundaries);
+        let survival = |requests: usize| {
+            let slot = boundaries.binary_search(&requests);
+            &process.survival[slot.expect("every step's count is a boundary")]
+        };
+        let zero = Expectation {
+            sisa: 0.0,
+            baseline: 0.0,
+        };
+        let (mut total, mut before) = (zero, 0);
+        schedule
+            .steps
+            .iter()
+            .map(|step| {
+                if step.start == Start::Trained {
+                    (total, before) = (zero, 0);
+                }
+                let window = batch_general(
+                    &self.slice_sizes,
+                    self.step,
+                    &self.positions,
+                    &process,
+                    (before, step.requests),
+                    (survival(before), survival(step.requests)),
+                );
+                total.sisa += window.sisa;
+                total.baseline += window.baseline;
+                before = step.requests;
+                step.record.map(|_| total)
+            })
+            .collect()
+    }
+}
+
 /// P(no point of a given m is among K drawn without replacement from N).
 fn none_drawn(n: usize, m: usize, k: usize) -> f64 {
     if k > n - m {
@@ -292,7 +382,7 @@ mod tests {
 
     /// The (shard, slice) of every point. Uniform layouts are exchangeable, so points can be placed
     /// in order and the requests drawn at random.
-    fn locations(layout: &Layout) -> Vec<(usize, usize)> {
+    fn locations(layout: &UniformSizes) -> Vec<(usize, usize)> {
         let mut location = Vec::new();
         for (s, shard) in layout.sizes.iter().enumerate() {
             for (r, &size) in shard.iter().enumerate() {
@@ -304,7 +394,7 @@ mod tests {
 
     /// Simulated cost of one batch under the engine's accounting, on a shuffled uniform layout.
     fn simulate_batch(n: usize, shards: usize, slices: usize, k: usize, rng: &mut Rng) -> f64 {
-        let layout = Layout::uniform(n, shards, slices);
+        let layout = UniformSizes::uniform(n, shards, slices);
         let location = locations(&layout);
         let removed: Vec<usize> = (0..n)
             .collect::<Vec<_>>()
@@ -333,7 +423,7 @@ mod tests {
 
     /// Simulated cost of K sequential requests.
     fn simulate_sequential(n: usize, shards: usize, slices: usize, k: usize, rng: &mut Rng) -> f64 {
-        let layout = Layout::uniform(n, shards, slices);
+        let layout = UniformSizes::uniform(n, shards, slices);
         let location = locations(&layout);
         let mut remaining: Vec<usize> = (0..n).collect();
         let mut alive = vec![true; n];
@@ -360,7 +450,7 @@ mod tests {
     #[test]
     fn combined_model_reproduces_the_papers_speedups() {
         // S = 20, R = 50: 7.86x, 4.23x, 2.24x, 1.42x at K = 4, 8, 18, 39.
-        let layout = Layout::uniform(250_000, 20, 50);
+        let layout = UniformSizes::uniform(250_000, 20, 50);
         for (k, expected) in [(4, 7.86), (8, 4.23), (18, 2.24), (39, 1.42)] {
             let speedup = layout.batch(k).speedup();
             assert!((speedup - expected).abs() <= 0.02, "K = {k}: {speedup:.3}");
@@ -389,7 +479,7 @@ mod tests {
             (500, 10, 3, 12),
             (300, 1, 4, 2),
         ] {
-            let exact = Layout::uniform(n, shards, slices).batch(k).sisa;
+            let exact = UniformSizes::uniform(n, shards, slices).batch(k).sisa;
             let simulated = mean((0..4000).map(|_| simulate_batch(n, shards, slices, k, &mut rng)));
             assert!(
                 (simulated - exact).abs() < 0.02 * exact,
@@ -409,7 +499,7 @@ mod tests {
     fn exact_sequential_model_matches_monte_carlo_and_equation_2() {
         let mut rng = Rng::seed_from_u64(2);
         for (n, shards, slices, k) in [(400, 5, 1, 10), (300, 3, 4, 6), (200, 10, 1, 30)] {
-            let exact = Layout::uniform(n, shards, slices).sequential(k).sisa;
+            let exact = UniformSizes::uniform(n, shards, slices).sequential(k).sisa;
             let simulated =
                 mean((0..1500).map(|_| simulate_sequential(n, shards, slices, k, &mut rng)));
             assert!(
@@ -435,7 +525,7 @@ mod tests {
             let one = slicing_one_request(d, slices as f64);
             let general = slicing_k_requests(d, slices, 1.0);
             assert!((one - general).abs() < 1e-6 * d, "R = {slices}");
-            let exact = Layout::uniform(100_000, 1, slices).batch(1).sisa;
+            let exact = UniformSizes::uniform(100_000, 1, slices).batch(1).sisa;
             assert!(
                 (exact - one).abs() < 1e-3 * d,
                 "R = {slices}: {exact} vs {one}"
@@ -449,7 +539,7 @@ mod tests {
 
     /// The general model for `model`'s requests on `layout`, for one batch of `k`.
     fn general(
-        layout: &Layout,
+        layout: &UniformSizes,
         model: &RequestModel,
         positions: &[Vec<(usize, usize)>],
         k: usize,
@@ -476,7 +566,7 @@ mod tests {
     #[test]
     fn general_model_is_exact_for_uniform_requests() {
         for (n, shards, slices, k) in [(2000, 5, 1, 3), (2000, 4, 6, 8), (1000, 10, 3, 12)] {
-            let layout = Layout::uniform(n, shards, slices);
+            let layout = UniformSizes::uniform(n, shards, slices);
             let data = dataset(n);
             let model = RequestModel::new(
                 &Distribution::Uniform,
@@ -500,7 +590,7 @@ mod tests {
     #[test]
     fn general_model_matches_monte_carlo_for_skewed_requests_and_groups() {
         let n = 600;
-        let layout = Layout::uniform(n, 4, 3);
+        let layout = UniformSizes::uniform(n, 4, 3);
         let location = locations(&layout);
         let data = dataset(n);
         let ids = data.ids();

@@ -1,9 +1,11 @@
 //! The errors a command can end with, and the exit code each maps to (reported once, in `cli`).
 
 use crate::data::DataError;
+use crate::report::ReportError;
 use crate::results::{ReadError, ResultsError};
-use crate::runner::{PoolError, TrialError};
+use crate::runner::TrialError;
 use crate::spec::SpecError;
+use crate::workers::PoolError;
 
 /// Exit code of a successful command.
 pub const EXIT_OK: u8 = 0;
@@ -48,6 +50,9 @@ pub enum Error {
     /// Results could not be written.
     #[error(transparent)]
     Results(#[from] ResultsError),
+    /// A report could not be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
     /// The worker pool could not start.
     #[error(transparent)]
     Pool(#[from] PoolError),
@@ -57,6 +62,10 @@ pub enum Error {
     /// An outside program (e.g. `sbatch`) failed.
     #[error("{0}")]
     External(String),
+    /// A failure already reported on stdout in the form asked for (e.g. `verify --json`): exit
+    /// with this code and print nothing more.
+    #[error("")]
+    Silent(u8),
     /// `sisa verify` found the unlearned model different from one trained from scratch.
     #[error(
         "unlearning was NOT exact: the unlearned constituents differ from training from scratch"
@@ -73,6 +82,7 @@ impl Error {
             Error::TrialsFailed {
                 user_errors: true, ..
             } => EXIT_BAD_INPUT,
+            Error::Silent(code) => *code,
             _ => EXIT_FAILURE,
         }
     }

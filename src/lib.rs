@@ -3,8 +3,9 @@
 //!
 //! Data flows one way through the stages: [`spec`] (what to run) -> [`data`] (the points) ->
 //! [`sisa`] (shards, slices, checkpoints, unlearning) with [`model`] (the constituents) and
-//! [`requests`] (who asks to be forgotten) -> [`runner`] (trials in parallel) -> [`results`]
-//! (tables) -> [`plot`] (figures) -> [`report`] -> [`cli`] (the terminal).
+//! [`requests`] (who asks to be forgotten) -> [`runner`] (a run session: trials in parallel on
+//! [`workers`], saved as they finish) -> [`results`] (tables) -> [`plot`] (figures) ->
+//! [`report`] -> [`cli`] (the terminal).
 
 #![warn(missing_docs)]
 
@@ -22,5 +23,6 @@ pub mod runner;
 pub mod seed;
 pub mod sisa;
 pub mod spec;
+pub mod workers;
 
 pub use error::{Error, Result};

@@ -1,31 +1,137 @@
-//! The subcommands: each loads what it needs, calls the library, and hands output to the reporter.
+//! The subcommands: each parses what it needs into the library's terms, calls the library, and
+//! hands output to the reporter.
 
+use super::reporter::Reporter;
 use super::text;
-use super::{run, slurm};
-use super::{BenchArgs, Command, CostArgs, CostMode, ExportArgs, PlanArgs, SpecArgs, VerifyArgs};
+use super::{
+    BenchArgs, CollectArgs, Command, CostArgs, CostMode, ExportArgs, PlanArgs, ReportArgs, RunArgs,
+    SlurmArgs, SpecArgs, VerifyArgs,
+};
 use crate::clock::Stopwatch;
 use crate::cost;
 use crate::data::DatasetCache;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
 use crate::report::format;
-use crate::results::{ResultsError, ResultsFolder};
-use crate::runner;
+use crate::results::{Document, ResultsError};
+use crate::runner::launch::slurm::array_task_index;
+use crate::runner::{self, Launcher, Local, OneTrial, Prepared, RunOptions, Session, SlurmArray};
 use crate::spec::{plan, Spec, Trial};
+use crate::workers::Workers;
 
 /// Runs one subcommand; returns the exit code of a command that completed.
 pub fn execute(command: Command) -> Result<u8> {
     match command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
         Command::Plan(args) => print_plan(&args),
-        Command::Collect(args) => run::collect(&args),
-        Command::Slurm(args) => slurm::slurm(&args),
+        Command::Collect(args) => collect(&args),
+        Command::Slurm(args) => slurm(&args),
         Command::Verify(args) => verify(&args),
         Command::Cost(args) => expected_cost(&args),
-        Command::Report(args) => run::render_report(&args),
+        Command::Report(args) => render_report(&args),
         Command::Bench(args) => bench(&args),
         Command::Export(args) => export(&args),
     }
+    .map(|()| EXIT_OK)
+}
+
+/// Worker threads when `--jobs` is not given: every core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// `sisa run`: every trial not yet saved, or one (`--trial-index`, or the Slurm array task this
+/// process is), on this machine.
+fn run(args: &RunArgs) -> Result<()> {
+    let session = Session::open(args.spec.load()?, args.out.as_deref())?;
+    let jobs = args.jobs.map_or_else(default_jobs, usize::from);
+    let reporter = Reporter::new(args.quiet);
+    let index = match args.trial_index {
+        Some(index) => Some(index),
+        None => array_task_index()?,
+    };
+    let launcher: Box<dyn Launcher> = match index {
+        Some(index) => Box::new(OneTrial::new(index, session.trials().len(), jobs)?),
+        None => Box::new(Local {
+            jobs,
+            options: RunOptions {
+                force: args.force,
+                fail_fast: args.fail_fast,
+            },
+        }),
+    };
+    let result = launcher.launch(&session, &reporter);
+    reporter.clear_status();
+    result
+}
+
+/// `sisa collect`: merges the trials saved in a results folder, which must hold all of them.
+fn collect(args: &CollectArgs) -> Result<()> {
+    let session = Session::at(&args.results)?;
+    let (table, missing) = session.collect()?;
+    let total = session.trials().len();
+    let (Some(mut table), true) = (table, missing.is_empty()) else {
+        let indexes: Vec<String> = missing
+            .iter()
+            .take(10)
+            .map(|trial| trial.index.to_string())
+            .collect();
+        let more = if missing.len() > indexes.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        return Err(Error::Usage(format!(
+            "{} of {total} trials have no results in `{}` yet (trial indexes {}{more}); run \
+             them first",
+            missing.len(),
+            session.folder().trials_folder().display(),
+            indexes.join(", "),
+        )));
+    };
+    let provenance = session.provenance();
+    if let Some(provenance) = &provenance {
+        session
+            .folder()
+            .save(Document::Provenance, &provenance.to_json())?;
+    }
+    let reporter = Reporter::new(false);
+    session.publish(&mut table, true, provenance.as_ref(), &reporter)?;
+    Ok(())
+}
+
+/// `sisa report`: redraws the figures and the report from the saved tables.
+fn render_report(args: &ReportArgs) -> Result<()> {
+    let session = Session::at(&args.results)?;
+    let mut table = session.saved_table()?;
+    let reporter = Reporter::new(true);
+    for path in session.publish(&mut table, false, session.provenance().as_ref(), &reporter)? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// `sisa slurm`: writes (and with `--submit`, submits) a job array and its collect job.
+fn slurm(args: &SlurmArgs) -> Result<()> {
+    let session = Session::open(args.spec.load()?, args.out.as_deref())?;
+    let overrides = (args.spec.set.iter().map(|value| ("--set", value.clone())))
+        .chain(
+            args.spec
+                .sweep
+                .iter()
+                .map(|value| ("--sweep", value.clone())),
+        )
+        .collect();
+    let launcher = SlurmArray {
+        spec_path: args.spec.spec.clone(),
+        overrides,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        cpus_per_task: args.cpus_per_task,
+        max_parallel: args.max_parallel,
+        submit: args.submit,
+    };
+    launcher.launch(&session, &Reporter::new(false))
 }
 
 /// One line of `sisa cost` output.
@@ -43,7 +149,7 @@ struct CostLine {
     paper_sisa_points: Option<f64>,
 }
 
-fn expected_cost(args: &CostArgs) -> Result<u8> {
+fn expected_cost(args: &CostArgs) -> Result<()> {
     let n = args.samples as usize;
     if let Some(&too_many) = args.requests.iter().find(|&&k| k >= args.samples) {
         return Err(Error::Usage(format!(
@@ -61,7 +167,7 @@ fn expected_cost(args: &CostArgs) -> Result<u8> {
             args.samples
         )));
     }
-    let layout = cost::Layout::uniform(n, args.shards as usize, args.slices as usize);
+    let layout = cost::UniformSizes::uniform(n, args.shards as usize, args.slices as usize);
     let lines: Vec<CostLine> = args
         .requests
         .iter()
@@ -94,7 +200,7 @@ fn expected_cost(args: &CostArgs) -> Result<u8> {
             "{}",
             serde_json::to_string_pretty(&lines).expect("serialises")
         );
-        return Ok(EXIT_OK);
+        return Ok(());
     }
     let headers: Vec<String> = [
         "requests",
@@ -126,37 +232,48 @@ fn expected_cost(args: &CostArgs) -> Result<u8> {
         args.samples, args.shards, args.slices
     );
     print!("{}", text::table(&headers, &rows));
-    Ok(EXIT_OK)
+    Ok(())
 }
 
-/// The first trial of a spec, prepared (data built, split, laid out).
-fn first_trial(args: &SpecArgs) -> Result<runner::Prepared> {
-    let (_, trials) = args.spec_and_plan()?;
-    let trial = &trials[0];
-    runner::Prepared::new(trial, &DatasetCache::new()).map_err(|source| Error::Trial {
+/// The first trial of a spec, its data checked, with the workers that prepared it.
+fn first_trial(args: &SpecArgs) -> Result<(Trial, Prepared, Workers)> {
+    let (spec, trials) = args.spec_and_plan()?;
+    let trial = trials
+        .into_iter()
+        .next()
+        .expect("a plan has at least one trial");
+    let workers = Workers::new(default_jobs())?;
+    let cache = DatasetCache::new();
+    workers.install(|| runner::precheck::precheck(&spec, &[&trial], &cache))?;
+    let prepared = workers
+        .install(|| Prepared::new(&trial, &cache))
+        .map_err(|source| trial_error(&trial, source))?;
+    Ok((trial, prepared, workers))
+}
+
+/// A failure of `trial`, as a command's error.
+fn trial_error(trial: &Trial, source: runner::TrialError) -> Error {
+    Error::Trial {
         index: trial.index,
         id: trial.id.to_string(),
         source,
-    })
+    }
 }
 
-fn bench(args: &BenchArgs) -> Result<u8> {
+fn bench(args: &BenchArgs) -> Result<()> {
     if args.load {
         return bench_load(args);
     }
-    let prepared = first_trial(&args.spec)?;
+    let (trial, prepared, workers) = first_trial(&args.spec)?;
     for _ in 0..args.repeats {
-        let measurement = runner::bench::fit_once(&prepared).map_err(|source| Error::Trial {
-            index: 0,
-            id: String::new(),
-            source,
-        })?;
+        let measurement = runner::bench::fit_once(&prepared, &workers)
+            .map_err(|source| trial_error(&trial, source))?;
         println!(
             "{}",
             serde_json::to_string(&measurement).expect("serialises")
         );
     }
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// One timed build of a dataset, as `sisa bench --load` prints it.
@@ -168,7 +285,7 @@ struct LoadMeasurement<'a> {
     wall_s: f64,
 }
 
-fn bench_load(args: &BenchArgs) -> Result<u8> {
+fn bench_load(args: &BenchArgs) -> Result<()> {
     let (_, trials) = args.spec.spec_and_plan()?;
     let settings = &trials[0].settings;
     for _ in 0..args.repeats {
@@ -185,11 +302,11 @@ fn bench_load(args: &BenchArgs) -> Result<u8> {
             serde_json::to_string(&measurement).expect("serialises")
         );
     }
-    Ok(EXIT_OK)
+    Ok(())
 }
 
-fn export(args: &ExportArgs) -> Result<u8> {
-    let prepared = first_trial(&args.spec)?;
+fn export(args: &ExportArgs) -> Result<()> {
+    let (_, prepared, _) = first_trial(&args.spec)?;
     let split = &prepared.split;
     let paths =
         crate::data::export::write_split(&prepared.data, &split.train, &split.test, &args.out)
@@ -200,10 +317,10 @@ fn export(args: &ExportArgs) -> Result<u8> {
     for path in paths {
         println!("wrote {}", path.display());
     }
-    Ok(EXIT_OK)
+    Ok(())
 }
 
-fn validate(args: &SpecArgs) -> Result<u8> {
+fn validate(args: &SpecArgs) -> Result<()> {
     let (spec, trials) = args.spec_and_plan()?;
     let points = trials.len() / spec.repeats() as usize;
     println!(
@@ -212,10 +329,10 @@ fn validate(args: &SpecArgs) -> Result<u8> {
         trials.len(),
         spec.repeats()
     );
-    Ok(EXIT_OK)
+    Ok(())
 }
 
-fn print_plan(args: &PlanArgs) -> Result<u8> {
+fn print_plan(args: &PlanArgs) -> Result<()> {
     let (spec, trials) = args.spec.spec_and_plan()?;
     let mut headers = vec!["index".to_owned(), "id".to_owned(), "repeat".to_owned()];
     headers.extend(spec.axes().iter().map(|axis| axis.key.clone()));
@@ -233,29 +350,28 @@ fn print_plan(args: &PlanArgs) -> Result<u8> {
         .collect();
     print!("{}", text::table(&headers, &rows));
     if args.manifest {
-        let folder = ResultsFolder::new(args.out.as_deref(), spec.name());
+        let folder = crate::results::ResultsFolder::new(args.out.as_deref(), spec.name());
         let lines: Vec<String> = std::iter::once(headers.join("\t"))
             .chain(rows.iter().map(|row| row.join("\t")))
             .collect();
-        let path = folder.save_text("manifest.tsv", &(lines.join("\n") + "\n"))?;
+        let path = folder.save(Document::Manifest, &(lines.join("\n") + "\n"))?;
         eprintln!("wrote {}", path.display());
     }
-    Ok(EXIT_OK)
+    Ok(())
 }
 
-fn verify(args: &VerifyArgs) -> Result<u8> {
-    let (_, trials) = args.spec.spec_and_plan()?;
+fn verify(args: &VerifyArgs) -> Result<()> {
+    let (spec, trials) = args.spec.spec_and_plan()?;
     let trial: &Trial = &trials[0];
     let count = args.requests.map_or_else(
         || trial.settings.unlearning.most_requests(),
         |count| count as usize,
     );
-    let certificate =
-        runner::verify(trial, count, &DatasetCache::new()).map_err(|source| Error::Trial {
-            index: trial.index,
-            id: trial.id.to_string(),
-            source,
-        })?;
+    let workers = Workers::new(default_jobs())?;
+    let cache = DatasetCache::new();
+    workers.install(|| runner::precheck::precheck(&spec, &[trial], &cache))?;
+    let certificate = runner::verify(trial, count, &cache, &workers)
+        .map_err(|source| trial_error(trial, source))?;
     if args.json {
         let json = serde_json::to_string_pretty(&certificate).expect("certificates serialise");
         println!("{json}");
@@ -263,9 +379,9 @@ fn verify(args: &VerifyArgs) -> Result<u8> {
         print!("{}", text::certificate(&certificate));
     }
     if certificate.identical {
-        Ok(EXIT_OK)
+        Ok(())
     } else if args.json {
-        Ok(EXIT_FAILURE)
+        Err(Error::Silent(EXIT_FAILURE))
     } else {
         Err(Error::NotExact)
     }

@@ -3,8 +3,6 @@
 
 pub mod commands;
 pub mod reporter;
-pub mod run;
-pub mod slurm;
 pub mod text;
 
 use std::path::PathBuf;
@@ -266,7 +264,9 @@ pub fn main() -> ExitCode {
     match commands::execute(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error}");
+            if !matches!(error, Error::Silent(_)) {
+                eprintln!("error: {error}");
+            }
             ExitCode::from(error.exit_code())
         }
     }

@@ -1,18 +1,18 @@
-//! The one owner of the terminal during a run: a live status line (trials done, what the running
-//! trials are doing, elapsed time, ETA) and a line per finished trial on stderr when it is a
-//! terminal; plain lines only when it is not; the summary on stdout at the end. Workers send
-//! events; the reporter serialises what it prints.
+//! The terminal's observer of a run: a live status line (trials done, what the running trials are
+//! doing, elapsed time, ETA) and a line per finished trial on stderr when it is a terminal; plain
+//! lines only when it is not; the summary on stdout at the end. Trials' threads send events; the
+//! reporter serialises what it prints.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::text;
 use crate::report;
 use crate::results::Table;
-use crate::runner::{Event, Phase};
+use crate::runner::{Event, Notice, Observer, Phase, RunStart};
 use crate::spec::Trial;
 
 /// How often the status line is redrawn at most.
@@ -22,28 +22,28 @@ const REDRAW: Duration = Duration::from_millis(200);
 pub struct Reporter {
     quiet: bool,
     live: bool,
-    total: usize,
     started: Instant,
     state: Mutex<State>,
 }
 
 /// What the status line shows.
 struct State {
+    total: usize,
     done: usize,
     running: BTreeMap<usize, Phase>,
     drawn: Option<Instant>,
 }
 
 impl Reporter {
-    /// A reporter for a run of `total` trials; `quiet` keeps everything but failures off screen.
-    /// The status line is shown only when stderr is a terminal.
-    pub fn new(quiet: bool, total: usize) -> Self {
+    /// A reporter; `quiet` keeps everything but failures and warnings off screen. The status
+    /// line is shown only when stderr is a terminal.
+    pub fn new(quiet: bool) -> Self {
         Reporter {
             quiet,
             live: !quiet && std::io::stderr().is_terminal(),
-            total,
             started: Instant::now(),
             state: Mutex::new(State {
+                total: 0,
                 done: 0,
                 running: BTreeMap::new(),
                 drawn: None,
@@ -51,52 +51,16 @@ impl Reporter {
         }
     }
 
-    /// Announces the run; `reused` trials were already saved and are not run again.
-    pub fn start(&self, experiment: &str, folder: &Path, jobs: usize, reused: usize) {
-        if self.quiet {
-            return;
-        }
-        let threads = if jobs == 1 { "thread" } else { "threads" };
-        let resumed = if reused > 0 {
-            format!(" ({reused} more already saved, not run again; --force reruns them)")
-        } else {
-            String::new()
-        };
-        self.line(&format!(
-            "sisa: running {} trials of `{experiment}` on {jobs} {threads} -> {}{resumed}",
-            self.total,
-            folder.display()
-        ));
-    }
-
-    /// Reports one event.
-    pub fn event(&self, event: &Event<'_>) {
-        match event {
-            Event::Started { trial } => self.update(trial.index, Phase::Preparing),
-            Event::Phase { trial, phase } => self.update(trial.index, *phase),
-            Event::Finished { trial, wall_s, .. } => {
-                let mut state = self.state.lock().expect("not poisoned");
-                state.done += 1;
-                state.running.remove(&trial.index);
-                if !self.quiet {
-                    let message = format!(
-                        "[{:>width$}/{}] trial {} ({}){} done in {wall_s:.2} s",
-                        state.done,
-                        self.total,
-                        trial.index,
-                        trial.id,
-                        text::swept(&trial.swept),
-                        width = self.total.to_string().len(),
-                    );
-                    self.print_above_status(&mut state, &message);
-                }
-            }
-            Event::Failed { trial, error } => self.failure(trial, &error.to_string()),
+    /// Removes the status line (before other output).
+    pub fn clear_status(&self) {
+        if self.live {
+            let _guard = self.state.lock().expect("not poisoned");
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
         }
     }
 
     /// Reports a failed trial and why (always printed, even when quiet).
-    pub fn failure(&self, trial: &Trial, why: &str) {
+    fn failure(&self, trial: &Trial, why: &str) {
         let mut state = self.state.lock().expect("not poisoned");
         state.done += 1;
         state.running.remove(&trial.index);
@@ -107,28 +71,6 @@ impl Reporter {
             text::swept(&trial.swept)
         );
         self.print_above_status(&mut state, &message);
-    }
-
-    /// Prints the summary table and where the files are.
-    pub fn finish(&self, table: &Table, paths: &[PathBuf]) {
-        self.clear_status();
-        if self.quiet {
-            return;
-        }
-        let elapsed = self.started.elapsed().as_secs_f64();
-        self.line(&format!("sisa: finished in {elapsed:.1} s"));
-        print!("{}", summary_table(table));
-        for path in paths {
-            println!("wrote {}", path.display());
-        }
-    }
-
-    /// Removes the status line (before other output).
-    pub fn clear_status(&self) {
-        if self.live {
-            let _guard = self.state.lock().expect("not poisoned");
-            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
-        }
     }
 
     fn update(&self, trial: usize, phase: Phase) {
@@ -154,8 +96,8 @@ impl Reporter {
 
     fn draw_status(&self, state: &mut State) {
         let elapsed = self.started.elapsed().as_secs_f64();
-        let eta = (state.done > 0 && state.done < self.total)
-            .then(|| elapsed / state.done as f64 * (self.total - state.done) as f64);
+        let eta = (state.done > 0 && state.done < state.total)
+            .then(|| elapsed / state.done as f64 * (state.total - state.done) as f64);
         let running: Vec<String> = state
             .running
             .iter()
@@ -165,8 +107,8 @@ impl Reporter {
         let mut line = format!(
             "[{}/{}] {:.0}% · {} elapsed",
             state.done,
-            self.total,
-            100.0 * state.done as f64 / self.total.max(1) as f64,
+            state.total,
+            100.0 * state.done as f64 / state.total.max(1) as f64,
             duration(elapsed)
         );
         if let Some(eta) = eta {
@@ -185,6 +127,83 @@ impl Reporter {
     }
 }
 
+impl Observer for Reporter {
+    fn started(&self, run: &RunStart<'_>) {
+        self.state.lock().expect("not poisoned").total = run.pending;
+        if self.quiet {
+            return;
+        }
+        let threads = if run.jobs == 1 { "thread" } else { "threads" };
+        let resumed = if run.reused > 0 {
+            format!(
+                " ({} more already saved, not run again; --force reruns them)",
+                run.reused
+            )
+        } else {
+            String::new()
+        };
+        self.line(&format!(
+            "sisa: running {} trials of `{}` on {} {threads} -> {}{resumed}",
+            run.pending,
+            run.experiment,
+            run.jobs,
+            run.folder.display()
+        ));
+    }
+
+    fn event(&self, event: &Event<'_>) {
+        match event {
+            Event::Started { trial } => self.update(trial.index, Phase::Preparing),
+            Event::Phase { trial, phase } => self.update(trial.index, *phase),
+            Event::Saved { trial, wall_s, .. } => {
+                let mut state = self.state.lock().expect("not poisoned");
+                state.done += 1;
+                state.running.remove(&trial.index);
+                if !self.quiet {
+                    let message = format!(
+                        "[{:>width$}/{}] trial {} ({}){} done in {wall_s:.2} s",
+                        state.done,
+                        state.total,
+                        trial.index,
+                        trial.id,
+                        text::swept(&trial.swept),
+                        width = state.total.to_string().len(),
+                    );
+                    self.print_above_status(&mut state, &message);
+                }
+            }
+            Event::Failed { trial, message } => self.failure(trial, message),
+        }
+    }
+
+    fn notice(&self, notice: &Notice) {
+        match notice {
+            Notice::Info(text) if !self.quiet => {
+                self.clear_status();
+                println!("{text}");
+            }
+            Notice::Info(_) => {}
+            Notice::Warning(text) => self.line(&format!("warning: {text}")),
+        }
+    }
+
+    fn published(&self, table: &Table, paths: &[PathBuf]) {
+        self.clear_status();
+        if self.quiet {
+            return;
+        }
+        let elapsed = self.started.elapsed().as_secs_f64();
+        self.line(&format!("sisa: finished in {elapsed:.1} s"));
+        match summary_table(table) {
+            Ok(summary) => print!("{summary}"),
+            Err(error) => self.line(&format!("warning: no summary: {error}")),
+        }
+        for path in paths {
+            println!("wrote {}", path.display());
+        }
+    }
+}
+
 /// `1h02m`, `3m05s` or `12s`.
 fn duration(seconds: f64) -> String {
     let seconds = seconds.round() as u64;
@@ -196,9 +215,9 @@ fn duration(seconds: f64) -> String {
 }
 
 /// The overview table as aligned text.
-pub fn summary_table(table: &Table) -> String {
-    let overview = report::overview(table);
-    text::table(&overview.headers, &overview.rows)
+pub fn summary_table(table: &Table) -> Result<String, crate::results::MissingColumn> {
+    let overview = report::overview(table)?;
+    Ok(text::table(&overview.headers, &overview.rows))
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! Binary arrays of numbers, shared by the IDX and NumPy readers: element types and byte order,
 //! sizes computed from a header (checked for overflow before anything is allocated), and the
-//! conversion of a features array and a labels array into a [`Table`].
+//! conversion of a features array and a labels array into a [`RawTable`].
 
 use std::path::Path;
 
 use super::error::{DataError, Result};
 use super::input;
-use super::table::{Column, Places, Table, Values};
+use super::raw_table::{Column, Places, RawTable, Values};
 
 /// How one element of an array is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,12 @@ pub fn decode(bytes: &[u8], element: Element) -> Vec<f64> {
 
 /// A table of a features matrix (columns named by index) and its labels as the last column;
 /// `labels_path` names the labels' file in messages.
-pub fn table(path: &Path, features: Matrix, labels_path: &Path, labels: Values) -> Result<Table> {
+pub fn table(
+    path: &Path,
+    features: Matrix,
+    labels_path: &Path,
+    labels: Values,
+) -> Result<RawTable> {
     if labels.len() != features.rows {
         return Err(DataError::invalid(
             labels_path,
@@ -159,7 +164,7 @@ pub fn table(path: &Path, features: Matrix, labels_path: &Path, labels: Values) 
         name: Some("label".to_owned()),
         values: labels,
     });
-    Ok(Table {
+    Ok(RawTable {
         path: path.to_owned(),
         places: Places::Rows(rows),
         columns,

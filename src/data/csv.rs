@@ -1,5 +1,5 @@
 //! Delimited text (CSV, TSV, any one-byte separator), optionally gzip-compressed, into a
-//! [`Table`].
+//! [`RawTable`].
 //!
 //! Fields may be quoted with `"` (a quoted field may hold separators, line breaks and `""` for a
 //! quote); unquoted fields are trimmed of spaces and tabs (unless the separator is one), so
@@ -12,10 +12,10 @@ use std::path::Path;
 
 use super::error::{At, DataError, Result};
 use super::input;
-use super::table::{is_missing, Column, Places, Table, Text, Values};
+use super::raw_table::{is_missing, Column, Places, RawTable, Text, Values};
 
 /// Reads a delimited text file; `header` says whether its first row names the columns.
-pub fn read(path: &Path, separator: char, header: bool) -> Result<Table> {
+pub fn read(path: &Path, separator: char, header: bool) -> Result<RawTable> {
     let bytes = input::read_all(path)?;
     let text = input::text(path, &bytes)?;
     parse(path, text, separator as u8, header)
@@ -23,7 +23,7 @@ pub fn read(path: &Path, separator: char, header: bool) -> Result<Table> {
 
 /// Parses delimited text into a table (two passes: the first finds each column's kind and keeps
 /// the numbers, the second collects the text columns, if any).
-fn parse(path: &Path, text: &str, separator: u8, header: bool) -> Result<Table> {
+fn parse(path: &Path, text: &str, separator: u8, header: bool) -> Result<RawTable> {
     let mut records = Records::new(text, separator);
     let mut fields: Vec<Cow<'_, str>> = Vec::new();
     let mut names: Option<Vec<String>> = None;
@@ -131,7 +131,7 @@ fn parse(path: &Path, text: &str, separator: u8, header: bool) -> Result<Table> 
             },
         })
         .collect();
-    Ok(Table {
+    Ok(RawTable {
         path: path.to_owned(),
         places: Places::Lines(lines),
         columns,
@@ -315,18 +315,18 @@ fn utf8_width(first: u8) -> usize {
 mod tests {
     use super::*;
 
-    fn table(text: &str, separator: u8, header: bool) -> Result<Table> {
+    fn table(text: &str, separator: u8, header: bool) -> Result<RawTable> {
         parse(Path::new("t.csv"), text, separator, header)
     }
 
-    fn numbers(table: &Table, column: usize) -> &[f64] {
+    fn numbers(table: &RawTable, column: usize) -> &[f64] {
         match &table.columns[column].values {
             Values::Numbers(numbers) => numbers,
             Values::Text(_) => panic!("column {column} is text"),
         }
     }
 
-    fn text(table: &Table, column: usize) -> Vec<Option<&str>> {
+    fn text(table: &RawTable, column: usize) -> Vec<Option<&str>> {
         match &table.columns[column].values {
             Values::Text(text) => (0..text.codes.len()).map(|row| text.get(row)).collect(),
             Values::Numbers(_) => panic!("column {column} is numbers"),
@@ -388,7 +388,7 @@ mod tests {
         assert!(table("\n\n", b',', false).is_err());
     }
 
-    fn parse_bytes(bytes: &[u8]) -> Result<Table> {
+    fn parse_bytes(bytes: &[u8]) -> Result<RawTable> {
         let text = input::text(Path::new("t.csv"), bytes)?;
         table(text, b',', false)
     }

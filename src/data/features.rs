@@ -10,7 +10,7 @@ use ndarray::Array2;
 use super::dataset::{ClassId, Dataset};
 use super::error::{At, DataError, Result};
 use super::input;
-use super::table::{number_name, Table, Values};
+use super::raw_table::{number_name, RawTable, Values};
 use crate::spec::{LabelColumn, MissingPolicy};
 
 /// Most categories a text column may have before one-hot encoding refuses it.
@@ -34,8 +34,8 @@ const SHOWN_PLACES: usize = 5;
 ///   from the features, their values as text, in [`Dataset::attributes`].
 pub fn encode(
     name: &str,
-    train: &Table,
-    test: Option<&Table>,
+    train: &RawTable,
+    test: Option<&RawTable>,
     label: &LabelColumn,
     attributes: &[LabelColumn],
     missing: MissingPolicy,
@@ -58,7 +58,7 @@ pub fn encode(
     if let Some(test) = test {
         check_same_columns(train, test)?;
     }
-    let tables: Vec<&Table> = std::iter::once(train).chain(test).collect();
+    let tables: Vec<&RawTable> = std::iter::once(train).chain(test).collect();
     let mut kept: Vec<Vec<usize>> = Vec::new();
     for table in &tables {
         check_finite(table)?;
@@ -114,7 +114,7 @@ pub fn encode(
 }
 
 /// The index of the column `label` names, for the spec key `key` (`label`, `unlearning.column`).
-fn label_column(table: &Table, label: &LabelColumn, key: &str) -> Result<usize> {
+fn label_column(table: &RawTable, label: &LabelColumn, key: &str) -> Result<usize> {
     let n = table.columns.len();
     if n < 2 {
         return Err(DataError::invalid(
@@ -176,7 +176,7 @@ fn label_column(table: &Table, label: &LabelColumn, key: &str) -> Result<usize> 
 }
 
 /// A test table must have the training table's columns.
-fn check_same_columns(train: &Table, test: &Table) -> Result<()> {
+fn check_same_columns(train: &RawTable, test: &RawTable) -> Result<()> {
     if train.columns.len() != test.columns.len() {
         return Err(DataError::invalid(
             &test.path,
@@ -205,7 +205,7 @@ fn check_same_columns(train: &Table, test: &Table) -> Result<()> {
 }
 
 /// Infinite numbers (or numbers too large for f32) are errors whatever the missing policy.
-fn check_finite(table: &Table) -> Result<()> {
+fn check_finite(table: &RawTable) -> Result<()> {
     for (index, column) in table.columns.iter().enumerate() {
         if let Values::Numbers(numbers) = &column.values {
             if let Some(row) = numbers
@@ -230,7 +230,7 @@ fn check_finite(table: &Table) -> Result<()> {
 }
 
 /// The rows to keep under the missing-value policy.
-fn kept_rows(table: &Table, policy: MissingPolicy) -> Result<Vec<usize>> {
+fn kept_rows(table: &RawTable, policy: MissingPolicy) -> Result<Vec<usize>> {
     let mut kept = Vec::with_capacity(table.n_rows());
     let mut dropped: Vec<usize> = Vec::new();
     for row in 0..table.n_rows() {
@@ -293,7 +293,7 @@ fn place_number(at: At) -> String {
 }
 
 /// The class list over both files and each kept row's class.
-fn classes(tables: &[&Table], kept: &[Vec<usize>], label: usize) -> (Vec<String>, Vec<ClassId>) {
+fn classes(tables: &[&RawTable], kept: &[Vec<usize>], label: usize) -> (Vec<String>, Vec<ClassId>) {
     let names: Vec<String> = tables
         .iter()
         .zip(kept)
@@ -321,7 +321,7 @@ fn classes(tables: &[&Table], kept: &[Vec<usize>], label: usize) -> (Vec<String>
 }
 
 /// A label's class name: a number in its shortest form, or text without one trailing `.`.
-fn label_name(table: &Table, label: usize, row: usize) -> String {
+fn label_name(table: &RawTable, label: usize, row: usize) -> String {
     let values = &table.columns[label].values;
     let name = values
         .text(row)
@@ -358,7 +358,7 @@ impl Feature {
         }
     }
 
-    fn names(&self, table: &Table) -> Vec<String> {
+    fn names(&self, table: &RawTable) -> Vec<String> {
         let column = table.columns[self.column]
             .name
             .clone()
@@ -377,7 +377,7 @@ impl Feature {
 }
 
 /// The features of every non-label column of the training table.
-fn feature_plan(train: &Table, kept: &[usize], excluded: &[usize]) -> Result<Vec<Feature>> {
+fn feature_plan(train: &RawTable, kept: &[usize], excluded: &[usize]) -> Result<Vec<Feature>> {
     let mut plan = Vec::new();
     for (index, column) in train.columns.iter().enumerate() {
         if excluded.contains(&index) {
@@ -432,7 +432,7 @@ fn fill(
     out: &mut ndarray::ArrayViewMut2<'_, f32>,
     at: usize,
     feature: &Feature,
-    table: &Table,
+    table: &RawTable,
     rows: &[usize],
 ) -> Result<()> {
     let values = &table.columns[feature.column].values;
@@ -500,7 +500,7 @@ pub fn dataset_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::table::{Column, Places, Text};
+    use crate::data::raw_table::{Column, Places, Text};
     use std::path::PathBuf;
 
     fn numbers(name: &str, values: &[f64]) -> Column {
@@ -517,9 +517,9 @@ mod tests {
         }
     }
 
-    fn table(file: &str, columns: Vec<Column>) -> Table {
+    fn table(file: &str, columns: Vec<Column>) -> RawTable {
         let rows = columns[0].values.len();
-        Table {
+        RawTable {
             path: PathBuf::from(file),
             places: Places::Lines((1..=rows as u64).collect()),
             columns,

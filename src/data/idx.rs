@@ -10,10 +10,10 @@ use std::path::Path;
 use super::binary::{self, Element, Kind, Matrix};
 use super::error::{DataError, Result};
 use super::input;
-use super::table::{Table, Values};
+use super::raw_table::{RawTable, Values};
 
 /// Reads a features file and its labels file into one table (labels last).
-pub fn read(path: &Path, labels_path: &Path) -> Result<Table> {
+pub fn read(path: &Path, labels_path: &Path) -> Result<RawTable> {
     let (dims, features) = read_array(path)?;
     let (label_dims, labels) = read_array(labels_path)?;
     if label_dims.len() != 1 {

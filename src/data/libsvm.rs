@@ -1,5 +1,5 @@
 //! LIBSVM / SVMlight text (`label index:value index:value ... # comment`), optionally
-//! gzip-compressed, into dense [`Table`]s: the label first, then one column per feature index.
+//! gzip-compressed, into dense [`RawTable`]s: the label first, then one column per feature index.
 //!
 //! Indices count from 1 as the format specifies, unless some index in the training or test file
 //! is 0, in which case they count from 0 (scikit-learn's `zero_based="auto"`). Absent entries are
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{At, DataError, Result};
 use super::input;
-use super::table::{Column, Places, Table, Text, Values};
+use super::raw_table::{Column, Places, RawTable, Text, Values};
 
 /// The rows of one LIBSVM file, still sparse.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +84,7 @@ fn parse(path: &Path, text: &str) -> Result<Sparse> {
 }
 
 /// Dense tables of the training file and the optional test file, with the same features.
-pub fn to_tables(train: Sparse, test: Option<Sparse>) -> Result<(Table, Option<Table>)> {
+pub fn to_tables(train: Sparse, test: Option<Sparse>) -> Result<(RawTable, Option<RawTable>)> {
     let files: Vec<&Sparse> = std::iter::once(&train).chain(test.as_ref()).collect();
     let zero_based = files
         .iter()
@@ -101,7 +101,7 @@ pub fn to_tables(train: Sparse, test: Option<Sparse>) -> Result<(Table, Option<T
     Ok((dense(train), test.map(dense)))
 }
 
-fn dense(file: Sparse, width: usize, zero_based: bool) -> Table {
+fn dense(file: Sparse, width: usize, zero_based: bool) -> RawTable {
     let rows = file.lines.len();
     let mut columns: Vec<Vec<f64>> = vec![vec![0.0; rows]; width.max(1)];
     let mut start = 0;
@@ -124,7 +124,7 @@ fn dense(file: Sparse, width: usize, zero_based: bool) -> Table {
             name: Some((column + first).to_string()),
             values: Values::Numbers(values),
         });
-    Table {
+    RawTable {
         path: file.path,
         places: Places::Lines(file.lines),
         columns: std::iter::once(label).chain(features).collect(),
@@ -135,7 +135,7 @@ fn dense(file: Sparse, width: usize, zero_based: bool) -> Table {
 mod tests {
     use super::*;
 
-    fn numbers(table: &Table, column: usize) -> Vec<f64> {
+    fn numbers(table: &RawTable, column: usize) -> Vec<f64> {
         match &table.columns[column].values {
             Values::Numbers(numbers) => numbers.clone(),
             Values::Text(_) => panic!("text"),

@@ -16,13 +16,13 @@ pub mod libsvm;
 pub mod npy;
 pub mod npz;
 pub mod parquet;
+pub mod raw_table;
 pub mod source;
 pub mod sparse;
 pub mod split;
 pub mod standardize;
 pub mod summary;
 pub mod synthetic;
-pub mod table;
 
 pub use cache::DatasetCache;
 pub use dataset::{ClassId, Dataset, PointId};

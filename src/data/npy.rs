@@ -11,7 +11,7 @@ use std::path::Path;
 use super::binary::{self, Kind, Matrix};
 use super::error::{DataError, Result};
 use super::input;
-use super::table::{Table, Text, Values};
+use super::raw_table::{RawTable, Text, Values};
 
 /// Longest text element read (characters): labels are short.
 const MAX_TEXT_CHARS: usize = 1 << 16;
@@ -38,7 +38,7 @@ pub enum Data {
 }
 
 /// Reads a features `.npy` file and its labels `.npy` file into one table (labels last).
-pub fn read(path: &Path, labels_path: &Path) -> Result<Table> {
+pub fn read(path: &Path, labels_path: &Path) -> Result<RawTable> {
     let features = parse(path, &input::read_plain(path, "NumPy")?, None)?;
     let labels = parse(labels_path, &input::read_plain(labels_path, "NumPy")?, None)?;
     table(path, None, features, labels_path, None, labels)
@@ -52,7 +52,7 @@ pub fn table(
     labels_path: &Path,
     labels_entry: Option<&str>,
     labels: Array,
-) -> Result<Table> {
+) -> Result<RawTable> {
     let where_features = prefix(features_entry);
     let where_labels = prefix(labels_entry);
     let Data::Numbers(values) = features.data else {

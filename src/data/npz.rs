@@ -14,7 +14,7 @@ use flate2::read::DeflateDecoder;
 use super::error::{DataError, Result};
 use super::input;
 use super::npy;
-use super::table::Table;
+use super::raw_table::RawTable;
 
 /// Signature of the end-of-central-directory record.
 const END_SIGNATURE: u32 = 0x0605_4b50;
@@ -28,7 +28,7 @@ const END64_SIGNATURE: u32 = 0x0606_4b50;
 const LOCATOR64_SIGNATURE: u32 = 0x0706_4b50;
 
 /// Reads the features and labels arrays of an archive into one table (labels last).
-pub fn read(path: &Path, features_key: Option<&str>, labels_key: Option<&str>) -> Result<Table> {
+pub fn read(path: &Path, features_key: Option<&str>, labels_key: Option<&str>) -> Result<RawTable> {
     let bytes = input::read_plain(path, "NumPy")?;
     let archive = Archive::parse(path, &bytes)?;
     let features_entry = archive.find(features_key, "x", "features_key")?;
@@ -274,7 +274,7 @@ fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::table::Values;
+    use crate::data::raw_table::Values;
     use std::path::PathBuf;
 
     /// Archives written by numpy (see `tests/data/make_fixtures.py`).

@@ -1,4 +1,4 @@
-//! Apache Parquet files, read with polars, into a [`Table`]: numeric columns as numbers (nulls
+//! Apache Parquet files, read with polars, into a [`RawTable`]: numeric columns as numbers (nulls
 //! are missing values), text and boolean columns as text; other column types are refused with
 //! the column's name.
 
@@ -9,10 +9,10 @@ use polars::prelude::{DataType, ParquetReader, SerReader};
 
 use super::error::{DataError, Result};
 use super::input;
-use super::table::{Column, Places, Table, Text, Values};
+use super::raw_table::{Column, Places, RawTable, Text, Values};
 
 /// Reads a Parquet file.
-pub fn read(path: &Path) -> Result<Table> {
+pub fn read(path: &Path) -> Result<RawTable> {
     let bytes = input::read_plain(path, "Parquet")?;
     let frame = ParquetReader::new(Cursor::new(bytes))
         .finish()
@@ -70,7 +70,7 @@ pub fn read(path: &Path) -> Result<Table> {
             values,
         });
     }
-    Ok(Table {
+    Ok(RawTable {
         path: path.to_owned(),
         places: Places::Rows(rows),
         columns,

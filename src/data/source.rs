@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use super::dataset::Dataset;
 use super::error::Result;
 use super::features;
-use super::table::Table;
+use super::raw_table::RawTable;
 use super::{csv, idx, libsvm, npy, npz, parquet, synthetic};
 use crate::seed::{Rng, Seeds};
 use crate::spec::{DataFiles, DataSource, FileFormat, FileSettings, LabelColumn};
@@ -27,9 +27,10 @@ fn read(settings: &FileSettings) -> Result<Dataset> {
     let name = features::dataset_name(&settings.train.path);
     let test = settings.test.as_ref();
     // The training file, then the test file if there is one, read the same way.
-    let both = |read: &dyn Fn(&DataFiles) -> Result<Table>| -> Result<(Table, Option<Table>)> {
-        Ok((read(&settings.train)?, test.map(read).transpose()?))
-    };
+    let both =
+        |read: &dyn Fn(&DataFiles) -> Result<RawTable>| -> Result<(RawTable, Option<RawTable>)> {
+            Ok((read(&settings.train)?, test.map(read).transpose()?))
+        };
     let (label, (train, test)) = match &settings.format {
         FileFormat::Delimited {
             separator,

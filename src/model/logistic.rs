@@ -19,7 +19,7 @@ use ndarray::{Array1, Array2, Axis};
 use super::kernels::{axpy, dot, softmax_into};
 use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
-use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
 use crate::data::{ClassId, SparseIndex};
 use crate::spec::{LogisticSettings, LogisticSolver};
 
@@ -204,20 +204,21 @@ impl Constituent for Logistic {
         Progression::Iterative
     }
 
-    fn fit(
-        &self,
-        warm: Option<&ModelState>,
-        rows: Rows<'_>,
-        _new_from: usize,
-        budget: Budget,
-        _seed: u64,
-    ) -> Result<Fitted, ModelError> {
+    fn budget(&self) -> u32 {
+        self.settings.max_iterations
+    }
+
+    fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of("logistic", &self.settings)
+    }
+
+    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+        let FitStep {
+            warm, rows, budget, ..
+        } = step;
         let present = rows.classes_present();
         if let [only] = present[..] {
-            return Ok(Fitted {
-                state: ModelState::SingleClass(only),
-                sample_passes: Some(0.0),
-            });
+            return Ok(Fitted::new(ModelState::SingleClass(only), Some(0.0)));
         }
         let warm = match warm {
             Some(ModelState::Linear(linear)) => Some(linear),
@@ -233,13 +234,10 @@ impl Constituent for Logistic {
                 None,
             ),
         };
-        Ok(Fitted {
-            state: ModelState::Linear(state),
-            sample_passes,
-        })
+        Ok(Fitted::new(ModelState::Linear(state), sample_passes))
     }
 
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64> {
+    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         match state {
             ModelState::Linear(linear) => {
@@ -270,9 +268,9 @@ impl Constituent for Logistic {
                     }
                 }
             }
-            other => return super::single_class_proba(other, rows.len(), self.n_classes),
+            other => return Ok(super::single_class_proba(other, rows.len(), self.n_classes)),
         }
-        proba
+        Ok(proba)
     }
 }
 
@@ -508,6 +506,7 @@ fn linfa_positive_class(labels: &[u32]) -> u32 {
 mod tests {
     use super::*;
     use crate::data::{synthetic, Dataset as Points, PointId};
+    use crate::model::Budget;
     use crate::seed::Rng;
     use crate::spec::{BlobsSettings, PurchaseSettings};
     use rand::SeedableRng;
@@ -546,22 +545,24 @@ mod tests {
         for solver in SOLVERS {
             let model = Logistic::new(settings(solver), 2);
             let fitted = model
-                .fit(None, Rows::new(&data, &ids), 0, Budget::whole(50), 0)
+                .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(50), 0))
                 .unwrap();
-            let proba = model.predict_proba(&fitted.state, Rows::new(&data, &ids));
+            let proba = model
+                .predict_proba(&fitted.state, Rows::new(&data, &ids))
+                .unwrap();
             assert!(
                 proba[[0, 0]] > 0.5 && proba[[5, 1]] > 0.5,
                 "{solver:?}: {proba}"
             );
             // A warm start from the optimum stays there.
             let again = model
-                .fit(
-                    Some(&fitted.state),
-                    Rows::new(&data, &ids),
-                    0,
-                    Budget::whole(50),
-                    0,
-                )
+                .fit(FitStep {
+                    warm: Some(&fitted.state),
+                    rows: Rows::new(&data, &ids),
+                    new_from: 0,
+                    budget: Budget::whole(50),
+                    seed: 0,
+                })
                 .unwrap();
             let (ModelState::Linear(a), ModelState::Linear(b)) = (&fitted.state, &again.state)
             else {
@@ -586,9 +587,15 @@ mod tests {
         for solver in SOLVERS {
             let model = Logistic::new(settings(solver), 3);
             let fitted = model
-                .fit(None, Rows::new(&data, &train), 0, Budget::whole(50), 0)
+                .fit(FitStep::fresh(
+                    Rows::new(&data, &train),
+                    Budget::whole(50),
+                    0,
+                ))
                 .unwrap();
-            let proba = model.predict_proba(&fitted.state, Rows::new(&data, &data.ids()));
+            let proba = model
+                .predict_proba(&fitted.state, Rows::new(&data, &data.ids()))
+                .unwrap();
             assert!(proba.column(1).iter().all(|&p| p == 0.0), "{proba}");
             assert!(
                 proba[[0, 0]] > 0.5 && proba[[5, 2]] > 0.5,
@@ -605,7 +612,11 @@ mod tests {
         let data = points(vec![0.0, 1.0, 2.0], vec![1, 1, 0], 2);
         let train = [PointId(0), PointId(1)];
         let fitted = Logistic::new(settings(LogisticSolver::Lbfgs), 2)
-            .fit(None, Rows::new(&data, &train), 0, Budget::whole(5), 0)
+            .fit(FitStep::fresh(
+                Rows::new(&data, &train),
+                Budget::whole(5),
+                0,
+            ))
             .unwrap();
         assert_eq!(fitted.state, ModelState::SingleClass(ClassId(1)));
     }
@@ -621,7 +632,7 @@ mod tests {
         let ModelState::Linear(linear) = state else {
             panic!("linear")
         };
-        let proba = model.predict_proba(state, Rows::new(data, ids));
+        let proba = model.predict_proba(state, Rows::new(data, ids)).unwrap();
         let loss: f64 = ids
             .iter()
             .enumerate()
@@ -659,7 +670,11 @@ mod tests {
                 .map(|&solver| {
                     let model = Logistic::new(settings(solver), n_classes);
                     let fitted = model
-                        .fit(None, Rows::new(&data, &ids), 0, Budget::whole(500), 0)
+                        .fit(FitStep::fresh(
+                            Rows::new(&data, &ids),
+                            Budget::whole(500),
+                            0,
+                        ))
                         .unwrap();
                     objective(&fitted.state, &data, &ids, 0.1, &model)
                 })
@@ -688,10 +703,14 @@ mod tests {
         let ids = data.ids();
         let model = Logistic::new(settings(LogisticSolver::Lbfgs), 3);
         let short = model
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(2), 0)
+            .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(2), 0))
             .unwrap();
         let long = model
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(200), 0)
+            .fit(FitStep::fresh(
+                Rows::new(&data, &ids),
+                Budget::whole(200),
+                0,
+            ))
             .unwrap();
         let passes = |fitted: Fitted| fitted.sample_passes.unwrap() / 300.0;
         let (short, long) = (passes(short), passes(long));

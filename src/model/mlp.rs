@@ -16,7 +16,7 @@ use rand::{Rng as _, SeedableRng};
 
 use super::kernels::{axpy, dot, SparseRows};
 use super::state::{Dense, ModelState, NetworkState};
-use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
 use crate::seed::Rng;
 use crate::spec::{Activation, MlpSettings};
 
@@ -64,21 +64,26 @@ impl Constituent for Mlp {
         Progression::Iterative
     }
 
-    fn fit(
-        &self,
-        warm: Option<&ModelState>,
-        rows: Rows<'_>,
-        _new_from: usize,
-        budget: Budget,
-        seed: u64,
-    ) -> Result<Fitted, ModelError> {
+    fn budget(&self) -> u32 {
+        self.settings.epochs
+    }
+
+    fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of("mlp", &self.settings)
+    }
+
+    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+        let FitStep {
+            warm,
+            rows,
+            budget,
+            seed,
+            ..
+        } = step;
         if let Some(only) = super::only_class(rows) {
             // Nothing to learn; a network trained on one class can still favour another far from
             // its points, so it is not trained at all.
-            return Ok(Fitted {
-                state: ModelState::SingleClass(only),
-                sample_passes: Some(0.0),
-            });
+            return Ok(Fitted::new(ModelState::SingleClass(only), Some(0.0)));
         }
         let mut rng = Rng::seed_from_u64(seed);
         let mut network = match warm {
@@ -105,14 +110,15 @@ impl Constituent for Mlp {
             samples += take;
         }
         Ok(Fitted {
+            measured: None,
             state: ModelState::Network(network),
             sample_passes: Some(samples as f64),
         })
     }
 
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64> {
+    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
         let ModelState::Network(network) = state else {
-            return super::single_class_proba(state, rows.len(), self.n_classes);
+            return Ok(super::single_class_proba(state, rows.len(), self.n_classes));
         };
         let inputs = SparseRows::of(rows);
         let mut forward = Forward::new(network, &self.settings);
@@ -128,7 +134,7 @@ impl Constituent for Mlp {
                 }
             }
         }
-        proba
+        Ok(proba)
     }
 }
 
@@ -424,6 +430,7 @@ fn softmax(values: &mut [f32]) {
 mod tests {
     use super::*;
     use crate::data::{synthetic, Dataset};
+    use crate::model::Budget;
     use crate::spec::{BlobsSettings, PurchaseSettings};
 
     fn settings(epochs: u32) -> MlpSettings {
@@ -440,7 +447,7 @@ mod tests {
 
     fn accuracy(model: &Mlp, state: &ModelState, data: &Dataset) -> f64 {
         let ids = data.ids();
-        let proba = model.predict_proba(state, Rows::new(data, &ids));
+        let proba = model.predict_proba(state, Rows::new(data, &ids)).unwrap();
         let correct = ids
             .iter()
             .enumerate()
@@ -463,15 +470,15 @@ mod tests {
         let ids = data.ids();
         let model = Mlp::new(settings(20), 3);
         let fitted = model
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(20), 7)
+            .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(20), 7))
             .unwrap();
         assert!(accuracy(&model, &fitted.state, &data) > 0.95);
         let again = model
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(20), 7)
+            .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(20), 7))
             .unwrap();
         assert_eq!(fitted.state.to_bytes(), again.state.to_bytes());
         let other_seed = model
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(20), 8)
+            .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(20), 8))
             .unwrap();
         assert_ne!(fitted.state.to_bytes(), other_seed.state.to_bytes());
         assert_eq!(fitted.sample_passes, Some(20.0 * 400.0));
@@ -501,7 +508,7 @@ mod tests {
                 2,
             );
             let fitted = model
-                .fit(None, Rows::new(&data, &ids), 0, Budget::whole(30), 3)
+                .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(30), 3))
                 .unwrap();
             let acc = accuracy(&model, &fitted.state, &data);
             assert!(acc > 0.9, "momentum {momentum}, l2 {l2}: accuracy {acc}");

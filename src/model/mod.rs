@@ -21,21 +21,67 @@ pub trait Constituent: Send + Sync {
     /// How its slice steps build on each other, which decides their budget and their cost.
     fn progression(&self) -> Progression;
 
-    /// Continues training `warm` (or starts afresh when `None`) on `rows`, the points of slices
-    /// 1..r of which `rows.ids[new_from..]` are slice r's (those `warm` has not seen), for at
-    /// most `budget` iterations or epochs. Must be deterministic for equal inputs and `seed`, so
-    /// that unlearning is exact bit for bit. `rows` is never empty.
-    fn fit(
-        &self,
-        warm: Option<&ModelState>,
-        rows: Rows<'_>,
-        new_from: usize,
-        budget: Budget,
-        seed: u64,
-    ) -> Result<Fitted, ModelError>;
+    /// The unsliced training budget E: iterations or epochs one full training run gets (1 for
+    /// models trained in one pass). Each of R slice steps gets 2E/(R+1).
+    fn budget(&self) -> u32;
+
+    /// What identifies the model's settings in checkpoint keys: equal fingerprints, seeds and
+    /// points must mean equal checkpoints.
+    fn fingerprint(&self) -> Fingerprint;
+
+    /// Continues training `step.warm` (or starts afresh when `None`) on `step.rows` for at most
+    /// `step.budget`. Must be deterministic for equal inputs and seed, so that unlearning is
+    /// exact bit for bit.
+    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError>;
 
     /// Probabilities over the dataset's classes (one row per point of `rows`, summing to 1).
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64>;
+    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError>;
+}
+
+/// One training call: what a constituent continues, on which points, for how long, and with
+/// which seed.
+#[derive(Debug, Clone, Copy)]
+pub struct FitStep<'a> {
+    /// The state to continue (the previous slice step's checkpoint), or `None` to start afresh.
+    pub warm: Option<&'a ModelState>,
+    /// The points of slices 1..r, never empty; `rows.ids[new_from..]` are slice r's, those
+    /// `warm` has not seen.
+    pub rows: Rows<'a>,
+    /// Where the new slice's points start in `rows`.
+    pub new_from: usize,
+    /// What the step may spend.
+    pub budget: Budget,
+    /// The step's seed, for everything random in it.
+    pub seed: u64,
+}
+
+impl<'a> FitStep<'a> {
+    /// A step that starts afresh on `rows`, all of them new.
+    pub fn fresh(rows: Rows<'a>, budget: Budget, seed: u64) -> Self {
+        FitStep {
+            warm: None,
+            rows,
+            new_from: 0,
+            budget,
+            seed,
+        }
+    }
+}
+
+/// The identity of a model's settings, for checkpoint keys: a BLAKE3 hash of its kind and the
+/// canonical JSON of its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of a model of `kind` with `settings`.
+    pub fn of(kind: &str, settings: &impl serde::Serialize) -> Fingerprint {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(kind.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(&serde_json::to_vec(settings).expect("model settings serialise"));
+        Fingerprint(*hasher.finalize().as_bytes())
+    }
 }
 
 /// What one training call may spend: whole iterations (for optimisers that cannot stop part-way,
@@ -83,6 +129,29 @@ pub struct Fitted {
     /// optimiser, where early stopping can end before the budget), when the model can tell;
     /// `None` when the underlying library does not report it.
     pub sample_passes: Option<f64>,
+    /// The cost the fit measured itself, when the work ran where the calling thread's clock
+    /// cannot see it (another process, an accelerator); the engine then records it instead.
+    pub measured: Option<MeasuredCost>,
+}
+
+impl Fitted {
+    /// A fit done on the calling thread, whose clock measures it.
+    pub fn new(state: ModelState, sample_passes: Option<f64>) -> Self {
+        Fitted {
+            state,
+            sample_passes,
+            measured: None,
+        }
+    }
+}
+
+/// The cost of a fit as measured by whatever ran it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredCost {
+    /// CPU seconds of the process that trained.
+    pub cpu_s: f64,
+    /// Seconds an accelerator (GPU) spent, when reported.
+    pub device_s: Option<f64>,
 }
 
 /// A model that failed to train.
@@ -249,17 +318,17 @@ mod tests {
         for settings in every_model() {
             let model = build(&settings, 3);
             let name = settings.name();
-            let budget = settings.budget();
+            let budget = model.budget();
             let partial = model
-                .fit(
-                    None,
+                .fit(FitStep::fresh(
                     Rows::new(&data, &without_two),
-                    0,
                     Budget::whole(budget),
                     1,
-                )
+                ))
                 .unwrap();
-            let proba = model.predict_proba(&partial.state, Rows::new(&data, &all));
+            let proba = model
+                .predict_proba(&partial.state, Rows::new(&data, &all))
+                .unwrap();
             assert_eq!(proba.dim(), (300, 3), "{name}");
             for row in proba.rows() {
                 assert!((row.sum() - 1.0).abs() < 1e-5, "{name}: {row}");
@@ -275,15 +344,15 @@ mod tests {
                 }
             }
             let single = model
-                .fit(
-                    None,
+                .fit(FitStep::fresh(
                     Rows::new(&data, &only_one),
-                    0,
                     Budget::whole(budget),
                     1,
-                )
+                ))
                 .unwrap();
-            let proba = model.predict_proba(&single.state, Rows::new(&data, &all));
+            let proba = model
+                .predict_proba(&single.state, Rows::new(&data, &all))
+                .unwrap();
             for row in proba.rows() {
                 assert_eq!(
                     argmax(row),

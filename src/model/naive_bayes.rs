@@ -8,7 +8,7 @@ use ndarray::{Array1, Array2};
 
 use super::kernels::softmax_into;
 use super::state::ModelState;
-use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
 use crate::data::ClassId;
 use crate::spec::NaiveBayesSettings;
 
@@ -34,14 +34,21 @@ impl Constituent for NaiveBayes {
         Progression::Accumulating
     }
 
-    fn fit(
-        &self,
-        warm: Option<&ModelState>,
-        rows: Rows<'_>,
-        new_from: usize,
-        _budget: Budget,
-        _seed: u64,
-    ) -> Result<Fitted, ModelError> {
+    fn budget(&self) -> u32 {
+        1
+    }
+
+    fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of("naive-bayes", &self.settings)
+    }
+
+    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+        let FitStep {
+            warm,
+            rows,
+            new_from,
+            ..
+        } = step;
         let warm = match warm {
             Some(ModelState::Bayes(model)) => Some((**model).clone()),
             _ => None,
@@ -49,10 +56,7 @@ impl Constituent for NaiveBayes {
         let new = Rows::new(rows.data, &rows.ids[new_from..]);
         if new.is_empty() {
             if let Some(model) = warm {
-                return Ok(Fitted {
-                    state: ModelState::Bayes(Box::new(model)),
-                    sample_passes: Some(0.0),
-                });
+                return Ok(Fitted::new(ModelState::Bayes(Box::new(model)), Some(0.0)));
             }
         }
         let labels: Array1<usize> = new.labels().iter().map(|c| c.index()).collect();
@@ -64,15 +68,15 @@ impl Constituent for NaiveBayes {
                 model: "naive-bayes",
                 message: error.to_string(),
             })?;
-        Ok(Fitted {
-            state: ModelState::Bayes(Box::new(model)),
-            sample_passes: Some(new.len() as f64),
-        })
+        Ok(Fitted::new(
+            ModelState::Bayes(Box::new(model)),
+            Some(new.len() as f64),
+        ))
     }
 
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64> {
+    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
         let ModelState::Bayes(model) = state else {
-            return super::single_class_proba(state, rows.len(), self.n_classes);
+            return Ok(super::single_class_proba(state, rows.len(), self.n_classes));
         };
         let features = rows.gather_f64();
         let likelihood = model.joint_log_likelihood(features.view());
@@ -87,7 +91,7 @@ impl Constituent for NaiveBayes {
             }
             softmax_into(&scores, &present, out.as_slice_mut().expect("contiguous"));
         }
-        proba
+        Ok(proba)
     }
 }
 
@@ -95,6 +99,7 @@ impl Constituent for NaiveBayes {
 mod tests {
     use super::*;
     use crate::data::synthetic;
+    use crate::model::Budget;
     use crate::seed::Rng;
     use crate::spec::BlobsSettings;
     use rand::SeedableRng;
@@ -118,16 +123,20 @@ mod tests {
             3,
         );
         let first = model
-            .fit(None, Rows::new(&data, &ids[..150]), 0, Budget::whole(1), 0)
-            .unwrap();
-        let second = model
-            .fit(
-                Some(&first.state),
-                Rows::new(&data, &ids),
-                150,
+            .fit(FitStep::fresh(
+                Rows::new(&data, &ids[..150]),
                 Budget::whole(1),
                 0,
-            )
+            ))
+            .unwrap();
+        let second = model
+            .fit(FitStep {
+                warm: Some(&first.state),
+                rows: Rows::new(&data, &ids),
+                new_from: 150,
+                budget: Budget::whole(1),
+                seed: 0,
+            })
             .unwrap();
         assert_eq!(
             second.sample_passes,
@@ -135,16 +144,18 @@ mod tests {
             "only the new slice is read"
         );
         let again = model
-            .fit(
-                Some(&first.state),
-                Rows::new(&data, &ids),
-                150,
-                Budget::whole(1),
-                0,
-            )
+            .fit(FitStep {
+                warm: Some(&first.state),
+                rows: Rows::new(&data, &ids),
+                new_from: 150,
+                budget: Budget::whole(1),
+                seed: 0,
+            })
             .unwrap();
         assert_eq!(second.state.to_bytes(), again.state.to_bytes());
-        let proba = model.predict_proba(&second.state, Rows::new(&data, &ids));
+        let proba = model
+            .predict_proba(&second.state, Rows::new(&data, &ids))
+            .unwrap();
         let correct = ids
             .iter()
             .enumerate()

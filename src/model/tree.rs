@@ -13,7 +13,7 @@
 use ndarray::Array2;
 
 use super::state::{ModelState, TreeNode, TreeState};
-use super::{Budget, Constituent, Fitted, ModelError, Progression, Rows};
+use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
 use crate::spec::{SplitCriterion, TreeSettings};
 
 /// A decision tree over a dataset with a fixed class list.
@@ -169,14 +169,16 @@ impl Constituent for Tree {
         Progression::Refitting
     }
 
-    fn fit(
-        &self,
-        _warm: Option<&ModelState>,
-        rows: Rows<'_>,
-        _new_from: usize,
-        _budget: Budget,
-        _seed: u64,
-    ) -> Result<Fitted, ModelError> {
+    fn budget(&self) -> u32 {
+        1
+    }
+
+    fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of("decision-tree", &self.settings)
+    }
+
+    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+        let rows = step.rows;
         let mut grower = Grower {
             rows,
             labels: rows.labels().iter().map(|c| c.index()).collect(),
@@ -186,18 +188,16 @@ impl Constituent for Tree {
         };
         let mut members: Vec<u32> = (0..rows.len() as u32).collect();
         self.grow(&mut grower, &mut members, 0);
-        Ok(Fitted {
-            state: ModelState::Tree(TreeState {
-                nodes: grower.nodes,
-            }),
-            sample_passes: Some(rows.len() as f64),
-        })
+        let tree = TreeState {
+            nodes: grower.nodes,
+        };
+        Ok(Fitted::new(ModelState::Tree(tree), Some(rows.len() as f64)))
     }
 
     /// The class frequencies of the leaf each point reaches.
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Array2<f64> {
+    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
         let ModelState::Tree(tree) = state else {
-            return super::single_class_proba(state, rows.len(), self.n_classes);
+            return Ok(super::single_class_proba(state, rows.len(), self.n_classes));
         };
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         for (point, &id) in rows.ids.iter().enumerate() {
@@ -224,7 +224,7 @@ impl Constituent for Tree {
                 }
             }
         }
-        proba
+        Ok(proba)
     }
 }
 
@@ -232,6 +232,7 @@ impl Constituent for Tree {
 mod tests {
     use super::*;
     use crate::data::synthetic;
+    use crate::model::Budget;
     use crate::seed::Rng;
     use crate::spec::BlobsSettings;
     use rand::SeedableRng;
@@ -259,16 +260,16 @@ mod tests {
         let ids = data.ids();
         let model = Tree::new(settings(Some(6)), 3);
         let fitted = model
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(1), 0)
+            .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(1), 0))
             .unwrap();
         let again = model
-            .fit(
-                Some(&fitted.state),
-                Rows::new(&data, &ids),
-                200,
-                Budget::whole(1),
-                0,
-            )
+            .fit(FitStep {
+                warm: Some(&fitted.state),
+                rows: Rows::new(&data, &ids),
+                new_from: 200,
+                budget: Budget::whole(1),
+                seed: 0,
+            })
             .unwrap();
         assert_eq!(
             fitted.state.to_bytes(),
@@ -280,7 +281,9 @@ mod tests {
             Some(300.0),
             "every step reads all its points"
         );
-        let proba = model.predict_proba(&fitted.state, Rows::new(&data, &ids));
+        let proba = model
+            .predict_proba(&fitted.state, Rows::new(&data, &ids))
+            .unwrap();
         let correct = ids
             .iter()
             .enumerate()
@@ -303,14 +306,16 @@ mod tests {
         let ids = data.ids();
         let deep = Tree::new(settings(None), 4);
         let fitted = deep
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(1), 0)
+            .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(1), 0))
             .unwrap();
-        let proba = deep.predict_proba(&fitted.state, Rows::new(&data, &ids));
+        let proba = deep
+            .predict_proba(&fitted.state, Rows::new(&data, &ids))
+            .unwrap();
         for (i, &id) in ids.iter().enumerate() {
             assert_eq!(crate::sisa::aggregate::argmax(proba.row(i)), data.label(id));
         }
         let stump = Tree::new(settings(Some(1)), 4)
-            .fit(None, Rows::new(&data, &ids), 0, Budget::whole(1), 0)
+            .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(1), 0))
             .unwrap();
         let ModelState::Tree(tree) = stump.state else {
             panic!("a tree")

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::chart::Point;
-use crate::results::{Stat, Table};
+use crate::results::{column, MissingColumn, Stat, Table};
 
 /// One group of rows: the values of the grouping columns and its points.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,9 +24,12 @@ pub fn series(
     x: &str,
     y: &[Option<f64>],
     group_by: &[String],
-) -> Vec<Grouped> {
-    let xs = table.numbers(x);
-    let group_values: Vec<Vec<String>> = group_by.iter().map(|c| table.texts(c)).collect();
+) -> Result<Vec<Grouped>, MissingColumn> {
+    let xs = table.numbers(x)?;
+    let group_values: Vec<Vec<String>> = group_by
+        .iter()
+        .map(|c| table.texts(c))
+        .collect::<Result<_, _>>()?;
     let mut order: Vec<Vec<String>> = Vec::new();
     let mut cells: Vec<BTreeMap<OrderedX, Vec<Option<f64>>>> = Vec::new();
     for &row in rows {
@@ -45,7 +48,7 @@ pub fn series(
             .or_default()
             .push(y[row]);
     }
-    order
+    Ok(order
         .into_iter()
         .zip(cells)
         .map(|(key, by_x)| Grouped {
@@ -63,7 +66,7 @@ pub fn series(
                 .collect(),
         })
         .filter(|group| !group.points.is_empty())
-        .collect()
+        .collect())
 }
 
 /// An f64 ordered for use as a map key (x values are finite).
@@ -87,29 +90,30 @@ impl Ord for OrderedX {
 /// The swept keys (other than `except`) that take more than one value: what tells lines apart.
 pub fn varying_keys(table: &Table, except: &[&str]) -> Vec<String> {
     table
-        .swept_keys()
-        .into_iter()
-        .filter(|key| !except.contains(&key.as_str()) && table.distinct(key).len() > 1)
+        .swept_columns()
+        .iter()
+        .filter(|key| !except.contains(&key.as_str()) && varies(table, key))
+        .cloned()
         .collect()
 }
 
-/// Whether a column takes at least two distinct values.
-pub fn varies(table: &Table, column: &str) -> bool {
-    table.has(column) && table.distinct(column).len() > 1
+/// Whether a column exists and takes at least two distinct values.
+pub fn varies(table: &Table, column: impl AsRef<str>) -> bool {
+    table.distinct(column).is_ok_and(|values| values.len() > 1)
 }
 
 /// The rows of the smallest request count (every step with it, when a spec lists it more than
 /// once to pool independent batches).
-pub fn fewest_requests_rows(table: &Table) -> Vec<usize> {
-    let requests = table.numbers("requests");
+pub fn fewest_requests_rows(table: &Table) -> Result<Vec<usize>, MissingColumn> {
+    let requests = table.numbers(column::REQUESTS)?;
     let fewest = requests
         .iter()
         .flatten()
         .copied()
         .fold(f64::INFINITY, f64::min);
-    (0..table.height())
+    Ok((0..table.height())
         .filter(|&row| requests[row] == Some(fewest))
-        .collect()
+        .collect())
 }
 
 /// Every row.
@@ -138,28 +142,29 @@ pub fn label(key: &[(String, String)]) -> String {
 
 /// The baseline's cost in points per row: measured when it ran, else its analytic cost (which
 /// is exact: retraining from scratch costs the remaining points).
-pub fn baseline_points(table: &Table) -> Vec<Option<f64>> {
-    let measured = table.numbers("baseline_retrain_points");
-    let expected_sisa = table.numbers("expected_sisa_points");
-    let expected_speedup = table.numbers("expected_speedup_points");
-    (0..table.height())
+pub fn baseline_points(table: &Table) -> Result<Vec<Option<f64>>, MissingColumn> {
+    let measured = table.numbers(column::BASELINE_RETRAIN_POINTS)?;
+    let expected_sisa = table.numbers(column::EXPECTED_SISA_POINTS)?;
+    let expected_speedup = table.numbers(column::EXPECTED_SPEEDUP_POINTS)?;
+    Ok((0..table.height())
         .map(|row| measured[row].or_else(|| Some(expected_sisa[row]? * expected_speedup[row]?)))
-        .collect()
+        .collect())
 }
 
 /// The speed-up in points per group and x: the baseline's mean cost over SISA's mean cost, the
 /// quantity the analytic model predicts (a mean of per-trial ratios would sit above it). The
 /// spread is that of one standard deviation of SISA's cost.
-pub fn speedup_series(table: &Table, rows: &[usize], x: &str, group_by: &[String]) -> Vec<Grouped> {
-    let sisa = series(
-        table,
-        rows,
-        x,
-        &table.numbers("sisa_retrain_points"),
-        group_by,
-    );
-    let baseline = series(table, rows, x, &baseline_points(table), group_by);
-    sisa.into_iter()
+pub fn speedup_series(
+    table: &Table,
+    rows: &[usize],
+    x: &str,
+    group_by: &[String],
+) -> Result<Vec<Grouped>, MissingColumn> {
+    let sisa_points = table.numbers(column::SISA_RETRAIN_POINTS)?;
+    let sisa = series(table, rows, x, &sisa_points, group_by)?;
+    let baseline = series(table, rows, x, &baseline_points(table)?, group_by)?;
+    Ok(sisa
+        .into_iter()
         .filter_map(|group| {
             let base = baseline.iter().find(|b| b.key == group.key)?;
             let points = group
@@ -182,29 +187,31 @@ pub fn speedup_series(table: &Table, rows: &[usize], x: &str, group_by: &[String
                 points,
             })
         })
-        .collect()
+        .collect())
 }
 
 /// The caption under every figure: spec, dataset, model, repeats, and (for charts with error
 /// bars, `bars`) what the bars mean.
-pub fn caption(table: &Table, bars: bool) -> String {
-    let first = |column: &str| table.texts(column).into_iter().next().unwrap_or_default();
-    let repeats = table.distinct("repeat").len();
+pub fn caption(table: &Table, bars: bool) -> Result<String, MissingColumn> {
+    let first = |name: crate::results::ColumnName| -> Result<String, MissingColumn> {
+        Ok(table.texts(name)?.into_iter().next().unwrap_or_default())
+    };
+    let repeats = table.distinct(column::REPEAT)?.len();
     let mut caption = format!(
         "{} · {}: {} train / {} test points, {} features, {} classes · {} · {repeats} repeat{}",
-        first("experiment"),
-        first("dataset"),
-        first("n_train"),
-        first("n_test"),
-        first("n_features"),
-        first("n_classes"),
-        first("model"),
+        first(column::EXPERIMENT)?,
+        first(column::DATASET)?,
+        first(column::N_TRAIN)?,
+        first(column::N_TEST)?,
+        first(column::N_FEATURES)?,
+        first(column::N_CLASSES)?,
+        first(column::MODEL)?,
         if repeats == 1 { "" } else { "s" },
     );
     if bars {
         caption.push_str(" · bars: ±1 std");
     }
-    caption
+    Ok(caption)
 }
 
 #[cfg(test)]

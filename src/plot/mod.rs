@@ -62,7 +62,10 @@ pub fn render(
         }
         match figure.build(table) {
             Ok(chart) => rendered.push(write(&chart, kind, folder)?),
-            Err(reason) => skipped.push(Skipped { kind, reason }),
+            Err(reason) => skipped.push(Skipped {
+                kind,
+                reason: reason.to_string(),
+            }),
         }
     }
     Ok((rendered, skipped))

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::fs;
 
-use super::{overview, Contents};
+use super::{overview, Contents, ReportError};
 use crate::results::ResultsError;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
@@ -12,7 +12,7 @@ th{background:#f3f3f3}figure{margin:1.5em 0}img{max-width:100%;border:1px solid 
 pre{background:#f7f7f7;padding:1em;overflow:auto}";
 
 /// The HTML report, with every figure read from disk and embedded.
-pub fn render(contents: &Contents<'_>) -> Result<String, ResultsError> {
+pub fn render(contents: &Contents<'_>) -> Result<String, ReportError> {
     let mut out = String::new();
     let title = format!("sisa report: {}", contents.experiment);
     let _ = write!(
@@ -25,7 +25,7 @@ pub fn render(contents: &Contents<'_>) -> Result<String, ResultsError> {
         out,
         "<h1>{}</h1>\n<p>{}</p>",
         escape(&title),
-        escape(&contents.headline())
+        escape(&contents.headline()?)
     );
     let _ = writeln!(out, "<h2>Figures</h2>");
     for figure in contents.figures {
@@ -50,7 +50,7 @@ pub fn render(contents: &Contents<'_>) -> Result<String, ResultsError> {
         );
     }
     let _ = writeln!(out, "<h2>Summary (means over repeats)</h2>\n<table>");
-    let table = overview(contents.table);
+    let table = overview(contents.table)?;
     let cells = |tag: &str, row: &[String]| {
         row.iter()
             .map(|cell| format!("<{tag}>{}</{tag}>", escape(cell)))

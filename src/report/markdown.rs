@@ -4,12 +4,13 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::{overview, Contents};
+use crate::results::MissingColumn;
 
 /// The Markdown report; figure links are relative to the results folder `root`.
-pub fn render(contents: &Contents<'_>, root: &Path) -> String {
+pub fn render(contents: &Contents<'_>, root: &Path) -> Result<String, MissingColumn> {
     let mut out = String::new();
     let _ = writeln!(out, "# sisa report: {}\n", contents.experiment);
-    let _ = writeln!(out, "{}\n", contents.headline());
+    let _ = writeln!(out, "{}\n", contents.headline()?);
     let _ = writeln!(out, "## Figures\n");
     for figure in contents.figures {
         let relative = figure.png.strip_prefix(root).unwrap_or(&figure.png);
@@ -28,7 +29,7 @@ pub fn render(contents: &Contents<'_>, root: &Path) -> String {
         let _ = writeln!(out, "The run varies nothing a figure plots.\n");
     }
     let _ = writeln!(out, "\n## Summary (means over repeats)\n");
-    let table = overview(contents.table);
+    let table = overview(contents.table)?;
     let _ = writeln!(out, "| {} |", table.headers.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(table.headers.len()));
     for row in &table.rows {
@@ -39,5 +40,5 @@ pub fn render(contents: &Contents<'_>, root: &Path) -> String {
     for (label, value) in contents.provenance_lines() {
         let _ = writeln!(out, "- {label}: {value}");
     }
-    out
+    Ok(out)
 }

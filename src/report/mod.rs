@@ -11,7 +11,20 @@ pub use overview::{overview, Overview};
 use std::path::PathBuf;
 
 use crate::plot::{Rendered, Skipped};
-use crate::results::{Provenance, ResultsError, ResultsFolder, Table};
+use crate::results::{
+    column, Document, MissingColumn, Provenance, ResultsError, ResultsFolder, Table,
+};
+
+/// A report that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file could not be read or written.
+    #[error(transparent)]
+    Write(#[from] ResultsError),
+    /// The table lacks a column the report shows.
+    #[error(transparent)]
+    Column(#[from] MissingColumn),
+}
 
 /// Everything a report shows.
 pub struct Contents<'a> {
@@ -31,18 +44,18 @@ pub struct Contents<'a> {
 
 impl Contents<'_> {
     /// One sentence on what was run.
-    fn headline(&self) -> String {
-        let trials = self.table.distinct("trial_id").len();
-        let swept = self.table.swept_keys();
+    fn headline(&self) -> Result<String, MissingColumn> {
+        let trials = self.table.distinct(column::TRIAL_ID)?.len();
+        let swept = self.table.swept_columns();
         let sweep = if swept.is_empty() {
             "no sweep".to_owned()
         } else {
             format!("sweeping {}", swept.join(", "))
         };
-        format!(
+        Ok(format!(
             "{trials} trials ({sweep}), {} rows: one per trial and request count.",
             self.table.height()
-        )
+        ))
     }
 
     /// Provenance as (label, value) lines.
@@ -81,11 +94,9 @@ impl Contents<'_> {
 }
 
 /// Writes `report.md` and `report.html` into the results folder; returns their paths.
-pub fn write(
-    folder: &ResultsFolder,
-    contents: &Contents<'_>,
-) -> Result<Vec<PathBuf>, ResultsError> {
-    let markdown = folder.save_text("report.md", &markdown::render(contents, folder.root()))?;
-    let html = folder.save_text("report.html", &html::render(contents)?)?;
+pub fn write(folder: &ResultsFolder, contents: &Contents<'_>) -> Result<Vec<PathBuf>, ReportError> {
+    let markdown = markdown::render(contents, folder.root())?;
+    let markdown = folder.save(Document::ReportMarkdown, &markdown)?;
+    let html = folder.save(Document::ReportHtml, &html::render(contents)?)?;
     Ok(vec![markdown, html])
 }

@@ -4,7 +4,7 @@
 
 use super::format;
 use crate::plot::data::baseline_points;
-use crate::results::{groups, Table};
+use crate::results::{column, groups, MissingColumn, Table};
 
 /// A table of text cells.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,9 +16,9 @@ pub struct Overview {
 }
 
 /// The overview of a results table.
-pub fn overview(table: &Table) -> Overview {
-    let swept = table.swept_keys();
-    let mut headers = swept.clone();
+pub fn overview(table: &Table) -> Result<Overview, MissingColumn> {
+    let swept = table.swept_columns();
+    let mut headers = swept.to_vec();
     headers.extend(
         [
             "requests",
@@ -33,20 +33,28 @@ pub fn overview(table: &Table) -> Overview {
         ]
         .map(str::to_owned),
     );
-    let swept_values: Vec<Vec<String>> = swept.iter().map(|key| table.texts(key)).collect();
-    let requests = table.texts("requests");
-    let baseline = baseline_points(table);
+    let swept_values: Vec<Vec<String>> = swept
+        .iter()
+        .map(|key| table.texts(key))
+        .collect::<Result<_, _>>()?;
+    let requests = table.texts(column::REQUESTS)?;
+    let baseline = baseline_points(table)?;
     let (sisa_points, sisa_cpu, expected_points, baseline_cpu) = (
-        table.numbers("sisa_retrain_points"),
-        table.numbers("sisa_retrain_cpu_s"),
-        table.numbers("expected_sisa_points"),
-        table.numbers("baseline_retrain_cpu_s"),
+        table.numbers(column::SISA_RETRAIN_POINTS)?,
+        table.numbers(column::SISA_RETRAIN_CPU_S)?,
+        table.numbers(column::EXPECTED_SISA_POINTS)?,
+        table.numbers(column::BASELINE_RETRAIN_CPU_S)?,
     );
-    let rows = groups(table)
+    let (shards_hit, sisa_accuracy, baseline_accuracy, lone_accuracy) = (
+        table.numbers(column::SHARDS_RETRAINED)?,
+        table.numbers(column::SISA_ACCURACY)?,
+        table.numbers(column::BASELINE_ACCURACY)?,
+        table.numbers(column::LONE_SHARD_ACCURACY)?,
+    );
+    let rows = groups(table)?
         .iter()
         .map(|group| {
             let first = group.first();
-            let mean = |column: &str| group.stat(table, column).mean;
             let mean_of = |values: &[Option<f64>]| group.stat_of(values).mean;
             let speedup = |baseline: &[Option<f64>], sisa: &[Option<f64>]| {
                 Some(mean_of(baseline)? / mean_of(sisa)?).filter(|r| r.is_finite())
@@ -54,15 +62,15 @@ pub fn overview(table: &Table) -> Overview {
             let mut row: Vec<String> = swept_values.iter().map(|v| v[first].clone()).collect();
             row.push(requests[first].clone());
             row.push(group.rows.len().to_string());
-            row.push(format::number(mean("shards_retrained"), 1));
+            row.push(format::number(mean_of(&shards_hit), 1));
             row.push(format::ratio(speedup(&baseline, &sisa_points)));
             row.push(format::ratio(speedup(&baseline, &expected_points)));
             row.push(format::ratio(speedup(&baseline_cpu, &sisa_cpu)));
-            row.push(format::percent(mean("sisa_accuracy")));
-            row.push(format::percent(mean("baseline_accuracy")));
-            row.push(format::percent(mean("lone_shard_accuracy")));
+            row.push(format::percent(mean_of(&sisa_accuracy)));
+            row.push(format::percent(mean_of(&baseline_accuracy)));
+            row.push(format::percent(mean_of(&lone_accuracy)));
             row
         })
         .collect();
-    Overview { headers, rows }
+    Ok(Overview { headers, rows })
 }

@@ -7,6 +7,10 @@
 //! The same clocks give each unit's probability of being among the first K requests, which the
 //! analytic cost model and distribution-aware sharding use.
 
+pub mod schedule;
+
+pub use schedule::{Schedule, Start, Step};
+
 use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 

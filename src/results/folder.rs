@@ -3,11 +3,17 @@
 //! never half of one (DESIGN.md invariant 6).
 //!
 //! ```text
-//! results/<name>/spec.yaml               the resolved spec (overrides applied)
+//! results/<name>/spec.yaml                   the resolved spec (overrides applied)
 //! results/<name>/trials/<trial-id>.parquet   each finished trial's rows
 //! results/<name>/steps.parquet, steps.csv    every row of the plan's trials
-//! results/<name>/summary.csv             mean, std and standard error over repeats
-//! results/<name>/datasets.json           the run's datasets (written by `sisa run`)
+//! results/<name>/summary.csv                 mean, std and standard error over repeats
+//! results/<name>/figures/<figure>.svg|.png   the figures
+//! results/<name>/report.md, report.html      the report
+//! results/<name>/provenance.json             how the results were produced
+//! results/<name>/provenance/trial-<i>.json   the same, for a trial run apart (array task)
+//! results/<name>/datasets.json               the run's datasets
+//! results/<name>/manifest.tsv                the ordered trial list (`sisa plan --manifest`)
+//! results/<name>/slurm/                      job scripts and logs (`sisa slurm`)
 //! ```
 
 use std::fs::{self, File};
@@ -16,8 +22,9 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, PolarsError, SerWriter};
 
-use super::{summary, table, ReadError, Table};
-use crate::runner::StepRecord;
+use super::record::StepRecord;
+use super::summary;
+use super::table::{ReadError, Table};
 use crate::spec::{ExperimentName, TrialId};
 
 /// A results file that could not be written.
@@ -43,8 +50,42 @@ pub enum ResultsError {
 
 type Result<T, E = ResultsError> = std::result::Result<T, E>;
 
-/// The resolved spec's file name in a results folder.
-const SPEC_FILE: &str = "spec.yaml";
+/// The files of a results folder that have one fixed name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// `spec.yaml`: the resolved spec.
+    Spec,
+    /// `provenance.json`: how the results were produced.
+    Provenance,
+    /// `datasets.json`: the run's datasets.
+    Datasets,
+    /// `manifest.tsv`: the ordered trial list.
+    Manifest,
+    /// `report.md`.
+    ReportMarkdown,
+    /// `report.html`.
+    ReportHtml,
+    /// `slurm/array.sbatch`: the job-array script.
+    SlurmArray,
+    /// `slurm/collect.sbatch`: the collect job's script.
+    SlurmCollect,
+}
+
+impl Document {
+    /// Its path inside the results folder.
+    fn relative(self) -> &'static str {
+        match self {
+            Document::Spec => "spec.yaml",
+            Document::Provenance => "provenance.json",
+            Document::Datasets => "datasets.json",
+            Document::Manifest => "manifest.tsv",
+            Document::ReportMarkdown => "report.md",
+            Document::ReportHtml => "report.html",
+            Document::SlurmArray => "slurm/array.sbatch",
+            Document::SlurmCollect => "slurm/collect.sbatch",
+        }
+    }
+}
 
 /// An experiment's results folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,26 +115,57 @@ impl ResultsFolder {
         &self.root
     }
 
+    /// Where a document is kept.
+    pub fn path(&self, document: Document) -> PathBuf {
+        self.root.join(document.relative())
+    }
+
+    /// Saves a document's text.
+    pub fn save(&self, document: Document, text: &str) -> Result<PathBuf> {
+        let path = self.path(document);
+        write_atomically(&path, |file| file.write_all(text.as_bytes()))?;
+        Ok(path)
+    }
+
+    /// The folder of finished trials' rows.
+    pub fn trials_folder(&self) -> PathBuf {
+        self.root.join("trials")
+    }
+
     /// Where a finished trial's rows are kept.
     pub fn trial_path(&self, id: &TrialId) -> PathBuf {
-        self.root.join("trials").join(format!("{id}.parquet"))
+        self.trials_folder().join(format!("{id}.parquet"))
     }
 
-    /// Saves the resolved spec.
-    pub fn save_spec(&self, resolved_yaml: &str) -> Result<PathBuf> {
-        self.save_text(SPEC_FILE, resolved_yaml)
+    /// The folder of the provenance of trials run apart (cluster array tasks).
+    pub fn trial_provenance_folder(&self) -> PathBuf {
+        self.root.join("provenance")
     }
 
-    /// Where the resolved spec is kept.
-    pub fn spec_path(&self) -> PathBuf {
-        self.root.join(SPEC_FILE)
+    /// Saves the provenance of trial `index` run apart.
+    pub fn save_trial_provenance(&self, index: usize, json: &str) -> Result<PathBuf> {
+        let path = self
+            .trial_provenance_folder()
+            .join(format!("trial-{index}.json"));
+        write_atomically(&path, |file| file.write_all(json.as_bytes()))?;
+        Ok(path)
+    }
+
+    /// The folder of cluster job logs, created.
+    pub fn slurm_logs(&self) -> Result<PathBuf> {
+        let logs = self.root.join("slurm").join("logs");
+        fs::create_dir_all(&logs).map_err(|source| ResultsError::Io {
+            path: logs.clone(),
+            source,
+        })?;
+        Ok(logs)
     }
 
     /// Saves one finished trial's rows.
     pub fn save_trial(&self, id: &TrialId, records: &[StepRecord]) -> Result<PathBuf> {
         let path = self.trial_path(id);
-        let mut frame = frame(&path, table::to_frame(records))?;
-        write_parquet(&path, &mut frame)?;
+        let mut table = frame(&path, Table::from_records(records))?;
+        write_parquet(&path, table.frame_mut())?;
         Ok(path)
     }
 
@@ -104,21 +176,19 @@ impl ResultsFolder {
             .join(format!("{name}.{extension}"))
     }
 
-    /// Saves a text file (a report, provenance) at `name` in the folder.
-    pub fn save_text(&self, name: &str, text: &str) -> Result<PathBuf> {
-        let path = self.root.join(name);
-        write_atomically(&path, |file| file.write_all(text.as_bytes()))?;
-        Ok(path)
-    }
-
-    /// The saved rows of the trials `ids`, in that order, and the ids that have no file yet.
-    pub fn read_trials(&self, ids: &[TrialId]) -> Result<(Option<Table>, Vec<TrialId>), ReadError> {
+    /// The saved rows of the trials `ids` (whose tables have the `swept` columns), in that order,
+    /// and the ids that have no file yet.
+    pub fn read_trials(
+        &self,
+        ids: &[TrialId],
+        swept: &[String],
+    ) -> Result<(Option<Table>, Vec<TrialId>), ReadError> {
         let mut tables = Vec::new();
         let mut missing = Vec::new();
         for id in ids {
             let path = self.trial_path(id);
             if path.exists() {
-                tables.push(Table::read(&path)?);
+                tables.push(Table::read(&path, swept)?);
             } else {
                 missing.push(id.clone());
             }
@@ -127,7 +197,7 @@ impl ResultsFolder {
             return Ok((None, missing));
         }
         let table = Table::concat(tables).map_err(|source| ReadError::Format {
-            path: self.root.join("trials"),
+            path: self.trials_folder(),
             source,
         })?;
         Ok((Some(table), missing))
@@ -177,7 +247,7 @@ impl ResultsFolder {
     }
 }
 
-fn frame(path: &Path, built: polars::prelude::PolarsResult<DataFrame>) -> Result<DataFrame> {
+fn frame<T>(path: &Path, built: polars::prelude::PolarsResult<T>) -> Result<T> {
     built.map_err(|source| ResultsError::Table {
         path: path.to_owned(),
         source,

@@ -1,14 +1,14 @@
-//! Results: the tidy table (one row per trial x step), the summary over repeats, and the results
-//! folder they are written to.
+//! Results: the row a trial step produces and the table's columns, the tidy table (one row per
+//! trial x step), the summary over repeats, provenance, and the results folder they are written to.
 
 pub mod folder;
 pub mod provenance;
-pub mod read;
+pub mod record;
 pub mod summary;
 pub mod table;
 
-pub use folder::{ResultsError, ResultsFolder};
+pub use folder::{Document, ResultsError, ResultsFolder};
 pub use provenance::Provenance;
-pub use read::{ReadError, Table};
+pub use record::{column, swept_column, timing_columns, ColumnName, StepRecord, COLUMNS};
 pub use summary::{groups, Group, Stat};
-pub use table::{to_frame, COLUMNS, TIMING_COLUMNS};
+pub use table::{swept_columns, MissingColumn, ReadError, Table};

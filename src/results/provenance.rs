@@ -9,6 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::folder::{Document, ResultsFolder};
+
 /// Provenance of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -84,15 +86,17 @@ impl Provenance {
         self.finished = Some(utc_now());
     }
 
-    /// The provenance of a results folder: `file` (a whole run) and those of single trials run
-    /// apart in `provenance/` (cluster array tasks), merged: every trial once, the earliest start
+    /// The provenance of a results folder: its `provenance.json` (a whole run) and those of single
+    /// trials run apart (cluster array tasks), merged: every trial once, the earliest start
     /// and the latest end. `None` when there is none.
-    pub fn merged(root: &Path, file: &str) -> Option<Provenance> {
+    pub fn merged(folder: &ResultsFolder) -> Option<Provenance> {
         let read = |path: &Path| -> Option<Provenance> {
             serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
         };
-        let mut parts: Vec<Provenance> = read(&root.join(file)).into_iter().collect();
-        if let Ok(entries) = fs::read_dir(root.join("provenance")) {
+        let mut parts: Vec<Provenance> = read(&folder.path(Document::Provenance))
+            .into_iter()
+            .collect();
+        if let Ok(entries) = fs::read_dir(folder.trial_provenance_folder()) {
             let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
             paths.sort();
             parts.extend(paths.iter().filter_map(|p| read(p)));

@@ -3,8 +3,8 @@
 
 use polars::prelude::{Column, DataFrame, PolarsResult};
 
-use super::read::Table;
-use super::table::{Role, COLUMNS};
+use super::record::{column, COLUMNS};
+use super::table::{MissingColumn, Table};
 
 /// Mean and spread of one measure over repeats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,8 +44,8 @@ pub struct Group {
 
 impl Group {
     /// The statistics of a numeric column over the group.
-    pub fn stat(&self, table: &Table, column: &str) -> Stat {
-        self.stat_of(&table.numbers(column))
+    pub fn stat(&self, table: &Table, column: impl AsRef<str>) -> Result<Stat, MissingColumn> {
+        Ok(self.stat_of(&table.numbers(column)?))
     }
 
     /// The statistics over the group of a column already read (`values`, one per table row).
@@ -60,13 +60,13 @@ impl Group {
 }
 
 /// Groups rows by their swept values and step, in order of first appearance.
-pub fn groups(table: &Table) -> Vec<Group> {
+pub fn groups(table: &Table) -> Result<Vec<Group>, MissingColumn> {
     let mut keys: Vec<Vec<String>> = table
-        .swept_keys()
+        .swept_columns()
         .iter()
         .map(|column| table.texts(column))
-        .collect();
-    keys.push(table.texts("step"));
+        .collect::<Result<_, _>>()?;
+    keys.push(table.texts(column::STEP)?);
     let key_of =
         |row: usize| -> Vec<&str> { keys.iter().map(|column| column[row].as_str()).collect() };
     let mut seen: Vec<Vec<&str>> = Vec::new();
@@ -81,28 +81,32 @@ pub fn groups(table: &Table) -> Vec<Group> {
             }
         }
     }
-    groups
+    Ok(groups)
 }
 
 /// The summary table: swept keys, configuration and step columns, `repeats`, then
 /// `<measure>_mean`, `<measure>_std` and `<measure>_sem` for every measure.
 pub fn to_frame(table: &Table) -> PolarsResult<DataFrame> {
-    let groups = groups(table);
+    let missing = |error: MissingColumn| {
+        polars::prelude::PolarsError::ColumnNotFound(error.to_string().into())
+    };
+    let groups = groups(table).map_err(missing)?;
     let firsts: Vec<usize> = groups.iter().map(Group::first).collect();
     let mut columns = Vec::new();
-    let constant = table.swept_keys().into_iter().chain(
+    let constant = table.swept_columns().iter().cloned().chain(
         COLUMNS
             .iter()
-            .filter(|spec| matches!(spec.role, Role::Config | Role::Step))
-            .map(|spec| spec.name.to_owned()),
+            .filter(|spec| !spec.is_measured() && spec.role != super::record::Role::Identity)
+            .map(|spec| spec.name.as_str().to_owned()),
     );
     for name in constant {
-        columns.push(table.column_at(&name, &firsts)?);
+        columns.push(table.column_at(&name, &firsts).map_err(missing)?);
     }
     let repeats: Vec<u64> = groups.iter().map(|g| g.rows.len() as u64).collect();
     columns.push(Column::new("repeats".into(), repeats));
-    for spec in COLUMNS.iter().filter(|spec| spec.role == Role::Measure) {
-        let stats: Vec<Stat> = groups.iter().map(|g| g.stat(table, spec.name)).collect();
+    for spec in COLUMNS.iter().filter(|spec| spec.is_measured()) {
+        let values = table.numbers(spec.name).map_err(missing)?;
+        let stats: Vec<Stat> = groups.iter().map(|g| g.stat_of(&values)).collect();
         let means = stats.iter().map(|s| s.mean).collect::<Vec<_>>();
         let stds = stats.iter().map(|s| s.std).collect::<Vec<_>>();
         let sems = stats.iter().map(|s| s.sem).collect::<Vec<_>>();

@@ -1,212 +1,247 @@
-//! The results table: one row per trial x step, columns of DESIGN.md §5, built as a polars
-//! DataFrame. The column list is declared once and drives the table and the summary.
+//! The results table: one row per trial x step (DESIGN.md §5) as a polars DataFrame, built from
+//! records or read back from a results folder, with typed access to its columns. Asking for a
+//! column the table does not have is an error that names it, never a silent empty column.
 
-use polars::prelude::{Column, DataFrame, PolarsResult};
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
-use crate::runner::StepRecord;
+use polars::prelude::{
+    Column, DataFrame, DataType, IdxSize, ParquetReader, PolarsError, PolarsResult, SerReader,
+};
 
-/// How a column reads its value from a record.
-#[derive(Clone, Copy)]
-pub enum Field {
-    /// A text column.
-    Text(fn(&StepRecord) -> &str),
-    /// An unsigned integer column.
-    Count(fn(&StepRecord) -> u64),
-    /// A real-valued column, empty where not measured.
-    Real(fn(&StepRecord) -> Option<f64>),
+use super::record::{swept_column, ColumnSpec, Field, Role, StepRecord, COLUMNS};
+use crate::spec::{yaml, Spec};
+
+/// A results table that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a results table.
+    #[error("`{}` is not a sisa results table: {source}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: PolarsError,
+    },
+    /// The file lacks a column this version of sisa writes (or the spec sweeps).
+    #[error("`{}` is not a results table of this spec: {source}", path.display())]
+    Column {
+        /// The file.
+        path: PathBuf,
+        /// The column it lacks.
+        source: MissingColumn,
+    },
 }
 
-/// What a column is for: identity and configuration columns are constant within a trial's sweep
-/// point; measures vary between repeats and are summarised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Who produced the row.
-    Identity,
-    /// The trial's configuration.
-    Config,
-    /// Which step of the trial.
-    Step,
-    /// What was measured.
-    Measure,
+/// A column asked for that the table does not have.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the results table has no column `{name}`{}", hint(closest))]
+pub struct MissingColumn {
+    /// The name asked for.
+    pub name: String,
+    /// The table's column with the closest name, if any is close.
+    pub closest: Option<String>,
 }
 
-/// A column of the results table.
-pub struct ColumnSpec {
-    /// Column name.
-    pub name: &'static str,
-    /// How to read it.
-    pub field: Field,
-    /// What it is for.
-    pub role: Role,
+fn hint(closest: &Option<String>) -> String {
+    closest
+        .as_ref()
+        .map(|name| format!("; did you mean `{name}`?"))
+        .unwrap_or_default()
 }
 
-const fn column(name: &'static str, field: Field, role: Role) -> ColumnSpec {
-    ColumnSpec { name, field, role }
+/// The rows of a results table, and which of its columns are swept keys.
+#[derive(Debug, Clone)]
+pub struct Table {
+    frame: DataFrame,
+    swept: Vec<String>,
 }
 
-use Field::{Count, Real, Text};
-use Role::{Config, Identity, Measure, Step};
-
-/// Every fixed column, in table order (swept keys come after the identity columns).
-pub const COLUMNS: &[ColumnSpec] = &[
-    column("experiment", Text(|r| &r.experiment), Identity),
-    column("trial_id", Text(|r| &r.trial_id), Identity),
-    column("trial_index", Count(|r| u64::from(r.trial_index)), Identity),
-    column("repeat", Count(|r| u64::from(r.repeat)), Identity),
-    column("seed", Count(|r| r.seed), Identity),
-    column("dataset", Text(|r| &r.dataset), Config),
-    column("n_train", Count(|r| r.n_train), Config),
-    column("n_test", Count(|r| r.n_test), Config),
-    column("n_features", Count(|r| r.n_features), Config),
-    column("n_classes", Count(|r| r.n_classes), Config),
-    column("model", Text(|r| &r.model), Config),
-    column("budget", Count(|r| r.budget), Config),
-    column("shards", Count(|r| r.shards), Config),
-    column("slices", Count(|r| r.slices), Config),
-    column("partition", Text(|r| &r.partition), Config),
-    column("shard_sizes", Text(|r| &r.shard_sizes), Config),
-    column("aggregation", Text(|r| &r.aggregation), Config),
-    column("distribution", Text(|r| &r.distribution), Config),
-    column("mode", Text(|r| &r.mode), Config),
-    column("step", Count(|r| u64::from(r.step)), Step),
-    column("requests", Count(|r| r.requests), Step),
-    column("removed_total", Count(|r| r.removed_total), Step),
-    column(
-        "sisa_retrain_cpu_s",
-        Real(|r| Some(r.sisa_retrain_cpu_s)),
-        Measure,
-    ),
-    column(
-        "sisa_retrain_wall_s",
-        Real(|r| Some(r.sisa_retrain_wall_s)),
-        Measure,
-    ),
-    column(
-        "sisa_retrain_points",
-        Real(|r| Some(r.sisa_retrain_points)),
-        Measure,
-    ),
-    column(
-        "sisa_retrain_passes",
-        Real(|r| r.sisa_retrain_passes),
-        Measure,
-    ),
-    column(
-        "shards_retrained",
-        Real(|r| Some(r.shards_retrained as f64)),
-        Measure,
-    ),
-    column(
-        "baseline_retrain_cpu_s",
-        Real(|r| r.baseline_retrain_cpu_s),
-        Measure,
-    ),
-    column(
-        "baseline_retrain_wall_s",
-        Real(|r| r.baseline_retrain_wall_s),
-        Measure,
-    ),
-    column(
-        "baseline_retrain_points",
-        Real(|r| r.baseline_retrain_points),
-        Measure,
-    ),
-    column(
-        "baseline_retrain_passes",
-        Real(|r| r.baseline_retrain_passes),
-        Measure,
-    ),
-    column("speedup_time", Real(|r| r.speedup_time), Measure),
-    column("speedup_points", Real(|r| r.speedup_points), Measure),
-    column(
-        "expected_sisa_points",
-        Real(|r| Some(r.expected_sisa_points)),
-        Measure,
-    ),
-    column(
-        "expected_speedup_points",
-        Real(|r| Some(r.expected_speedup_points)),
-        Measure,
-    ),
-    column("sisa_accuracy", Real(|r| Some(r.sisa_accuracy)), Measure),
-    column(
-        "sisa_accuracy_majority",
-        Real(|r| Some(r.sisa_accuracy_majority)),
-        Measure,
-    ),
-    column(
-        "sisa_accuracy_mean_proba",
-        Real(|r| Some(r.sisa_accuracy_mean_proba)),
-        Measure,
-    ),
-    column(
-        "sisa_accuracy_weighted",
-        Real(|r| Some(r.sisa_accuracy_weighted)),
-        Measure,
-    ),
-    column("baseline_accuracy", Real(|r| r.baseline_accuracy), Measure),
-    column(
-        "lone_shard_accuracy",
-        Real(|r| Some(r.lone_shard_accuracy)),
-        Measure,
-    ),
-    column("accuracy_gap", Real(|r| r.accuracy_gap), Measure),
-    column("train_cpu_s", Real(|r| Some(r.train_cpu_s)), Measure),
-    column("train_wall_s", Real(|r| Some(r.train_wall_s)), Measure),
-    column("train_points", Real(|r| Some(r.train_points)), Measure),
-    column(
-        "checkpoint_bytes",
-        Real(|r| Some(r.checkpoint_bytes as f64)),
-        Measure,
-    ),
-];
-
-/// Columns whose values depend on the machine's speed and load, not only on the spec and seed.
-pub const TIMING_COLUMNS: &[&str] = &[
-    "sisa_retrain_cpu_s",
-    "sisa_retrain_wall_s",
-    "baseline_retrain_cpu_s",
-    "baseline_retrain_wall_s",
-    "speedup_time",
-    "train_cpu_s",
-    "train_wall_s",
-];
-
-/// The table of `records`. Swept keys get a text column each (named by the key), after the
-/// identity columns; all records must come from one experiment, so they share the swept keys.
-pub fn to_frame(records: &[StepRecord]) -> PolarsResult<DataFrame> {
-    let mut columns: Vec<Column> = Vec::with_capacity(COLUMNS.len() + 4);
-    for spec in COLUMNS {
-        if spec.role == Role::Config && spec.name == "dataset" {
-            columns.extend(swept_columns(records));
-        }
-        columns.push(build(spec, records));
-    }
-    DataFrame::new(records.len(), columns)
-}
-
-/// One text column per swept key, named by the key, holding each record's value.
-pub fn swept_columns(records: &[StepRecord]) -> Vec<Column> {
-    let Some(first) = records.first() else {
-        return Vec::new();
-    };
-    first
-        .swept
+/// The names of the swept columns of `spec`'s tables, in axis order.
+pub fn swept_columns(spec: &Spec) -> Vec<String> {
+    spec.axes()
         .iter()
-        .enumerate()
-        .map(|(position, (key, _))| {
-            let values: Vec<&str> = records
-                .iter()
-                .map(|r| r.swept[position].1.as_str())
-                .collect();
-            Column::new(key.as_str().into(), values)
-        })
+        .map(|axis| swept_column(&axis.key))
         .collect()
 }
 
+impl Table {
+    /// The table of `records`. Swept keys get a text column each, after the identity columns;
+    /// all records must come from one experiment, so they share the swept keys.
+    pub fn from_records(records: &[StepRecord]) -> PolarsResult<Table> {
+        let swept: Vec<String> = records
+            .first()
+            .map(|first| {
+                first
+                    .swept
+                    .iter()
+                    .map(|(key, _)| swept_column(key))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut columns: Vec<Column> = Vec::with_capacity(COLUMNS.len() + swept.len());
+        for (index, spec) in COLUMNS.iter().enumerate() {
+            if index == first_config_position() {
+                for (position, name) in swept.iter().enumerate() {
+                    let values: Vec<&str> = records
+                        .iter()
+                        .map(|r| r.swept[position].1.as_str())
+                        .collect();
+                    columns.push(Column::new(name.as_str().into(), values));
+                }
+            }
+            columns.push(build(spec, records));
+        }
+        Ok(Table {
+            frame: DataFrame::new(records.len(), columns)?,
+            swept,
+        })
+    }
+
+    /// Reads a table file of `spec`'s results (a trial's file or `steps.parquet`), checking it
+    /// has every column this version writes and one per swept key.
+    pub fn read(path: &Path, swept: &[String]) -> Result<Table, ReadError> {
+        let file = File::open(path).map_err(|source| ReadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let frame = ParquetReader::new(file)
+            .finish()
+            .map_err(|source| ReadError::Format {
+                path: path.to_owned(),
+                source,
+            })?;
+        let table = Table {
+            frame,
+            swept: swept.to_vec(),
+        };
+        let expected = COLUMNS.iter().map(|c| c.name.as_str());
+        for name in expected.chain(swept.iter().map(String::as_str)) {
+            table.column(name).map_err(|source| ReadError::Column {
+                path: path.to_owned(),
+                source,
+            })?;
+        }
+        Ok(table)
+    }
+
+    /// The rows of several tables of one experiment, one after the other.
+    pub fn concat(tables: Vec<Table>) -> PolarsResult<Table> {
+        let mut tables = tables.into_iter();
+        let Some(first) = tables.next() else {
+            return Ok(Table {
+                frame: DataFrame::empty(),
+                swept: Vec::new(),
+            });
+        };
+        let (mut frame, swept) = (first.frame, first.swept);
+        for table in tables {
+            frame.vstack_mut_owned(table.frame)?;
+        }
+        frame.rechunk_mut();
+        Ok(Table { frame, swept })
+    }
+
+    /// The underlying DataFrame, for writing.
+    pub fn frame_mut(&mut self) -> &mut DataFrame {
+        &mut self.frame
+    }
+
+    /// The columns of the swept keys, in axis order.
+    pub fn swept_columns(&self) -> &[String] {
+        &self.swept
+    }
+
+    /// The values of `column` at the given rows, as a column of the same name and type.
+    pub fn column_at(&self, column: &str, rows: &[usize]) -> Result<Column, MissingColumn> {
+        let indices: Vec<IdxSize> = rows.iter().map(|&row| row as IdxSize).collect();
+        let taken = self.column(column)?.take_slice(&indices);
+        Ok(taken.expect("row positions come from this table"))
+    }
+
+    /// Number of rows.
+    pub fn height(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// Whether the table has a column.
+    pub fn has(&self, column: impl AsRef<str>) -> bool {
+        self.frame.column(column.as_ref()).is_ok()
+    }
+
+    /// A column as numbers (integers converted), `None` where empty or not a number.
+    pub fn numbers(&self, column: impl AsRef<str>) -> Result<Vec<Option<f64>>, MissingColumn> {
+        let converted = self
+            .column(column.as_ref())?
+            .cast(&DataType::Float64)
+            .and_then(|c| c.f64().map(|values| values.iter().collect::<Vec<_>>()));
+        Ok(converted.unwrap_or_else(|_| vec![None; self.height()]))
+    }
+
+    /// A column as text (numbers formatted), empty where missing.
+    pub fn texts(&self, column: impl AsRef<str>) -> Result<Vec<String>, MissingColumn> {
+        let converted = self
+            .column(column.as_ref())?
+            .cast(&DataType::String)
+            .and_then(|c| {
+                c.str().map(|values| {
+                    values
+                        .iter()
+                        .map(|v| v.unwrap_or_default().to_owned())
+                        .collect::<Vec<_>>()
+                })
+            });
+        Ok(converted.unwrap_or_else(|_| vec![String::new(); self.height()]))
+    }
+
+    /// The distinct values of a column as text, in order of first appearance.
+    pub fn distinct(&self, column: impl AsRef<str>) -> Result<Vec<String>, MissingColumn> {
+        let mut seen: Vec<String> = Vec::new();
+        for value in self.texts(column)? {
+            if !seen.contains(&value) {
+                seen.push(value);
+            }
+        }
+        Ok(seen)
+    }
+
+    /// The names of every column, in table order.
+    pub fn column_names(&self) -> Vec<String> {
+        let names = self.frame.get_column_names();
+        names.into_iter().map(|name| name.to_string()).collect()
+    }
+
+    fn column(&self, name: &str) -> Result<&Column, MissingColumn> {
+        self.frame.column(name).map_err(|_| {
+            let names = self.column_names();
+            let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+            MissingColumn {
+                name: name.to_owned(),
+                closest: yaml::closest(name, &candidates).map(str::to_owned),
+            }
+        })
+    }
+}
+
+/// Where the swept columns go: just before the first configuration column.
+fn first_config_position() -> usize {
+    COLUMNS
+        .iter()
+        .position(|spec| spec.role == Role::Config)
+        .expect("the table has configuration columns")
+}
+
 /// One column of the table.
-pub fn build(spec: &ColumnSpec, records: &[StepRecord]) -> Column {
-    let name = spec.name.into();
+fn build(spec: &ColumnSpec, records: &[StepRecord]) -> Column {
+    let name = spec.name.as_str().into();
     match spec.field {
         Field::Text(read) => Column::new(name, records.iter().map(read).collect::<Vec<_>>()),
         Field::Count(read) => Column::new(name, records.iter().map(read).collect::<Vec<_>>()),

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::trial::Prepared;
 use super::TrialError;
+use crate::workers::Workers;
 
 /// One timed fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,8 +31,8 @@ pub struct FitMeasurement {
 }
 
 /// Fits the trial's model on all its training points once and measures it.
-pub fn fit_once(prepared: &Prepared) -> Result<FitMeasurement, TrialError> {
-    let (training, accuracy) = prepared.retrain_baseline(&HashSet::new())?;
+pub fn fit_once(prepared: &Prepared, workers: &Workers) -> Result<FitMeasurement, TrialError> {
+    let (training, accuracy) = prepared.fit_baseline(workers, &HashSet::new())?;
     Ok(FitMeasurement {
         model: prepared.settings.model.name().to_owned(),
         n_train: prepared.split.train.len(),

@@ -1,23 +1,26 @@
-//! Runs trials in parallel (rayon) and reports what happens through events; it never prints.
+//! Running experiments: a [`Session`] over a planned spec and its results folder, the launchers
+//! that run its trials ([`launch`]), one trial end to end ([`trial`]), the data check before a
+//! run ([`precheck`]), and what a run reports through an [`Observer`]; plus the exact-unlearning
+//! certificate ([`verify`]) and fits timed for benchmarks ([`bench`]). Nothing here prints.
 //! Results are identical for any number of jobs: every draw is seeded by position, not by order.
 
 pub mod bench;
-pub mod record;
+pub mod launch;
+pub mod observer;
+pub mod precheck;
+pub mod session;
 pub mod trial;
 pub mod verify;
 
-pub use record::StepRecord;
+pub use launch::{Launcher, Local, OneTrial, SlurmArray};
+pub use observer::{Event, Notice, Observer, Phase, RunStart};
+pub use session::{RunOptions, RunOutcome, Session};
 pub use trial::{run_trial, Prepared};
 pub use verify::{verify, Certificate, ShardVerdict};
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
-
-use crate::clock::Stopwatch;
-use crate::data::{DataError, DatasetCache};
+use crate::data::DataError;
 use crate::model::ModelError;
-use crate::spec::{Invalid, Trial};
+use crate::spec::Invalid;
 
 /// Why a trial failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,9 +34,6 @@ pub enum TrialError {
     /// A model failed to train.
     #[error(transparent)]
     Model(#[from] ModelError),
-    /// Not run: an earlier trial failed and the run was asked to stop at the first failure.
-    #[error("not run: stopped at the first failure (--fail-fast)")]
-    Cancelled,
 }
 
 impl TrialError {
@@ -44,140 +44,6 @@ impl TrialError {
     }
 }
 
-/// What happens during a run, as it happens. Sent from worker threads.
-#[derive(Debug)]
-pub enum Event<'a> {
-    /// A trial started.
-    Started {
-        /// The trial.
-        trial: &'a Trial,
-    },
-    /// A trial finished; its records are final.
-    Finished {
-        /// The trial.
-        trial: &'a Trial,
-        /// One record per step.
-        records: &'a [StepRecord],
-        /// Wall seconds the trial took.
-        wall_s: f64,
-    },
-    /// A trial failed.
-    Failed {
-        /// The trial.
-        trial: &'a Trial,
-        /// Why.
-        error: &'a TrialError,
-    },
-    /// A running trial moved on to another phase.
-    Phase {
-        /// The trial.
-        trial: &'a Trial,
-        /// What it does now.
-        phase: Phase,
-    },
-}
-
-/// What a running trial is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Building or reading its data, splitting and laying it out.
-    Preparing,
-    /// Training the constituents for the first time.
-    Training,
-    /// Unlearning request batch `step` of `steps` (and retraining the baseline).
-    Unlearning {
-        /// From 1.
-        step: usize,
-        /// How many there are.
-        steps: usize,
-    },
-}
-
-impl std::fmt::Display for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Phase::Preparing => f.write_str("preparing"),
-            Phase::Training => f.write_str("training"),
-            Phase::Unlearning { step, steps } => write!(f, "unlearning {step}/{steps}"),
-        }
-    }
-}
-
-/// The result of one trial.
-#[derive(Debug)]
-pub struct TrialOutcome {
-    /// Position of the trial in the plan.
-    pub index: usize,
-    /// Its records, or why it failed.
-    pub result: Result<Vec<StepRecord>, TrialError>,
-}
-
-/// A run that could not start.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot start {jobs} worker threads: {message}")]
-pub struct PoolError {
-    jobs: usize,
-    message: String,
-}
-
-/// A pool of `jobs` worker threads: trials run on it, and so does the data loading before them,
-/// so `--jobs` bounds the threads a whole run uses.
-pub fn workers(jobs: usize) -> Result<rayon::ThreadPool, PoolError> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|error| PoolError {
-            jobs,
-            message: error.to_string(),
-        })
-}
-
-/// Runs `trials` of experiment `experiment` on the `workers` pool, calling `on_event` as trials start,
-/// change phase and end; datasets come from (or go into) `cache`. With `fail_fast`, trials not yet
-/// started when one fails are not run. Outcomes come back in plan order.
-pub fn run(
-    experiment: &str,
-    trials: &[Trial],
-    workers: &rayon::ThreadPool,
-    fail_fast: bool,
-    cache: &DatasetCache,
-    on_event: &(dyn Fn(Event<'_>) + Sync),
-) -> Vec<TrialOutcome> {
-    let failed = AtomicBool::new(false);
-    workers.install(|| {
-        trials
-            .par_iter()
-            .map(|trial| {
-                if fail_fast && failed.load(Ordering::SeqCst) {
-                    return TrialOutcome {
-                        index: trial.index,
-                        result: Err(TrialError::Cancelled),
-                    };
-                }
-                on_event(Event::Started { trial });
-                let watch = Stopwatch::start();
-                let progress = |phase| on_event(Event::Phase { trial, phase });
-                let result = run_trial(trial, experiment, cache, &progress);
-                match &result {
-                    Ok(records) => on_event(Event::Finished {
-                        trial,
-                        records,
-                        wall_s: watch.elapsed().wall_s,
-                    }),
-                    Err(error) => {
-                        failed.store(true, Ordering::SeqCst);
-                        on_event(Event::Failed { trial, error });
-                    }
-                }
-                TrialOutcome {
-                    index: trial.index,
-                    result,
-                }
-            })
-            .collect()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,12 +52,14 @@ mod tests {
 
     #[test]
     fn types_crossing_threads_are_send_and_sync() {
-        assert_send_sync::<Trial>();
-        assert_send_sync::<StepRecord>();
+        assert_send_sync::<crate::spec::Trial>();
+        assert_send_sync::<crate::results::StepRecord>();
         assert_send_sync::<TrialError>();
-        assert_send_sync::<DatasetCache>();
+        assert_send_sync::<crate::data::DatasetCache>();
         assert_send_sync::<crate::sisa::CheckpointStore>();
         assert_send_sync::<crate::sisa::Ensemble>();
         assert_send_sync::<crate::data::Dataset>();
+        assert_send_sync::<Session>();
+        assert_send_sync::<crate::workers::Workers>();
     }
 }

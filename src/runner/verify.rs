@@ -11,6 +11,7 @@ use super::TrialError;
 use crate::data::{DatasetCache, PointId};
 use crate::sisa::{self, CheckpointStore};
 use crate::spec::{Invalid, Trial};
+use crate::workers::Workers;
 
 /// What `sisa verify` found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,8 +56,9 @@ pub fn verify(
     trial: &Trial,
     count: usize,
     cache: &DatasetCache,
+    workers: &Workers,
 ) -> Result<Certificate, TrialError> {
-    let prepared = Prepared::new(trial, cache)?;
+    let prepared = workers.install(|| Prepared::new(trial, cache))?;
     let n_train = prepared.split.train.len();
     if count >= n_train {
         let message = format!("{count} points cannot be unlearned from {n_train} training points");
@@ -64,11 +66,11 @@ pub fn verify(
     }
     let engine = prepared.engine();
     let mut store = CheckpointStore::new();
-    engine.train(&HashSet::new(), &mut store)?;
+    engine.train(workers, &HashSet::new(), &mut store)?;
     let removed_points = prepared.draw_requests(0, count);
     let removed: HashSet<PointId> = removed_points.iter().copied().collect();
-    let unlearned = engine.train(&removed, &mut store)?;
-    let scratch = engine.train(&removed, &mut CheckpointStore::new())?;
+    let unlearned = engine.train(workers, &removed, &mut store)?;
+    let scratch = engine.train(workers, &removed, &mut CheckpointStore::new())?;
 
     let locations = prepared.layout.locations();
     let unlearned_bytes = unlearned.ensemble.parameter_bytes();
@@ -88,8 +90,8 @@ pub fn verify(
     let rows = prepared.test_rows();
     let aggregation = prepared.settings.sisa.aggregation;
     let predicted =
-        |ensemble: &sisa::Ensemble| ensemble.predict(&*prepared.model, rows, aggregation);
-    let predictions_identical = predicted(&unlearned.ensemble) == predicted(&scratch.ensemble);
+        |ensemble: &sisa::Ensemble| ensemble.predict(workers, &*prepared.model, rows, aggregation);
+    let predictions_identical = predicted(&unlearned.ensemble)? == predicted(&scratch.ensemble)?;
     let identical = predictions_identical
         && shard_verdicts
             .iter()

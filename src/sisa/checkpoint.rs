@@ -1,5 +1,5 @@
 //! Content-keyed checkpoints. A step's key hashes the previous step's key with the slice index and
-//! the ordered ids of the slice's remaining points; the first key hashes the model settings, the
+//! the ordered ids of the slice's remaining points; the first key hashes the model's fingerprint, the
 //! training seed and the shard. Equal keys mean equal training inputs, so a checkpoint found under
 //! its key is exactly what retraining would produce: unlearning is "train again with the store".
 
@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::data::PointId;
-use crate::model::ModelState;
-use crate::spec::ModelSettings;
+use crate::model::{Fingerprint, ModelState};
 
 use super::layout::{ShardId, SliceId};
 
@@ -18,10 +17,10 @@ pub struct CheckpointKey([u8; 32]);
 
 impl CheckpointKey {
     /// The key before a shard's first step.
-    pub fn root(model: &ModelSettings, slices: usize, shard: ShardId, training_seed: u64) -> Self {
+    pub fn root(model: Fingerprint, slices: usize, shard: ShardId, training_seed: u64) -> Self {
         let mut hasher = blake3::Hasher::new();
-        hasher.update(b"sisa-checkpoint-v1");
-        hasher.update(&serde_json::to_vec(model).expect("model settings serialise"));
+        hasher.update(b"sisa-checkpoint-v2");
+        hasher.update(&model.0);
         hasher.update(&(slices as u64).to_le_bytes());
         hasher.update(&(shard.0 as u64).to_le_bytes());
         hasher.update(&training_seed.to_le_bytes());

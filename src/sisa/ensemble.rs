@@ -9,9 +9,9 @@
 use std::collections::HashSet;
 use std::ops::AddAssign;
 use std::sync::Arc;
+use std::time::Instant;
 
 use ndarray::Array2;
-use rayon::prelude::*;
 
 use super::budget::{schedule, StepBudget};
 use super::checkpoint::{CheckpointKey, CheckpointStore};
@@ -19,20 +19,32 @@ use super::layout::{Layout, ShardId, SliceId};
 use crate::clock::Stopwatch;
 use crate::cost::StepCost;
 use crate::data::{ClassId, Dataset, PointId};
-use crate::model::{Budget, Constituent, ModelError, ModelState, Rows};
+use crate::model::{Budget, Constituent, FitStep, ModelError, ModelState, Rows};
 use crate::seed::{Purpose, Seeds};
-use crate::spec::{Aggregation, ModelSettings};
+use crate::spec::Aggregation;
+use crate::workers::Workers;
 
 /// Everything needed to train the constituents of one layout.
 pub struct Engine<'a> {
     data: &'a Dataset,
     layout: &'a Layout,
     model: &'a dyn Constituent,
-    model_settings: &'a ModelSettings,
     schedule: Vec<StepBudget>,
     step_cost: StepCost,
     seeds: Seeds,
     purpose: Purpose,
+}
+
+/// One training an engine is asked for: which points are removed, and the checkpoints it may
+/// reuse (an empty store trains from scratch).
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    /// The engine.
+    pub engine: &'a Engine<'a>,
+    /// Points left out.
+    pub removed: &'a HashSet<PointId>,
+    /// Checkpoints it may reuse.
+    pub store: &'a CheckpointStore,
 }
 
 /// The trained constituents, one per shard; `None` for a shard with no points left.
@@ -47,9 +59,10 @@ pub struct Ensemble {
 /// Work done by a training or retraining (DESIGN.md invariant 3).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Cost {
-    /// CPU seconds of the training steps, each measured on its own thread, summed.
+    /// CPU seconds of the training steps, each measured on its own thread (or reported by the
+    /// process that trained), summed.
     pub cpu_s: f64,
-    /// Wall-clock seconds from start to end of the whole (parallel) operation.
+    /// Wall-clock seconds from the start of the first step to the end of the last.
     pub wall_s: f64,
     /// The paper's cost C: per retrained step, its training points x its share of the unsliced
     /// budget (2/(R+1)), summed; for models that add slices (naive Bayes) a step's own slice's
@@ -58,6 +71,16 @@ pub struct Cost {
     pub points: f64,
     /// Sample passes actually run (points x passes over them), when the model reports them.
     pub passes: Option<f64>,
+}
+
+impl Cost {
+    /// No work yet, with passes counted from zero.
+    pub fn zero() -> Cost {
+        Cost {
+            passes: Some(0.0),
+            ..Cost::default()
+        }
+    }
 }
 
 impl AddAssign for Cost {
@@ -69,7 +92,7 @@ impl AddAssign for Cost {
     }
 }
 
-/// The outcome of [`Engine::train`].
+/// The outcome of training an engine's shards.
 #[derive(Debug, Clone)]
 pub struct Training {
     /// The constituents after training.
@@ -80,6 +103,8 @@ pub struct Training {
     pub retrained_from: Vec<Option<SliceId>>,
     /// The keys of the checkpoints the ensemble stands on, every step of every shard.
     pub keys: Vec<CheckpointKey>,
+    /// The checkpoints trained, to add to a store.
+    pub checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
 }
 
 impl Training {
@@ -96,9 +121,17 @@ impl Training {
     pub fn shards_retrained(&self) -> usize {
         self.retrained_shards().count()
     }
+
+    /// Adds the checkpoints trained to `store`.
+    pub fn store_into(&self, store: &mut CheckpointStore) {
+        for (key, state) in &self.checkpoints {
+            store.insert(*key, Arc::clone(state));
+        }
+    }
 }
 
-/// One shard's training: its final state, cost, first retrained slice and new checkpoints.
+/// One shard's training: its final state, cost, first retrained slice and new checkpoints, and
+/// when its work started and ended (for the wall time of the whole).
 struct ShardTraining {
     state: Option<Arc<ModelState>>,
     points: usize,
@@ -106,16 +139,16 @@ struct ShardTraining {
     cost: Cost,
     retrained_from: Option<SliceId>,
     checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
+    span: Option<(Instant, Instant)>,
 }
 
 impl<'a> Engine<'a> {
-    /// An engine for `layout`, training `model` with the unsliced budget of `model_settings`;
-    /// `purpose` separates the seeds of SISA's constituents from the baseline's.
+    /// An engine for `layout`, training `model` with its unsliced budget; `purpose` separates the
+    /// seeds of SISA's constituents from the baseline's.
     pub fn new(
         data: &'a Dataset,
         layout: &'a Layout,
         model: &'a dyn Constituent,
-        model_settings: &'a ModelSettings,
         seeds: Seeds,
         purpose: Purpose,
     ) -> Self {
@@ -123,59 +156,32 @@ impl<'a> Engine<'a> {
             data,
             layout,
             model,
-            model_settings,
-            schedule: schedule(model_settings.budget(), layout.n_slices()),
+            schedule: schedule(model.budget(), layout.n_slices()),
             step_cost: StepCost::of(model.progression(), layout.n_slices()),
             seeds,
             purpose,
         }
     }
 
-    /// Trains every shard without the `removed` points, in parallel over shards. Steps whose
-    /// checkpoint is in `store` are reused; the new checkpoints are added to it.
+    /// Trains every shard without the `removed` points, one job per shard on `workers`. Steps
+    /// whose checkpoint is in `store` are reused; the new checkpoints are added to it.
     pub fn train(
         &self,
+        workers: &Workers,
         removed: &HashSet<PointId>,
         store: &mut CheckpointStore,
     ) -> Result<Training, ModelError> {
-        let watch = Stopwatch::start();
-        let shared: &CheckpointStore = store;
-        let shards: Vec<ShardTraining> = (0..self.layout.n_shards())
-            .into_par_iter()
-            .map(|shard| self.train_shard(ShardId(shard), removed, shared))
-            .collect::<Result<_, _>>()?;
-        let wall_s = watch.elapsed().wall_s;
-        let mut cost = Cost {
-            passes: Some(0.0),
-            ..Cost::default()
+        let run = Run {
+            engine: self,
+            removed,
+            store,
         };
-        let mut constituents = Vec::with_capacity(shards.len());
-        let mut shard_sizes = Vec::with_capacity(shards.len());
-        let mut retrained_from = Vec::with_capacity(shards.len());
-        let mut keys = Vec::new();
-        for shard in shards {
-            keys.extend(shard.keys);
-            cost += shard.cost;
-            for (key, state) in shard.checkpoints {
-                store.insert(key, state);
-            }
-            constituents.push(shard.state);
-            shard_sizes.push(shard.points);
-            retrained_from.push(shard.retrained_from);
-        }
-        cost.wall_s = wall_s;
-        Ok(Training {
-            ensemble: Ensemble {
-                constituents,
-                shard_sizes,
-            },
-            cost,
-            retrained_from,
-            keys,
-        })
+        let training = train_together(workers, &[run]).pop().expect("one run")?;
+        training.store_into(store);
+        Ok(training)
     }
 
-    /// Trains one shard step by step on the calling thread (no rayon inside: it is timed).
+    /// Trains one shard step by step on the calling thread (no parallelism inside: it is timed).
     fn train_shard(
         &self,
         shard: ShardId,
@@ -184,7 +190,7 @@ impl<'a> Engine<'a> {
     ) -> Result<ShardTraining, ModelError> {
         let shard_seed = self.seeds.seed(self.purpose, &[shard.0 as u64]);
         let mut key = CheckpointKey::root(
-            self.model_settings,
+            self.model.fingerprint(),
             self.layout.n_slices(),
             shard,
             shard_seed,
@@ -193,12 +199,10 @@ impl<'a> Engine<'a> {
             state: None,
             points: 0,
             keys: Vec::with_capacity(self.layout.n_slices()),
-            cost: Cost {
-                passes: Some(0.0),
-                ..Cost::default()
-            },
+            cost: Cost::zero(),
             retrained_from: None,
             checkpoints: Vec::new(),
+            span: None,
         };
         let mut prefix: Vec<PointId> = Vec::new();
         for (r, slice) in self.layout.slices(shard).iter().enumerate() {
@@ -221,26 +225,30 @@ impl<'a> Engine<'a> {
             }
             let budget = self.schedule[r];
             let step_seed = self.seeds.seed(self.purpose, &[shard.0 as u64, r as u64]);
-            let new_from = prefix.len() - remaining.len();
+            let started = Instant::now();
             let watch = Stopwatch::start();
-            let fitted = self.model.fit(
-                result.state.as_deref(),
-                Rows::new(self.data, &prefix),
-                new_from,
-                Budget {
+            let fitted = self.model.fit(FitStep {
+                warm: result.state.as_deref(),
+                rows: Rows::new(self.data, &prefix),
+                new_from: prefix.len() - remaining.len(),
+                budget: Budget {
                     iterations: budget.iterations,
                     epochs: budget.exact,
                 },
-                step_seed,
-            )?;
+                seed: step_seed,
+            })?;
             let elapsed = watch.elapsed();
             let step = self.step_cost;
             result.cost += Cost {
-                cpu_s: elapsed.cpu_s,
-                wall_s: elapsed.wall_s,
+                cpu_s: fitted
+                    .measured
+                    .map_or(elapsed.cpu_s, |measured| measured.cpu_s),
+                wall_s: 0.0,
                 points: step.prefix * prefix.len() as f64 + step.slice * remaining.len() as f64,
                 passes: fitted.sample_passes,
             };
+            let first = result.span.map_or(started, |(first, _)| first);
+            result.span = Some((first, Instant::now()));
             let state = Arc::new(fitted.state);
             result.checkpoints.push((key, Arc::clone(&state)));
             result.state = Some(state);
@@ -248,32 +256,102 @@ impl<'a> Engine<'a> {
         result.points = prefix.len();
         Ok(result)
     }
+
+    fn n_shards(&self) -> usize {
+        self.layout.n_shards()
+    }
+}
+
+/// Trains several runs at once, one job per shard of each on `workers`, so that (say) SISA's
+/// unlearning and the baseline's retraining of one step run side by side. Each run's wall time
+/// spans its own jobs, from the first start to the last end.
+pub fn train_together(workers: &Workers, runs: &[Run<'_>]) -> Vec<Result<Training, ModelError>> {
+    let jobs: Vec<(usize, ShardId)> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(run, r)| (0..r.engine.n_shards()).map(move |shard| (run, ShardId(shard))))
+        .collect();
+    let mut results = workers
+        .map(jobs.len(), |job| {
+            let (run, shard) = jobs[job];
+            let Run {
+                engine,
+                removed,
+                store,
+            } = runs[run];
+            engine.train_shard(shard, removed, store)
+        })
+        .into_iter();
+    runs.iter()
+        .map(|run| {
+            let shards: Vec<Result<ShardTraining, ModelError>> =
+                results.by_ref().take(run.engine.n_shards()).collect();
+            assemble(shards.into_iter().collect::<Result<_, _>>()?)
+        })
+        .collect()
+}
+
+/// One run's training from its shards'.
+fn assemble(shards: Vec<ShardTraining>) -> Result<Training, ModelError> {
+    let mut cost = Cost::zero();
+    let mut constituents = Vec::with_capacity(shards.len());
+    let mut shard_sizes = Vec::with_capacity(shards.len());
+    let mut retrained_from = Vec::with_capacity(shards.len());
+    let (mut keys, mut checkpoints) = (Vec::new(), Vec::new());
+    let mut span: Option<(Instant, Instant)> = None;
+    for shard in shards {
+        keys.extend(shard.keys);
+        checkpoints.extend(shard.checkpoints);
+        cost += shard.cost;
+        if let Some((start, end)) = shard.span {
+            span = Some(span.map_or((start, end), |(s, e)| (s.min(start), e.max(end))));
+        }
+        constituents.push(shard.state);
+        shard_sizes.push(shard.points);
+        retrained_from.push(shard.retrained_from);
+    }
+    cost.wall_s = span.map_or(0.0, |(start, end)| (end - start).as_secs_f64());
+    Ok(Training {
+        ensemble: Ensemble {
+            constituents,
+            shard_sizes,
+        },
+        cost,
+        retrained_from,
+        keys,
+        checkpoints,
+    })
 }
 
 impl Ensemble {
     /// The ensemble's labels for `rows` under `aggregation`.
     pub fn predict(
         &self,
+        workers: &Workers,
         model: &dyn Constituent,
         rows: Rows<'_>,
         aggregation: Aggregation,
-    ) -> Vec<ClassId> {
-        super::aggregate(
-            aggregation,
-            &self.predict_proba(model, rows),
-            &self.shard_sizes,
-        )
+    ) -> Result<Vec<ClassId>, ModelError> {
+        let probas = self.predict_proba(workers, model, rows)?;
+        Ok(super::aggregate(aggregation, &probas, &self.shard_sizes))
     }
 
-    /// Each constituent's class probabilities for `rows` (`None` for empty constituents).
+    /// Each constituent's class probabilities for `rows` (`None` for empty constituents), one
+    /// job per constituent.
     pub fn predict_proba(
         &self,
+        workers: &Workers,
         model: &dyn Constituent,
         rows: Rows<'_>,
-    ) -> Vec<Option<Array2<f64>>> {
-        self.constituents
-            .par_iter()
-            .map(|state| state.as_ref().map(|state| model.predict_proba(state, rows)))
+    ) -> Result<Vec<Option<Array2<f64>>>, ModelError> {
+        workers
+            .map(self.constituents.len(), |shard| {
+                self.constituents[shard]
+                    .as_ref()
+                    .map(|state| model.predict_proba(state, rows))
+                    .transpose()
+            })
+            .into_iter()
             .collect()
     }
 
@@ -292,7 +370,7 @@ mod tests {
     use crate::data::synthetic;
     use crate::model;
     use crate::seed::Rng;
-    use crate::spec::{BlobsSettings, LogisticSettings};
+    use crate::spec::{BlobsSettings, LogisticSettings, ModelSettings};
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
 
@@ -319,25 +397,24 @@ mod tests {
         data: &'a Dataset,
         layout: &'a Layout,
         model: &'a dyn Constituent,
-        settings: &'a ModelSettings,
         seed: u64,
     ) -> Engine<'a> {
-        Engine::new(
-            data,
-            layout,
-            model,
-            settings,
-            Seeds::new(seed, 0),
-            Purpose::Training,
-        )
+        Engine::new(data, layout, model, Seeds::new(seed, 0), Purpose::Training)
+    }
+
+    fn workers() -> Workers {
+        Workers::new(2).unwrap()
     }
     #[test]
     fn unlearning_equals_training_from_scratch_bit_for_bit() {
+        let workers = workers();
         let (data, layout, settings) = fixture();
         let model = model::build(&settings, data.n_classes());
-        let engine = training_engine(&data, &layout, &*model, &settings, 3);
+        let engine = training_engine(&data, &layout, &*model, 3);
         let mut trained = CheckpointStore::new();
-        let initial = engine.train(&HashSet::new(), &mut trained).unwrap();
+        let initial = engine
+            .train(&workers, &HashSet::new(), &mut trained)
+            .unwrap();
         assert_eq!(initial.shards_retrained(), 3);
         let mut rng = Rng::seed_from_u64(4);
         for count in [1, 2, 5, 13, 40] {
@@ -346,8 +423,12 @@ mod tests {
                 .choose_multiple(&mut rng, count)
                 .copied()
                 .collect();
-            let unlearned = engine.train(&removed, &mut trained.clone()).unwrap();
-            let scratch = engine.train(&removed, &mut CheckpointStore::new()).unwrap();
+            let unlearned = engine
+                .train(&workers, &removed, &mut trained.clone())
+                .unwrap();
+            let scratch = engine
+                .train(&workers, &removed, &mut CheckpointStore::new())
+                .unwrap();
             assert_eq!(
                 unlearned.ensemble.parameter_bytes(),
                 scratch.ensemble.parameter_bytes(),
@@ -380,6 +461,7 @@ mod tests {
 
     #[test]
     fn a_rare_class_missing_from_most_shards_is_never_mislabelled() {
+        let workers = workers();
         let (mut data, _, _) = fixture();
         // Class 2 keeps 3 of 240 points: at most 3 of the 10 shards see it.
         let mut kept = 0;
@@ -416,16 +498,17 @@ mod tests {
             })
             .unwrap();
             let model = model::build(&settings, data.n_classes());
-            let engine = training_engine(&data, &layout, &*model, &settings, 1);
+            let engine = training_engine(&data, &layout, &*model, 1);
             let training = engine
-                .train(&HashSet::new(), &mut CheckpointStore::new())
+                .train(&workers, &HashSet::new(), &mut CheckpointStore::new())
                 .unwrap();
             let ids = data.ids();
             let rows = Rows::new(&data, &ids);
             let locations = layout.locations();
             for (shard, proba) in training
                 .ensemble
-                .predict_proba(&*model, rows)
+                .predict_proba(&workers, &*model, rows)
+                .unwrap()
                 .iter()
                 .enumerate()
             {
@@ -442,7 +525,10 @@ mod tests {
                 }
             }
             for aggregation in Aggregation::ALL {
-                let labels = training.ensemble.predict(&*model, rows, aggregation);
+                let labels = training
+                    .ensemble
+                    .predict(&workers, &*model, rows, aggregation)
+                    .unwrap();
                 assert!(labels.iter().all(|c| c.index() < 3), "{text}");
             }
         }
@@ -450,19 +536,22 @@ mod tests {
 
     #[test]
     fn points_cost_follows_the_budget_shares() {
+        let workers = workers();
         let (data, layout, settings) = fixture();
         let model = model::build(&settings, data.n_classes());
-        let engine = training_engine(&data, &layout, &*model, &settings, 3);
+        let engine = training_engine(&data, &layout, &*model, 3);
         let training = engine
-            .train(&HashSet::new(), &mut CheckpointStore::new())
+            .train(&workers, &HashSet::new(), &mut CheckpointStore::new())
             .unwrap();
         // Sliced training costs what unsliced training costs: every point once, in budget units.
         assert!((training.cost.points - data.n_points() as f64).abs() < 1e-9);
         // A point in the last slice of a shard costs only the last step: (R/R) * D * 2/(R+1).
         let last = layout.slices(ShardId(0))[3][0];
         let mut store = CheckpointStore::new();
-        engine.train(&HashSet::new(), &mut store).unwrap();
-        let unlearned = engine.train(&HashSet::from([last]), &mut store).unwrap();
+        engine.train(&workers, &HashSet::new(), &mut store).unwrap();
+        let unlearned = engine
+            .train(&workers, &HashSet::from([last]), &mut store)
+            .unwrap();
         let shard_points = layout.shard_sizes()[0] as f64 - 1.0;
         assert!((unlearned.cost.points - shard_points * 2.0 / 5.0).abs() < 1e-9);
     }

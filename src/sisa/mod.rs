@@ -10,5 +10,5 @@ pub mod layout;
 pub use aggregate::{accuracy, aggregate};
 pub use budget::{schedule, StepBudget};
 pub use checkpoint::{CheckpointKey, CheckpointStore};
-pub use ensemble::{Cost, Engine, Ensemble, Training};
+pub use ensemble::{train_together, Cost, Engine, Ensemble, Run, Training};
 pub use layout::{Layout, ShardId, SliceId};

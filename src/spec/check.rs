@@ -897,7 +897,10 @@ mod tests {
         let settings = check("name: x\n").unwrap();
         assert_eq!(settings.sisa.shards, 1);
         assert_eq!(settings.unlearning.requests, vec![1]);
-        assert_eq!(settings.model.budget(), 100);
+        let ModelSettings::Logistic(logistic) = &settings.model else {
+            panic!("the default model is logistic");
+        };
+        assert_eq!(logistic.max_iterations, 100);
         assert_eq!(settings.dataset.split_sizes(10_000), Some((8_000, 2_000)));
     }
 

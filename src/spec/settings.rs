@@ -278,16 +278,6 @@ impl ModelSettings {
             ModelSettings::DecisionTree(_) => "decision-tree",
         }
     }
-
-    /// The unsliced training budget E: iterations or epochs one full training run gets (1 for
-    /// models trained in one pass).
-    pub fn budget(&self) -> u32 {
-        match self {
-            ModelSettings::Logistic(settings) => settings.max_iterations,
-            ModelSettings::Mlp(settings) => settings.epochs,
-            ModelSettings::NaiveBayes(_) | ModelSettings::DecisionTree(_) => 1,
-        }
-    }
 }
 
 /// Hyperparameters of the multilayer perceptron. Defaults are the paper's Purchase network:

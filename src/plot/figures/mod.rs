@@ -7,7 +7,7 @@ pub mod speedup_surface;
 pub mod speedup_vs_requests;
 
 use super::chart::Chart;
-use crate::results::Table;
+use crate::results::{MissingColumn, Table};
 use crate::spec::FigureKind;
 
 /// A figure drawn from a results table.
@@ -16,7 +16,18 @@ pub trait Figure: Sync {
     fn applies(&self, table: &Table) -> bool;
 
     /// The chart, or why this table cannot give it.
-    fn build(&self, table: &Table) -> Result<Chart, String>;
+    fn build(&self, table: &Table) -> Result<Chart, FigureError>;
+}
+
+/// Why a figure was not built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FigureError {
+    /// The table does not hold what the figure plots (nothing measured, say).
+    #[error("{0}")]
+    Unfit(String),
+    /// The table lacks a column the figure reads.
+    #[error(transparent)]
+    Column(#[from] MissingColumn),
 }
 
 /// The implementation of a figure kind.

@@ -2,41 +2,34 @@
 //! the paper's unit, one line per compared configuration (uniform vs distribution-aware sharding,
 //! batched vs sequential processing, ...), with the analytic expectation dashed.
 
-use super::Figure;
+use super::{Figure, FigureError};
 use crate::plot::chart::{Chart, Corner, Format, LineChart, Point, Series};
 use crate::plot::data;
-use crate::results::Table;
+use crate::results::{column, ColumnName, Table};
 
 /// See the module documentation.
 pub struct PointsVsRequests;
 
 /// What the figure contrasts; it applies when one of these varies.
-const CONTRASTS: [&str; 3] = ["partition", "mode", "distribution"];
+const CONTRASTS: [ColumnName; 3] = [column::PARTITION, column::MODE, column::DISTRIBUTION];
 
 impl Figure for PointsVsRequests {
     fn applies(&self, table: &Table) -> bool {
-        data::varies(table, "requests") && CONTRASTS.iter().any(|c| data::varies(table, c))
+        data::varies(table, column::REQUESTS) && CONTRASTS.iter().any(|c| data::varies(table, c))
     }
 
-    fn build(&self, table: &Table) -> Result<Chart, String> {
+    fn build(&self, table: &Table) -> Result<Chart, FigureError> {
         let rows = data::all_rows(table);
         let groups = data::varying_keys(table, &[]);
-        let measured = data::series(
-            table,
-            &rows,
-            "requests",
-            &table.numbers("sisa_retrain_points"),
-            &groups,
-        );
-        let expected = data::series(
-            table,
-            &rows,
-            "requests",
-            &table.numbers("expected_sisa_points"),
-            &groups,
-        );
+        let requests = column::REQUESTS.as_str();
+        let sisa_points = table.numbers(column::SISA_RETRAIN_POINTS)?;
+        let measured = data::series(table, &rows, requests, &sisa_points, &groups)?;
+        let expected_points = table.numbers(column::EXPECTED_SISA_POINTS)?;
+        let expected = data::series(table, &rows, requests, &expected_points, &groups)?;
         if measured.is_empty() {
-            return Err("no retraining cost was measured".to_owned());
+            return Err(FigureError::Unfit(
+                "no retraining cost was measured".to_owned(),
+            ));
         }
         let mut series = Vec::new();
         for (colour, group) in measured.into_iter().enumerate() {
@@ -59,7 +52,7 @@ impl Figure for PointsVsRequests {
                 dashed: false,
             });
         }
-        let mode = table.distinct("mode");
+        let mode = table.distinct(column::MODE)?;
         let cumulative = mode.iter().any(|m| m != "batch");
         Ok(Chart::Line(LineChart {
             title: "Points retrained by SISA vs number of requests".to_owned(),
@@ -74,7 +67,7 @@ impl Figure for PointsVsRequests {
             series,
             legend: Corner::LowerRight,
             dashed_means: Some("analytic expectation".to_owned()),
-            caption: data::caption(table, true),
+            caption: data::caption(table, true)?,
             y_format: Format::Plain,
         }))
     }

@@ -1,27 +1,27 @@
 //! Speed-up over shards x slices (DESIGN.md §7.3, the paper's Fig. 7): a heat map of the measured
 //! speed-up in points (mean baseline cost over mean SISA cost) at the smallest request count.
 
-use super::Figure;
+use super::{Figure, FigureError};
 use crate::plot::chart::{Chart, Format, HeatMap};
 use crate::plot::data;
-use crate::results::{Stat, Table};
+use crate::results::{column, Stat, Table};
 
 /// See the module documentation.
 pub struct SpeedupSurface;
 
 impl Figure for SpeedupSurface {
     fn applies(&self, table: &Table) -> bool {
-        data::varies(table, "shards") && data::varies(table, "slices")
+        data::varies(table, column::SHARDS) && data::varies(table, column::SLICES)
     }
 
-    fn build(&self, table: &Table) -> Result<Chart, String> {
-        let rows = data::fewest_requests_rows(table);
+    fn build(&self, table: &Table) -> Result<Chart, FigureError> {
+        let rows = data::fewest_requests_rows(table)?;
         let (baseline, sisa) = (
-            data::baseline_points(table),
-            table.numbers("sisa_retrain_points"),
+            data::baseline_points(table)?,
+            table.numbers(column::SISA_RETRAIN_POINTS)?,
         );
-        let shards = table.numbers("shards");
-        let slices = table.numbers("slices");
+        let shards = table.numbers(column::SHARDS)?;
+        let slices = table.numbers(column::SLICES)?;
         let sorted = |values: &[Option<f64>]| {
             let mut distinct: Vec<f64> = rows.iter().filter_map(|&r| values[r]).collect();
             distinct.sort_by(f64::total_cmp);
@@ -49,14 +49,13 @@ impl Figure for SpeedupSurface {
                     .collect()
             })
             .collect();
-        let requests = rows
-            .first()
-            .and_then(|&row| table.numbers("requests")[row])
-            .unwrap_or(0.0);
-        let n_train = rows
-            .first()
-            .and_then(|&row| table.numbers("n_train")[row])
-            .unwrap_or(1.0);
+        let requests = table.numbers(column::REQUESTS)?;
+        let n_train = table.numbers(column::N_TRAIN)?;
+        let first = |values: &[Option<f64>]| rows.first().and_then(|&row| values[row]);
+        let (requests, n_train) = (
+            first(&requests).unwrap_or(0.0),
+            first(&n_train).unwrap_or(1.0),
+        );
         let name = |values: &[f64]| values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
         Ok(Chart::Heat(HeatMap {
             title: format!(
@@ -69,7 +68,7 @@ impl Figure for SpeedupSurface {
             y_values: name(&y_values),
             cells,
             format: Format::Times,
-            caption: data::caption(table, false),
+            caption: data::caption(table, false)?,
         }))
     }
 }

@@ -1,32 +1,28 @@
 //! Speed-up vs number of requests (DESIGN.md §7.1): one line per configuration, measured mean with
 //! its spread over repeats, and the analytic expectation of `cost.rs` dashed in the same colour.
 
-use super::Figure;
+use super::{Figure, FigureError};
 use crate::plot::chart::{Chart, Corner, Format, LineChart, Series};
 use crate::plot::data;
-use crate::results::Table;
+use crate::results::{column, Table};
 
 /// See the module documentation.
 pub struct SpeedupVsRequests;
 
 impl Figure for SpeedupVsRequests {
     fn applies(&self, table: &Table) -> bool {
-        data::varies(table, "requests")
+        data::varies(table, column::REQUESTS)
     }
 
-    fn build(&self, table: &Table) -> Result<Chart, String> {
+    fn build(&self, table: &Table) -> Result<Chart, FigureError> {
         let rows = data::all_rows(table);
         let groups = data::varying_keys(table, &[]);
-        let measured = data::speedup_series(table, &rows, "requests", &groups);
-        let expected = data::series(
-            table,
-            &rows,
-            "requests",
-            &table.numbers("expected_speedup_points"),
-            &groups,
-        );
+        let requests = column::REQUESTS.as_str();
+        let measured = data::speedup_series(table, &rows, requests, &groups)?;
+        let expected_speedup = table.numbers(column::EXPECTED_SPEEDUP_POINTS)?;
+        let expected = data::series(table, &rows, requests, &expected_speedup, &groups)?;
         if measured.is_empty() {
-            return Err("no speed-up was measured".to_owned());
+            return Err(FigureError::Unfit("no speed-up was measured".to_owned()));
         }
         let mut series = Vec::new();
         for (colour, group) in measured.into_iter().enumerate() {
@@ -55,7 +51,11 @@ impl Figure for SpeedupVsRequests {
                 });
             }
         }
-        let requests: Vec<f64> = table.numbers("requests").into_iter().flatten().collect();
+        let requests: Vec<f64> = table
+            .numbers(column::REQUESTS)?
+            .into_iter()
+            .flatten()
+            .collect();
         let span = requests.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
             / requests.iter().cloned().fold(f64::INFINITY, f64::min);
         Ok(Chart::Line(LineChart {
@@ -67,7 +67,7 @@ impl Figure for SpeedupVsRequests {
             series,
             legend: Corner::UpperRight,
             dashed_means: Some("analytic expectation".to_owned()),
-            caption: data::caption(table, true),
+            caption: data::caption(table, true)?,
             y_format: Format::Times,
         }))
     }

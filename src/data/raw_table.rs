@@ -11,7 +11,7 @@ use super::error::At;
 
 /// Columns read from one file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub struct RawTable {
     /// The file the rows came from (for messages).
     pub path: PathBuf,
     /// Where each row came from.
@@ -129,7 +129,7 @@ impl Values {
     }
 }
 
-impl Table {
+impl RawTable {
     /// Number of rows.
     pub fn n_rows(&self) -> usize {
         match &self.places {

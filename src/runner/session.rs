@@ -1,0 +1,309 @@
+//! A run session: a planned spec and its results folder, and everything a run does with them:
+//! which trials are pending, checking the data first, running trials on the workers while
+//! reporting through an [`Observer`], saving each trial the moment it finishes, merging the saved
+//! trials, and publishing the tables, figures and report. The launchers (`runner::launch`) put
+//! these together; the command line only parses arguments and picks a launcher and an observer.
+//!
+//! Trials run on `--jobs` coordinating threads, one trial at a time each; their computation goes
+//! to the shared workers as leaf jobs ([`crate::workers`]). A coordinator saves its trial (written,
+//! synced and renamed into place) and reports it before it takes the next one, so a trial that
+//! finishes is on disk at once, whatever the others are doing.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::observer::{Event, Notice, Observer};
+use super::precheck::precheck;
+use super::trial::run_trial;
+use super::TrialError;
+use crate::clock::Stopwatch;
+use crate::data::{DatasetCache, DatasetSummary};
+use crate::error::Error;
+use crate::plot;
+use crate::report;
+use crate::results::provenance::TrialProvenance;
+use crate::results::{swept_columns, Document, Provenance, ResultsError, ResultsFolder, Table};
+use crate::spec::{plan, Spec, Trial, TrialId};
+use crate::workers::Workers;
+
+/// A planned spec and its results folder.
+pub struct Session {
+    spec: Spec,
+    trials: Vec<Trial>,
+    folder: ResultsFolder,
+    cache: DatasetCache,
+}
+
+/// How a run goes about its trials.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Run every trial, even those already saved.
+    pub force: bool,
+    /// Start no trial after one fails.
+    pub fail_fast: bool,
+}
+
+/// What happened to the trials a run was given.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    /// The trials saved, in plan order.
+    pub saved: Vec<TrialProvenance>,
+    /// The trials that failed, with why.
+    pub failed: Vec<(usize, TrialError)>,
+    /// Trials not started because the run stopped early (`--fail-fast`, or a save failed).
+    pub not_started: usize,
+    /// The first trial whose rows could not be written; the run stopped there.
+    pub save_error: Option<ResultsError>,
+}
+
+impl RunOutcome {
+    /// The run's result: `Ok` when every trial was saved, else the error that says how many
+    /// failed (each was reported as it happened).
+    pub fn into_result(self, total: usize) -> Result<(), Error> {
+        if let Some(error) = self.save_error {
+            return Err(Error::Results(error));
+        }
+        if self.failed.is_empty() && self.not_started == 0 {
+            return Ok(());
+        }
+        Err(Error::TrialsFailed {
+            failed: self.failed.len(),
+            total,
+            user_errors: self.failed.iter().all(|(_, error)| error.is_user_error()),
+        })
+    }
+}
+
+impl Session {
+    /// A session for `spec`, writing to `out` (default `results/<name>`).
+    pub fn open(spec: Spec, out: Option<&Path>) -> Result<Session, Error> {
+        let trials = plan(&spec)?;
+        let folder = ResultsFolder::new(out, spec.name());
+        Ok(Session {
+            spec,
+            trials,
+            folder,
+            cache: DatasetCache::new(),
+        })
+    }
+
+    /// A session for an existing results folder, with the resolved spec saved in it.
+    pub fn at(root: &Path) -> Result<Session, Error> {
+        let folder = ResultsFolder::at(root);
+        let spec = Spec::load(&folder.path(Document::Spec), &[])?;
+        let trials = plan(&spec)?;
+        Ok(Session {
+            spec,
+            trials,
+            folder,
+            cache: DatasetCache::new(),
+        })
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// Every trial of the plan, in order.
+    pub fn trials(&self) -> &[Trial] {
+        &self.trials
+    }
+
+    /// The results folder.
+    pub fn folder(&self) -> &ResultsFolder {
+        &self.folder
+    }
+
+    /// The trials whose results are not saved yet (all of them with `force`).
+    pub fn pending(&self, force: bool) -> Vec<&Trial> {
+        self.trials
+            .iter()
+            .filter(|trial| force || !self.folder.trial_path(&trial.id).exists())
+            .collect()
+    }
+
+    /// Loads and checks the data of `trials` on `workers` (see [`precheck`]); returns a summary
+    /// of each dataset.
+    pub fn precheck(
+        &self,
+        trials: &[&Trial],
+        workers: &Workers,
+    ) -> Result<Vec<DatasetSummary>, Error> {
+        workers.install(|| precheck(&self.spec, trials, &self.cache))
+    }
+
+    /// Saves the resolved spec and the datasets' summaries into the results folder.
+    pub fn save_inputs(&self, datasets: &[DatasetSummary]) -> Result<(), Error> {
+        self.folder
+            .save(Document::Spec, &self.spec.resolved_yaml())?;
+        let json = serde_json::to_string_pretty(datasets).expect("summaries serialise");
+        self.folder.save(Document::Datasets, &format!("{json}\n"))?;
+        Ok(())
+    }
+
+    /// Runs `trials` on `workers`, saving each as it finishes and telling `observer`.
+    pub fn run(
+        &self,
+        trials: &[&Trial],
+        workers: &Workers,
+        options: RunOptions,
+        observer: &dyn Observer,
+    ) -> RunOutcome {
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let outcome = Mutex::new(RunOutcome::default());
+        let coordinators = workers.jobs().min(trials.len());
+        std::thread::scope(|scope| {
+            for _ in 0..coordinators {
+                scope.spawn(|| {
+                    while !stop.load(Ordering::SeqCst) {
+                        let Some(&trial) = trials.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                            break;
+                        };
+                        let ended = self.run_one(trial, workers, observer);
+                        let mut outcome = outcome.lock().expect("not poisoned");
+                        match ended {
+                            Ok(saved) => outcome.saved.push(saved),
+                            Err(Ended::Failed(error)) => {
+                                outcome.failed.push((trial.index, error));
+                                if options.fail_fast {
+                                    stop.store(true, Ordering::SeqCst);
+                                }
+                            }
+                            Err(Ended::NotSaved(error)) => {
+                                outcome.save_error.get_or_insert(error);
+                                stop.store(true, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let mut outcome = outcome.into_inner().expect("not poisoned");
+        outcome.not_started = trials.len().saturating_sub(next.load(Ordering::SeqCst));
+        outcome.saved.sort_by_key(|trial| trial.index);
+        outcome
+    }
+
+    /// Runs one trial and saves it, telling `observer`.
+    fn run_one(
+        &self,
+        trial: &Trial,
+        workers: &Workers,
+        observer: &dyn Observer,
+    ) -> Result<TrialProvenance, Ended> {
+        observer.event(&Event::Started { trial });
+        let watch = Stopwatch::start();
+        let progress = |phase| observer.event(&Event::Phase { trial, phase });
+        let experiment = self.spec.name().as_str();
+        let failed = |message: String| {
+            observer.event(&Event::Failed {
+                trial,
+                message: &message,
+            })
+        };
+        let records =
+            run_trial(trial, experiment, &self.cache, workers, &progress).map_err(|error| {
+                failed(self.describe(trial, &error));
+                Ended::Failed(error)
+            })?;
+        let path = self
+            .folder
+            .save_trial(&trial.id, &records)
+            .map_err(|error| {
+                failed(error.to_string());
+                Ended::NotSaved(error)
+            })?;
+        let wall_s = watch.elapsed().wall_s;
+        observer.event(&Event::Saved {
+            trial,
+            path: &path,
+            wall_s,
+        });
+        Ok(TrialProvenance {
+            index: trial.index,
+            id: trial.id.to_string(),
+            seed: trial.settings.seed,
+            repeat: trial.repeat,
+            wall_s,
+        })
+    }
+
+    /// Why `trial` failed; a setting that does not fit the data is located like a spec error
+    /// (file, line, key).
+    fn describe(&self, trial: &Trial, error: &TrialError) -> String {
+        match error {
+            TrialError::Settings(invalid) => self.spec.locate(invalid.clone(), trial).to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The saved rows of every trial of the plan, in plan order (`None` when none is saved), and
+    /// the trials that have none yet.
+    pub fn collect(&self) -> Result<(Option<Table>, Vec<&Trial>), Error> {
+        let ids: Vec<TrialId> = self.trials.iter().map(|trial| trial.id.clone()).collect();
+        let swept = swept_columns(&self.spec);
+        let (table, missing) = self.folder.read_trials(&ids, &swept)?;
+        let missing = self
+            .trials
+            .iter()
+            .filter(|trial| missing.contains(&trial.id))
+            .collect();
+        Ok((table, missing))
+    }
+
+    /// Reads the merged table saved by an earlier run (`steps.parquet`).
+    pub fn saved_table(&self) -> Result<Table, Error> {
+        let swept = swept_columns(&self.spec);
+        Ok(Table::read(&self.folder.steps_path(), &swept)?)
+    }
+
+    /// Writes `table` as the folder's tables (unless `tables` is false: they are already
+    /// there), draws the figures and writes the report; tells `observer` what it wrote.
+    pub fn publish(
+        &self,
+        table: &mut Table,
+        tables: bool,
+        provenance: Option<&Provenance>,
+        observer: &dyn Observer,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let mut paths = if tables {
+            self.folder.save_tables(table)?
+        } else {
+            Vec::new()
+        };
+        let (figures, skipped) = plot::render(table, self.spec.figures(), &self.folder)?;
+        for skip in &skipped {
+            let message = format!("figure `{}` not drawn: {}", skip.kind.name(), skip.reason);
+            observer.notice(&Notice::Warning(message));
+        }
+        let spec_yaml = self.spec.resolved_yaml();
+        let contents = report::Contents {
+            experiment: self.spec.name().as_str(),
+            table,
+            figures: &figures,
+            skipped: &skipped,
+            spec_yaml: &spec_yaml,
+            provenance,
+        };
+        paths.extend(figures.iter().map(|figure| figure.png.clone()));
+        paths.extend(report::write(&self.folder, &contents)?);
+        observer.published(table, &paths);
+        Ok(paths)
+    }
+
+    /// The provenance of the folder: its run's and those of trials run apart, merged.
+    pub fn provenance(&self) -> Option<Provenance> {
+        Provenance::merged(&self.folder)
+    }
+}
+
+/// How a trial ended when it did not end saved.
+enum Ended {
+    /// It failed.
+    Failed(TrialError),
+    /// It finished but its rows could not be written.
+    NotSaved(ResultsError),
+}

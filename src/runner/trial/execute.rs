@@ -1,0 +1,134 @@
+//! The one executor of request schedules: trains the ensemble, then runs each step of the
+//! trial's schedule (SISA's unlearning and the baseline's retraining side by side) and measures
+//! the steps that are recorded.
+
+use std::collections::HashSet;
+
+use super::prepare::Prepared;
+use super::quality::Quality;
+use crate::data::PointId;
+use crate::requests::{Schedule, Start};
+use crate::runner::{Phase, TrialError};
+use crate::sisa::{train_together, CheckpointStore, Cost, Run, Training};
+use crate::spec::Baseline;
+use crate::workers::Workers;
+
+/// What one recorded step measured.
+pub struct StepOutcome {
+    /// Position of its request count in the spec's list.
+    pub position: usize,
+    /// Requests unlearned (K).
+    pub requests: usize,
+    /// Points removed in all.
+    pub removed: usize,
+    /// SISA's retraining cost (summed over the steps it continues).
+    pub sisa_cost: Cost,
+    /// Shards retrained (over the steps it continues).
+    pub shards_retrained: usize,
+    /// The ensemble's accuracies after unlearning.
+    pub quality: Quality,
+    /// The baseline's cost (summed like SISA's) and test accuracy, when the spec asks for one.
+    pub baseline: Option<(Cost, f64)>,
+}
+
+/// A trial's initial training and its recorded steps.
+pub struct Executed {
+    /// The initial SISA training.
+    pub initial: Training,
+    /// Bytes of checkpoints kept after it.
+    pub checkpoint_bytes: usize,
+    /// The recorded steps, in schedule order.
+    pub steps: Vec<StepOutcome>,
+}
+
+/// Trains `prepared`'s ensemble and runs `schedule` on `workers`, telling `progress` as it
+/// moves between phases.
+pub fn execute(
+    prepared: &Prepared,
+    schedule: &Schedule,
+    workers: &Workers,
+    progress: &(dyn Fn(Phase) + Sync),
+) -> Result<Executed, TrialError> {
+    let engine = prepared.engine();
+    let baseline_layout = prepared.baseline_layout();
+    let baseline_engine = prepared.baseline_engine(&baseline_layout);
+    let with_baseline = prepared.settings.baseline == Baseline::Retrain;
+    progress(Phase::Training);
+    let mut trained = CheckpointStore::new();
+    let initial = engine.train(workers, &HashSet::new(), &mut trained)?;
+    let checkpoint_bytes = trained.bytes();
+
+    let mut running = trained.clone();
+    let mut removed: HashSet<PointId> = HashSet::new();
+    let mut sisa_cost = Cost::zero();
+    let mut shards_hit: HashSet<usize> = HashSet::new();
+    let mut baseline_cost: Option<Cost> = None;
+    let mut steps = Vec::with_capacity(schedule.recorded());
+    let empty = CheckpointStore::new();
+    for (index, step) in schedule.steps.iter().enumerate() {
+        progress(Phase::Unlearning {
+            step: index + 1,
+            steps: schedule.steps.len(),
+        });
+        if step.start == Start::Trained {
+            removed.clear();
+            sisa_cost = Cost::zero();
+            shards_hit.clear();
+            baseline_cost = None;
+        }
+        removed.extend(step.points(&prepared.requests));
+        let store = match step.start {
+            Start::Trained => &trained,
+            Start::Previous => &running,
+        };
+        let mut runs = vec![Run {
+            engine: &engine,
+            removed: &removed,
+            store,
+        }];
+        if with_baseline {
+            runs.push(Run {
+                engine: &baseline_engine,
+                removed: &removed,
+                store: &empty,
+            });
+        }
+        let mut results = train_together(workers, &runs).into_iter();
+        let unlearned = results.next().expect("SISA's run")?;
+        let baseline = results.next().transpose()?;
+        if step.start == Start::Previous {
+            unlearned.store_into(&mut running);
+            running.retain(&unlearned.keys);
+        }
+        sisa_cost += unlearned.cost;
+        shards_hit.extend(unlearned.retrained_shards());
+        if let Some(baseline) = &baseline {
+            let total = baseline_cost.get_or_insert_with(Cost::zero);
+            *total += baseline.cost;
+        }
+        let Some(position) = step.record else {
+            continue;
+        };
+        let baseline = match (baseline, baseline_cost) {
+            (Some(training), Some(cost)) => Some((
+                cost,
+                Quality::of(&training.ensemble, prepared, workers)?.lone,
+            )),
+            _ => None,
+        };
+        steps.push(StepOutcome {
+            position,
+            requests: step.requests,
+            removed: removed.len(),
+            sisa_cost,
+            shards_retrained: shards_hit.len(),
+            quality: Quality::of(&unlearned.ensemble, prepared, workers)?,
+            baseline,
+        });
+    }
+    Ok(Executed {
+        initial,
+        checkpoint_bytes,
+        steps,
+    })
+}
