@@ -322,6 +322,7 @@ fn export(args: &ExportArgs) -> Result<()> {
 
 fn validate(args: &SpecArgs) -> Result<()> {
     let (spec, trials) = args.spec_and_plan()?;
+    crate::plot::requested(&spec)?;
     let points = trials.len() / spec.repeats() as usize;
     println!(
         "{}: valid; {} trials ({points} sweep points x {} repeats)",

@@ -12,8 +12,35 @@ use std::path::PathBuf;
 use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 
 use crate::results::{ResultsError, ResultsFolder, Table};
-use crate::spec::FigureKind;
+use crate::spec::{yaml, Invalid, Spec, SpecError};
 use chart::Chart;
+pub use figures::FigureKind;
+
+/// The figures `spec` asks for (`None` when it leaves the choice to the table), or an error
+/// naming the first name that is no figure, with its line.
+pub fn requested(spec: &Spec) -> Result<Option<Vec<FigureKind>>, SpecError> {
+    let Some(names) = spec.figures() else {
+        return Ok(None);
+    };
+    let known: Vec<&str> = FigureKind::ALL.iter().map(|kind| kind.name()).collect();
+    let kinds = names.iter().enumerate().map(|(index, name)| {
+        FigureKind::parse(name).ok_or_else(|| {
+            let hint = yaml::closest(name, &known)
+                .map(|close| format!("; did you mean `{close}`?"))
+                .unwrap_or_default();
+            let message = format!(
+                "unknown figure `{name}`, expected one of {}{hint}",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            spec.invalid(Invalid::new(format!("figures[{index}]"), message), &[])
+        })
+    });
+    kinds.collect::<Result<_, _>>().map(Some)
+}
 
 /// A figure written to the results folder.
 #[derive(Debug, Clone, PartialEq)]

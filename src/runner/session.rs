@@ -20,7 +20,7 @@ use super::TrialError;
 use crate::clock::Stopwatch;
 use crate::data::{DatasetCache, DatasetSummary};
 use crate::error::Error;
-use crate::plot;
+use crate::plot::{self, FigureKind};
 use crate::report;
 use crate::results::provenance::TrialProvenance;
 use crate::results::{swept_columns, Document, Provenance, ResultsError, ResultsFolder, Table};
@@ -31,6 +31,7 @@ use crate::workers::Workers;
 pub struct Session {
     spec: Spec,
     trials: Vec<Trial>,
+    figures: Option<Vec<FigureKind>>,
     folder: ResultsFolder,
     cache: DatasetCache,
 }
@@ -78,24 +79,24 @@ impl RunOutcome {
 impl Session {
     /// A session for `spec`, writing to `out` (default `results/<name>`).
     pub fn open(spec: Spec, out: Option<&Path>) -> Result<Session, Error> {
-        let trials = plan(&spec)?;
         let folder = ResultsFolder::new(out, spec.name());
-        Ok(Session {
-            spec,
-            trials,
-            folder,
-            cache: DatasetCache::new(),
-        })
+        Session::with_folder(spec, folder)
     }
 
     /// A session for an existing results folder, with the resolved spec saved in it.
     pub fn at(root: &Path) -> Result<Session, Error> {
         let folder = ResultsFolder::at(root);
         let spec = Spec::load(&folder.path(Document::Spec), &[])?;
+        Session::with_folder(spec, folder)
+    }
+
+    fn with_folder(spec: Spec, folder: ResultsFolder) -> Result<Session, Error> {
         let trials = plan(&spec)?;
+        let figures = plot::requested(&spec)?;
         Ok(Session {
             spec,
             trials,
+            figures,
             folder,
             cache: DatasetCache::new(),
         })
@@ -274,7 +275,7 @@ impl Session {
         } else {
             Vec::new()
         };
-        let (figures, skipped) = plot::render(table, self.spec.figures(), &self.folder)?;
+        let (figures, skipped) = plot::render(table, self.figures.as_deref(), &self.folder)?;
         for skip in &skipped {
             let message = format!("figure `{}` not drawn: {}", skip.kind.name(), skip.reason);
             observer.notice(&Notice::Warning(message));

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::settings::{
-    Activation, Aggregation, Baseline, DistributionKind, FigureKind, FormatName, LabelColumn,
-    LogisticSolver, MissingPolicy, ModeKind, PartitionKind, SplitCriterion, SyntheticKind,
+    Activation, Aggregation, Baseline, DistributionKind, FormatName, LabelColumn, LogisticSolver,
+    MissingPolicy, ModeKind, PartitionKind, SplitCriterion, SyntheticKind,
 };
 use super::yaml::{Mapping, Value};
 
@@ -38,7 +38,7 @@ pub struct RawSpec {
     /// dimension of the sweep.
     pub zip: Option<Mapping>,
     /// Figures to draw (default: those that what the sweep varies calls for).
-    pub figures: Option<Vec<FigureKind>>,
+    pub figures: Option<Vec<String>>,
 }
 
 /// The `dataset` section.

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use super::error::{Invalid, Problem, Result, SpecError};
 use super::overrides::{key_path, segments, Override};
 use super::raw::RawSpec;
-use super::settings::FigureKind;
 use super::yaml::{self, Failure, Value};
 
 /// Most repetitions a spec may ask for.
@@ -29,7 +28,7 @@ pub struct Spec {
     document: Value,
     axes: Vec<SweepAxis>,
     overrides: Vec<Override>,
-    figures: Option<Vec<FigureKind>>,
+    figures: Option<Vec<String>>,
 }
 
 /// One swept key and the values it takes, in order.
@@ -158,8 +157,9 @@ impl Spec {
         &self.axes
     }
 
-    /// The figures the spec asks for (`None`: choose from what the sweep varies).
-    pub fn figures(&self) -> Option<&[FigureKind]> {
+    /// The figures the spec asks for, by name (`None`: choose from what the sweep varies); the
+    /// names are checked by `plot::requested`.
+    pub fn figures(&self) -> Option<&[String]> {
         self.figures.as_deref()
     }
 
