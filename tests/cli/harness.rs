@@ -1,0 +1,105 @@
+//! The one harness every end-to-end test uses: run the real `sisa` binary in a folder, write
+//! specs and data files, read result tables back.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sisa::results::timing_columns;
+
+/// Runs `sisa` with `args` in `dir`.
+pub fn sisa(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sisa"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the sisa binary runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Writes `spec` as `name` in a new temporary folder.
+pub fn workspace(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join(name);
+    fs::write(&path, spec).expect("spec written");
+    (dir, path)
+}
+
+/// A results CSV as rows of column -> value.
+pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let content = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = content.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(line.split(',').map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+pub fn without_timing(rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
+    let timing: Vec<String> = timing_columns().map(|c| c.to_string()).collect();
+    rows.into_iter()
+        .map(|mut row| {
+            row.retain(|column, _| !timing.contains(column));
+            row
+        })
+        .collect()
+}
+
+/// The rows of a results CSV without the columns that measure time.
+pub fn table_without_timing(path: &Path) -> Vec<BTreeMap<String, String>> {
+    without_timing(read_csv(path))
+}
+
+/// Writes `files` (name, contents) into a new temporary folder, with `spec` as `spec.yaml`.
+pub fn data_workspace(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let (dir, path) = workspace("spec.yaml", spec);
+    for (name, contents) in files {
+        fs::write(dir.path().join(name), contents).expect("data file written");
+    }
+    (dir, path)
+}
+
+/// Runs `sisa run` on a spec that must fail with exit code 2 and one message holding `expected`.
+pub fn run_fails_with(spec: &str, files: &[(&str, &str)], expected: &[&str]) {
+    let (dir, path) = data_workspace(spec, files);
+    let out = sisa(dir.path(), &["run", path.to_str().unwrap(), "--out", "out"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for fragment in expected {
+        assert!(stderr.contains(fragment), "`{fragment}` not in: {stderr}");
+    }
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing is written when the data are bad"
+    );
+}
+
+/// Mean of a numeric column per (group column, requests), from a results CSV.
+pub fn means_by(
+    rows: &[BTreeMap<String, String>],
+    group: &str,
+    column: &str,
+) -> BTreeMap<(String, u64), f64> {
+    let mut sums: BTreeMap<(String, u64), (f64, f64)> = BTreeMap::new();
+    for row in rows {
+        let key = (row[group].clone(), row["requests"].parse().unwrap());
+        let entry = sums.entry(key).or_default();
+        entry.0 += row[column].parse::<f64>().unwrap();
+        entry.1 += 1.0;
+    }
+    sums.into_iter()
+        .map(|(key, (sum, n))| (key, sum / n))
+        .collect()
+}

@@ -1,0 +1,96 @@
+//! Specs: bad ones exit with code 2 and name their key and line; shipped ones are valid.
+
+use std::fs;
+use std::path::Path;
+
+use super::harness::*;
+
+/// Every spec under `tests/specs/bad/` must fail validation with exit code 2 and a message that
+/// contains each `# expect:` line of the file; `# args:` lines add command-line arguments.
+#[test]
+fn bad_specs_are_rejected_with_exit_code_2_and_their_key() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/bad");
+    let mut checked = 0;
+    for entry in fs::read_dir(&corpus).unwrap() {
+        let path = entry.unwrap().path();
+        let content = fs::read_to_string(&path).unwrap();
+        let directive = |prefix: &str| -> Vec<String> {
+            content
+                .lines()
+                .filter_map(|line| line.strip_prefix(prefix))
+                .map(|rest| rest.trim().to_owned())
+                .collect()
+        };
+        let expected = directive("# expect:");
+        assert!(
+            !expected.is_empty(),
+            "{} has no `# expect:` line",
+            path.display()
+        );
+        let extra: Vec<String> = directive("# args:")
+            .iter()
+            .flat_map(|args| {
+                args.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for command in ["validate", "run"] {
+            let mut args = vec![command, path.to_str().unwrap()];
+            args.extend(extra.iter().map(String::as_str));
+            let dir = tempfile::tempdir().unwrap();
+            let out = sisa(dir.path(), &args);
+            let stderr = text(&out.stderr);
+            let name = path.file_name().unwrap().to_string_lossy();
+            assert_eq!(out.status.code(), Some(2), "{name} ({command}): {stderr}");
+            assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{name}: one message: {stderr}");
+            for fragment in &expected {
+                assert!(
+                    stderr.contains(fragment),
+                    "{name}: `{fragment}` not in: {stderr}"
+                );
+            }
+            assert!(
+                stderr.contains(&*name),
+                "{name}: the message names the file: {stderr}"
+            );
+            assert!(
+                fs::read_dir(dir.path()).unwrap().next().is_none(),
+                "{name}: nothing written for a bad spec"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "the corpus has {checked} specs");
+}
+
+#[test]
+fn a_missing_spec_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sisa(dir.path(), &["validate", "nowhere.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read spec `nowhere.yaml`"));
+    let out = sisa(dir.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2 too");
+}
+
+#[test]
+fn shipped_experiments_are_valid() {
+    let experiments = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut checked = 0;
+    for entry in fs::read_dir(&experiments).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let out = sisa(&experiments, &["validate", path.to_str().unwrap()]);
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                path.display(),
+                text(&out.stderr)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "{checked} specs");
+}
