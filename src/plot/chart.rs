@@ -1,48 +1,191 @@
-//! What a figure shows (a line chart or a heat map) and how it is drawn, on any plotters backend,
-//! so one description renders to SVG and PNG alike.
-
-use plotters::coord::ranged1d::{AsRangedCoord, SegmentValue, ValueFormatter};
-use plotters::coord::Shift;
-use plotters::element::ErrorBar;
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-
-use super::style;
+//! What a figure shows, as plain data: a line chart (axes with their ranges and ticks, series
+//! with their colour, marker and dash, legend entries, labels next to points) or a heat map (cells
+//! and a colour bar). Everything a figure decides is settled here, before drawing, so tests can
+//! check a figure without rendering it; [`super::draw`] only places it on a canvas.
 
 /// A finished figure, ready to draw.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Chart {
-    /// Lines over a numeric x axis.
+    /// Lines and points over two numeric axes.
     Line(LineChart),
     /// A grid of coloured cells over two categorical axes.
     Heat(HeatMap),
 }
 
-/// One measured point: the mean over repeats and its spread.
+impl Chart {
+    /// The title above the plot.
+    pub fn title(&self) -> &str {
+        match self {
+            Chart::Line(line) => &line.title,
+            Chart::Heat(heat) => &heat.title,
+        }
+    }
+
+    /// The caption line under the plot.
+    pub fn caption(&self) -> &str {
+        match self {
+            Chart::Line(line) => &line.caption,
+            Chart::Heat(heat) => &heat.caption,
+        }
+    }
+}
+
+/// One plotted point: the value over repeats and its spread.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
     /// Position on the x axis.
     pub x: f64,
-    /// Mean over repeats.
+    /// Position on the y axis.
     pub y: f64,
-    /// Lower and upper end of the spread (mean -/+ one standard deviation), when there is one.
+    /// Lower and upper end of the vertical spread (mean -/+ one standard deviation), if any.
     pub spread: Option<(f64, f64)>,
+    /// Lower and upper end of the horizontal spread, if any.
+    pub x_spread: Option<(f64, f64)>,
 }
 
-/// One line of a chart.
+impl Point {
+    /// A point without spread.
+    pub fn new(x: f64, y: f64) -> Point {
+        Point {
+            x,
+            y,
+            spread: None,
+            x_spread: None,
+        }
+    }
+}
+
+/// Which colour a series is drawn in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    /// An entry of the colour-blind-safe palette (`style::PALETTE`, repeating).
+    Palette(usize),
+    /// Neutral grey: a legend swatch that encodes no colour, or a point of no interest.
+    Grey,
+}
+
+/// The shape drawn at each point of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// A circle.
+    Circle,
+    /// A square.
+    Square,
+    /// A triangle pointing up.
+    TriangleUp,
+    /// A diamond.
+    Diamond,
+    /// A triangle pointing down.
+    TriangleDown,
+    /// A diagonal cross.
+    Cross,
+    /// An upright cross.
+    Plus,
+}
+
+impl Marker {
+    /// Every marker, in the order series take them.
+    pub const ALL: [Marker; 7] = [
+        Marker::Circle,
+        Marker::Square,
+        Marker::TriangleUp,
+        Marker::Diamond,
+        Marker::TriangleDown,
+        Marker::Cross,
+        Marker::Plus,
+    ];
+
+    /// The `index`-th marker (the list repeats).
+    pub fn nth(index: usize) -> Marker {
+        Marker::ALL[index % Marker::ALL.len()]
+    }
+}
+
+/// How a line is stroked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dash {
+    /// Continuous.
+    Solid,
+    /// Dashes.
+    Dashed,
+    /// Dash and dot.
+    DashDot,
+    /// Long dashes.
+    LongDash,
+    /// Dots: reserved for analytic expectations.
+    Dotted,
+}
+
+impl Dash {
+    /// The patterns measured series take, in order; dotted stays for analytic curves.
+    pub const MEASURED: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::DashDot, Dash::LongDash];
+
+    /// The `index`-th pattern of measured series (the list repeats).
+    pub fn nth(index: usize) -> Dash {
+        Dash::MEASURED[index % Dash::MEASURED.len()]
+    }
+}
+
+/// How one series looks: colour and marker and dash, so series differ in more than colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesStyle {
+    /// Its colour.
+    pub colour: Colour,
+    /// The marker at each point, if any.
+    pub marker: Option<Marker>,
+    /// Whether markers are filled (else outlined, so markers that overlap stay visible).
+    pub filled: bool,
+    /// The line through the points, if any.
+    pub line: Option<Dash>,
+    /// A thin line (analytic curves) rather than a regular one.
+    pub thin: bool,
+}
+
+impl SeriesStyle {
+    /// A measured series: outlined markers on a regular line.
+    pub fn measured(colour: usize, marker: Marker, dash: Dash) -> SeriesStyle {
+        SeriesStyle {
+            colour: Colour::Palette(colour),
+            marker: Some(marker),
+            filled: false,
+            line: Some(dash),
+            thin: false,
+        }
+    }
+
+    /// An analytic expectation: a thin dotted line without markers.
+    pub fn analytic(colour: Colour) -> SeriesStyle {
+        SeriesStyle {
+            colour,
+            marker: None,
+            filled: false,
+            line: Some(Dash::Dotted),
+            thin: true,
+        }
+    }
+}
+
+/// One series of a line chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    /// Legend label (`None`: not in the legend).
-    pub label: Option<String>,
+    /// What it shows (e.g. `S = 5, R = 4` or `analytic, S = 5`); the legend is separate.
+    pub name: String,
     /// The points, by increasing x.
     pub points: Vec<Point>,
-    /// Palette index of its colour.
-    pub colour: usize,
-    /// Dashed, without markers: an analytic expectation rather than a measurement.
-    pub dashed: bool,
+    /// How it looks.
+    pub style: SeriesStyle,
 }
 
-/// Where the legend goes, chosen to keep it off the data.
+/// One row of a legend: a swatch showing what encodes it, and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    /// The text.
+    pub label: String,
+    /// What the swatch shows: only the attributes that encode this entry.
+    pub swatch: SeriesStyle,
+}
+
+/// A corner of the plot area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Corner {
     /// Top right.
@@ -55,72 +198,46 @@ pub enum Corner {
     LowerLeft,
 }
 
-/// A line chart.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LineChart {
-    /// Title above the plot.
-    pub title: String,
-    /// The x axis title, with units.
-    pub x_label: String,
-    /// The y axis title, with units.
-    pub y_label: String,
-    /// Logarithmic x axis.
-    pub x_log: bool,
-    /// Logarithmic y axis.
-    pub y_log: bool,
-    /// The lines.
-    pub series: Vec<Series>,
-    /// Where the legend goes.
-    pub legend: Corner,
-    /// Whether to add a legend entry explaining dashed lines.
-    pub dashed_means: Option<String>,
-    /// The caption line under the plot (spec, dataset, model).
-    pub caption: String,
-    /// Format of y tick labels.
-    pub y_format: Format,
+/// Where the legend goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegendPlace {
+    /// Inside the plot, in the corner with the fewest points.
+    Inside(Corner),
+    /// Beside the plot, on the right (long legends).
+    Beside,
 }
 
-/// How tick values are written.
+/// How values on an axis, in a cell or beside a point are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A plain number.
     Plain,
-    /// A fraction written as a percentage.
+    /// A fraction as a percentage (`98.5%`).
     Percent,
-    /// A ratio such as `4x`.
+    /// A difference of fractions in percentage points (`0.66 pt`).
+    PercentagePoints,
+    /// A ratio (`4x`).
     Times,
 }
 
-impl LineChart {
-    /// The spread of a point as drawn: within a factor 5 of the mean on a log axis (a standard
-    /// deviation larger than the mean would reach below zero) and within 100% for accuracies.
-    fn spread(&self, point: &Point) -> Option<(f64, f64)> {
-        let (floor, ceiling) = match (self.y_log, self.y_format) {
-            (true, _) => (point.y * 0.2, point.y * 5.0),
-            (false, Format::Percent) => (f64::MIN, 1.0),
-            (false, _) => (f64::MIN, f64::MAX),
-        };
-        point
-            .spread
-            .map(|(low, high)| (low.max(floor), high.min(ceiling)))
-    }
-}
-
 impl Format {
-    /// A heat-map cell: two decimals.
-    fn cell(self, value: f64) -> String {
-        match self {
-            Format::Times => format!("{value:.2}x"),
-            Format::Percent => format!("{:.1}%", value * 100.0),
-            Format::Plain => format!("{value:.2}"),
-        }
-    }
-
-    fn apply(self, value: f64) -> String {
+    /// A tick label: no needless decimals.
+    pub fn tick(self, value: f64) -> String {
         match self {
             Format::Plain => trim(value),
             Format::Percent => format!("{}%", trim(value * 100.0)),
+            Format::PercentagePoints => format!("{} pt", trim(value * 100.0)),
             Format::Times => format!("{}x", trim(value)),
+        }
+    }
+
+    /// A value in a heat-map cell: a fixed number of decimals.
+    pub fn cell(self, value: f64) -> String {
+        match self {
+            Format::Times => format!("{value:.2}x"),
+            Format::Percent => format!("{:.1}%", value * 100.0),
+            Format::PercentagePoints => format!("{:.2} pt", value * 100.0),
+            Format::Plain => format!("{value:.2}"),
         }
     }
 }
@@ -131,10 +248,250 @@ fn trim(value: f64) -> String {
         return format!("{value:.0e}");
     }
     let text = format!("{value:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
-/// A heat map over two categorical axes.
+/// A tick: where, and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tick {
+    /// The value it marks.
+    pub value: f64,
+    /// Its label.
+    pub label: String,
+}
+
+/// One axis of a line chart, its range and ticks settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Its title, with units.
+    pub title: String,
+    /// Logarithmic.
+    pub log: bool,
+    /// The values at its ends.
+    pub range: (f64, f64),
+    /// The ticks, inside the range, increasing.
+    pub ticks: Vec<Tick>,
+}
+
+/// What an axis shows, before its range is fitted to the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AxisSpec {
+    /// Its title, with units.
+    pub title: String,
+    /// Logarithmic.
+    pub log: bool,
+    /// How tick values are written.
+    pub format: Format,
+    /// Labels for the ticks at 0, 1, 2, ... when the axis is categorical (its values are
+    /// positions in this list).
+    pub categories: Option<Vec<String>>,
+}
+
+impl AxisSpec {
+    /// A numeric axis.
+    pub fn numeric(title: impl Into<String>, log: bool, format: Format) -> AxisSpec {
+        AxisSpec {
+            title: title.into(),
+            log,
+            format,
+            categories: None,
+        }
+    }
+
+    /// The axis over `values` (its points and their spreads), with `data` (the points alone)
+    /// deciding the ticks: integer ticks when every value is a whole number (counts such as
+    /// K, S, R), the data's own values on a log axis when they are few.
+    fn fit(&self, values: &[f64], data: &[f64]) -> Axis {
+        let (low, high) = bounds(values.iter().copied());
+        if let Some(categories) = &self.categories {
+            let ticks = categories
+                .iter()
+                .enumerate()
+                .map(|(index, label)| Tick {
+                    value: index as f64,
+                    label: label.clone(),
+                })
+                .collect();
+            let last = categories.len().saturating_sub(1) as f64;
+            return Axis {
+                title: self.title.clone(),
+                log: false,
+                range: (-0.5, last + 0.5),
+                ticks,
+            };
+        }
+        let log = self.log && low > 0.0;
+        let (low, high) = if high > low {
+            (low, high)
+        } else {
+            // No span: a band around the value, an accuracy point for fractions.
+            let half = match (low.abs() > 0.0, self.format) {
+                (true, _) => low.abs() * 0.05,
+                (false, Format::Percent | Format::PercentagePoints) => 0.01,
+                (false, _) => 1.0,
+            };
+            (low - half, high + half)
+        };
+        let mut range = padded(low, high, log);
+        if self.format == Format::Percent {
+            // Accuracies cannot leave [0, 1]; a spread that does is cut at the bound.
+            let margin = (high - low).max(0.001) * 0.02;
+            range = (range.0.max(0.0), range.1.min(1.0 + margin));
+        }
+        let integers = data.iter().all(|v| v.fract() == 0.0) && self.format == Format::Plain;
+        let values = if log {
+            // Counts tick their own values; measures (speed-ups) round ones.
+            log_ticks(range, if integers { data } else { &[] }, integers)
+        } else {
+            linear_ticks(range, integers)
+        };
+        Axis {
+            title: self.title.clone(),
+            log,
+            range,
+            ticks: values
+                .into_iter()
+                .map(|value| Tick {
+                    value,
+                    label: self.format.tick(value),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A label written next to a point (the trade-off figure names each setting).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointLabel {
+    /// The point's x.
+    pub x: f64,
+    /// The point's y.
+    pub y: f64,
+    /// The text.
+    pub text: String,
+}
+
+/// A line chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineChart {
+    /// Title above the plot.
+    pub title: String,
+    /// The horizontal axis.
+    pub x: Axis,
+    /// The vertical axis.
+    pub y: Axis,
+    /// The series, in drawing order.
+    pub series: Vec<Series>,
+    /// The legend's rows.
+    pub legend: Vec<LegendEntry>,
+    /// Where the legend goes.
+    pub legend_place: LegendPlace,
+    /// Labels next to points.
+    pub labels: Vec<PointLabel>,
+    /// The caption line under the plot (spec, dataset, model).
+    pub caption: String,
+}
+
+impl LineChart {
+    /// A chart of `series` whose axes are fitted to the points (spreads included) and whose
+    /// legend goes inside the plot, in the corner with the fewest points, unless it is long.
+    pub fn new(
+        title: impl Into<String>,
+        x: &AxisSpec,
+        y: &AxisSpec,
+        mut series: Vec<Series>,
+        legend: Vec<LegendEntry>,
+        caption: String,
+    ) -> LineChart {
+        for line in &mut series {
+            for point in &mut line.points {
+                point.spread = point.spread.map(|spread| clamp_spread(point.y, spread, y));
+                point.x_spread = point
+                    .x_spread
+                    .map(|spread| clamp_spread(point.x, spread, x));
+            }
+        }
+        let points = || series.iter().flat_map(|s| s.points.iter());
+        let with_spread = |value: fn(&Point) -> f64, spread: fn(&Point) -> Option<(f64, f64)>| {
+            points()
+                .flat_map(|p| {
+                    let (low, high) = spread(p).unwrap_or((value(p), value(p)));
+                    [value(p), low, high]
+                })
+                .collect::<Vec<f64>>()
+        };
+        let xs: Vec<f64> = points().map(|p| p.x).collect();
+        let ys: Vec<f64> = points().map(|p| p.y).collect();
+        let x_axis = x.fit(&with_spread(|p| p.x, |p| p.x_spread), &xs);
+        let y_axis = y.fit(&with_spread(|p| p.y, |p| p.spread), &ys);
+        let legend_place = if legend.len() > crate::plot::style::MOST_LEGEND_ENTRIES_INSIDE {
+            LegendPlace::Beside
+        } else {
+            LegendPlace::Inside(emptiest_corner(&x_axis, &y_axis, &xs, &ys))
+        };
+        LineChart {
+            title: title.into(),
+            x: x_axis,
+            y: y_axis,
+            series,
+            legend,
+            legend_place,
+            labels: Vec::new(),
+            caption,
+        }
+    }
+}
+
+/// A spread as drawn: within a factor 5 of the value on a log axis (a standard deviation larger
+/// than the mean would reach below zero) and within 100% for accuracies.
+fn clamp_spread(value: f64, (low, high): (f64, f64), axis: &AxisSpec) -> (f64, f64) {
+    let (floor, ceiling) = match (axis.log, axis.format) {
+        (true, _) => (value * 0.2, value * 5.0),
+        (false, Format::Percent) => (f64::MIN, 1.0),
+        (false, _) => (f64::MIN, f64::MAX),
+    };
+    (low.max(floor), high.min(ceiling))
+}
+
+/// The corner whose quarter of the plot holds the fewest points (ties: upper right first).
+fn emptiest_corner(x: &Axis, y: &Axis, xs: &[f64], ys: &[f64]) -> Corner {
+    let fraction = |axis: &Axis, value: f64| {
+        let position = |v: f64| if axis.log { v.max(1e-300).ln() } else { v };
+        let (low, high) = (position(axis.range.0), position(axis.range.1));
+        if high > low {
+            (position(value) - low) / (high - low)
+        } else {
+            0.5
+        }
+    };
+    let corners = [
+        (Corner::UpperRight, true, true),
+        (Corner::UpperLeft, false, true),
+        (Corner::LowerRight, true, false),
+        (Corner::LowerLeft, false, false),
+    ];
+    let count = |right: bool, upper: bool| {
+        xs.iter()
+            .zip(ys)
+            .filter(|(&px, &py)| {
+                let (fx, fy) = (fraction(x, px), fraction(y, py));
+                (fx >= 0.45) == right && (fy >= 0.45) == upper
+            })
+            .count()
+    };
+    corners
+        .iter()
+        .min_by_key(|(_, right, upper)| count(*right, *upper))
+        .map(|(corner, _, _)| *corner)
+        .unwrap_or(Corner::UpperRight)
+}
+
+/// A heat map over two categorical axes, with a colour bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatMap {
     /// Title above the plot.
@@ -145,379 +502,59 @@ pub struct HeatMap {
     pub y_label: String,
     /// Category labels along x.
     pub x_values: Vec<String>,
-    /// Category labels along y.
+    /// Category labels along y, bottom to top.
     pub y_values: Vec<String>,
     /// `cells[y][x]`, empty where not measured.
     pub cells: Vec<Vec<Option<f64>>>,
     /// How cell values are written.
     pub format: Format,
+    /// The colour bar: which values the colour scale spans, and its ticks.
+    pub colour_bar: ColourBar,
     /// The caption line under the plot.
     pub caption: String,
 }
 
-/// A drawing failure, as text (plotters' errors are generic over the backend).
-pub type DrawResult = Result<(), String>;
-
-fn fail<E: std::fmt::Debug>(error: E) -> String {
-    format!("{error:?}")
+/// The scale of a heat map's colours: the lowest value is dark, the highest bright (viridis).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColourBar {
+    /// The value at the bottom of the bar.
+    pub low: f64,
+    /// The value at the top.
+    pub high: f64,
+    /// Ticks along the bar.
+    pub ticks: Vec<Tick>,
 }
 
-/// Draws `chart` on `root` (which it fills).
-pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult {
-    style::register_fonts();
-    root.fill(&WHITE).map_err(fail)?;
-    let (width, height) = root.dim_in_pixel();
-    let caption = match chart {
-        Chart::Line(line) => &line.caption,
-        Chart::Heat(heat) => &heat.caption,
-    };
-    let caption_style = (style::FONT, style::CAPTION_SIZE)
-        .into_font()
-        .color(&style::GREY);
-    // One line if it fits, else two, broken at the separator nearest the middle.
-    let fits = |text: &str| {
-        root.estimate_text_size(text, &caption_style)
-            .map_or(true, |(w, _)| w + 32 <= width)
-    };
-    let lines: Vec<String> = if fits(caption) {
-        vec![caption.clone()]
-    } else {
-        let middle = caption.len() / 2;
-        let cut = caption
-            .match_indices(" · ")
-            .map(|(i, _)| i)
-            .min_by_key(|&i| i.abs_diff(middle))
-            .unwrap_or(middle);
-        vec![
-            caption[..cut].to_owned(),
-            caption[cut + " · ".len()..].to_owned(),
-        ]
-    };
-    let line_height = style::CAPTION_SIZE + 6;
-    let (plot_area, caption_area) =
-        root.split_vertically(height.saturating_sub(14 + line_height * lines.len() as u32));
-    for (number, line) in lines.iter().enumerate() {
-        let y = 6 + (number as u32 * line_height) as i32;
-        caption_area
-            .draw(&Text::new(line.clone(), (16, y), caption_style.clone()))
-            .map_err(fail)?;
-    }
-    match chart {
-        Chart::Line(line) => draw_line(&plot_area, line),
-        Chart::Heat(heat) => draw_heat(&plot_area, heat),
-    }
-}
-
-fn draw_line<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &LineChart) -> DrawResult {
-    let (x_min, x_max) = bounds(
-        chart
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.x)),
-    );
-    let (y_min, y_max) = bounds(chart.series.iter().flat_map(|s| {
-        s.points.iter().flat_map(|p| {
-            let (low, high) = chart.spread(p).unwrap_or((p.y, p.y));
-            [p.y, low, high]
-        })
-    }));
-    let x = padded(x_min, x_max, chart.x_log);
-    let mut y = padded(y_min, y_max, chart.y_log);
-    if chart.y_format == Format::Percent {
-        // Accuracies cannot leave [0, 1]; a spread that does is cut at the bound.
-        y = (
-            y.0.max(0.0),
-            y.1.min(1.0 + (y_max - y_min).max(0.001) * 0.02),
-        );
-    }
-    let data_x: Vec<f64> = chart
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.x))
-        .collect();
-    let frame = Frame {
-        x,
-        y,
-        x_ticks: chart.x_log.then(|| log_ticks(x, &data_x)),
-        y_ticks: chart.y_log.then(|| log_ticks(y, &[])),
-    };
-    match (chart.x_log, chart.y_log) {
-        (false, false) => draw_line_on(area, chart, &frame, x.0..x.1, y.0..y.1),
-        (true, false) => draw_line_on(area, chart, &frame, (x.0..x.1).log_scale(), y.0..y.1),
-        (false, true) => draw_line_on(area, chart, &frame, x.0..x.1, (y.0..y.1).log_scale()),
-        (true, true) => draw_line_on(
-            area,
-            chart,
-            &frame,
-            (x.0..x.1).log_scale(),
-            (y.0..y.1).log_scale(),
-        ),
-    }
-}
-
-/// The data ranges of a line chart, and hand-placed ticks for logarithmic axes (plotters' own
-/// log ticks crowd and repeat labels).
-struct Frame {
-    x: (f64, f64),
-    y: (f64, f64),
-    x_ticks: Option<Vec<f64>>,
-    y_ticks: Option<Vec<f64>>,
-}
-
-/// Ticks of a logarithmic axis over `range`: the data's own values when there are few of them
-/// (request counts, shard counts), otherwise 1-2-5 steps per decade.
-fn log_ticks(range: (f64, f64), data: &[f64]) -> Vec<f64> {
-    let mut distinct: Vec<f64> = data.to_vec();
-    distinct.sort_by(f64::total_cmp);
-    distinct.dedup();
-    if !distinct.is_empty() && distinct.len() <= 12 {
-        return distinct;
-    }
-    let mut ticks = Vec::new();
-    if !(range.0 > 0.0 && range.1.is_finite()) {
-        return ticks;
-    }
-    let mut decade = 10f64.powf(range.0.log10().floor());
-    while decade <= range.1 && ticks.len() < 64 {
-        for step in [1.0, 2.0, 5.0] {
-            let tick = decade * step;
-            if tick >= range.0 && tick <= range.1 {
-                ticks.push(tick);
-            }
-        }
-        decade *= 10.0;
-    }
-    ticks.truncate(64);
-    ticks
-}
-
-fn draw_line_on<DB, X, Y>(
-    area: &DrawingArea<DB, Shift>,
-    chart: &LineChart,
-    frame: &Frame,
-    x: X,
-    y: Y,
-) -> DrawResult
-where
-    DB: DrawingBackend,
-    X: AsRangedCoord<Value = f64>,
-    Y: AsRangedCoord<Value = f64>,
-    X::CoordDescType: ValueFormatter<f64>,
-    Y::CoordDescType: ValueFormatter<f64>,
-{
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .caption(&chart.title, (style::FONT, style::TITLE_SIZE))
-        .margin(16)
-        .x_label_area_size(56)
-        .y_label_area_size(80);
-    let mut plot = builder.build_cartesian_2d(x, y).map_err(fail)?;
-    let y_format = chart.y_format;
-    // Axes with hand-placed ticks get no labels from plotters (it still places one at 1).
-    let (custom_x, custom_y) = (frame.x_ticks.is_some(), frame.y_ticks.is_some());
-    let x_formatter = |v: &f64| if custom_x { String::new() } else { trim(*v) };
-    let y_formatter = |v: &f64| {
-        if custom_y {
-            String::new()
+impl ColourBar {
+    /// The bar spanning `cells`' values, with ticks written in `format`.
+    pub fn spanning(cells: &[Vec<Option<f64>>], format: Format) -> ColourBar {
+        let (low, high) = bounds(cells.iter().flatten().flatten().copied());
+        let ticks = if high > low {
+            linear_ticks((low, high), false)
         } else {
-            y_format.apply(*v)
+            vec![low]
+        };
+        ColourBar {
+            low,
+            high,
+            ticks: ticks
+                .into_iter()
+                .map(|value| Tick {
+                    value,
+                    label: format.tick(value),
+                })
+                .collect(),
         }
-    };
-    let mut mesh = plot.configure_mesh();
-    mesh.x_desc(&chart.x_label)
-        .y_desc(&chart.y_label)
-        .axis_desc_style((style::FONT, style::AXIS_TITLE_SIZE))
-        .label_style((style::FONT, style::LABEL_SIZE))
-        .x_label_formatter(&x_formatter)
-        .y_label_formatter(&y_formatter)
-        .light_line_style(RGBColor(238, 238, 238))
-        .bold_line_style(RGBColor(215, 215, 215));
-    if frame.x_ticks.is_some() {
-        mesh.x_labels(0).disable_x_mesh();
     }
-    if frame.y_ticks.is_some() {
-        mesh.y_labels(0).disable_y_mesh();
-    }
-    mesh.draw().map_err(fail)?;
-    let grid = RGBColor(215, 215, 215).stroke_width(1);
-    let label_style = (style::FONT, style::LABEL_SIZE).into_font().color(&BLACK);
-    let (base_x, base_y) = area.get_base_pixel();
-    for &tick in frame.x_ticks.iter().flatten() {
-        plot.draw_series(LineSeries::new(
-            [(tick, frame.y.0), (tick, frame.y.1)],
-            grid,
-        ))
-        .map_err(fail)?;
-        let (px, py) = plot.backend_coord(&(tick, frame.y.0));
-        let anchored = label_style.clone().pos(Pos::new(HPos::Center, VPos::Top));
-        area.draw(&Text::new(
-            trim(tick),
-            (px - base_x, py - base_y + 8),
-            anchored,
-        ))
-        .map_err(fail)?;
-    }
-    for &tick in frame.y_ticks.iter().flatten() {
-        plot.draw_series(LineSeries::new(
-            [(frame.x.0, tick), (frame.x.1, tick)],
-            grid,
-        ))
-        .map_err(fail)?;
-        let (px, py) = plot.backend_coord(&(frame.x.0, tick));
-        let anchored = label_style.clone().pos(Pos::new(HPos::Right, VPos::Center));
-        area.draw(&Text::new(
-            y_format.apply(tick),
-            (px - base_x - 8, py - base_y),
-            anchored,
-        ))
-        .map_err(fail)?;
-    }
-    for series in &chart.series {
-        let colour = style::colour(series.colour);
-        let line_style = colour.stroke_width(style::LINE_WIDTH);
-        let coordinates: Vec<(f64, f64)> = series.points.iter().map(|p| (p.x, p.y)).collect();
-        if series.dashed {
-            let (dash, gap) = style::DASH;
-            plot.draw_series(DashedLineSeries::new(coordinates, dash, gap, line_style))
-                .map_err(fail)?;
-            continue;
-        }
-        let drawn = plot
-            .draw_series(LineSeries::new(coordinates.clone(), line_style))
-            .map_err(fail)?;
-        if let Some(label) = &series.label {
-            drawn.label(label.clone()).legend(move |(lx, ly)| {
-                PathElement::new(
-                    vec![(lx, ly), (lx + 24, ly)],
-                    colour.stroke_width(style::LINE_WIDTH),
-                )
-            });
-        }
-        plot.draw_series(
-            coordinates
-                .iter()
-                .map(|&point| Circle::new(point, style::MARKER_SIZE, colour.filled())),
-        )
-        .map_err(fail)?;
-        plot.draw_series(series.points.iter().filter_map(|p| {
-            chart.spread(p).map(|(low, high)| {
-                ErrorBar::new_vertical(
-                    p.x,
-                    low,
-                    p.y,
-                    high,
-                    colour.stroke_width(1),
-                    style::ERROR_CAP,
-                )
-            })
-        }))
-        .map_err(fail)?;
-    }
-    if let Some(meaning) = &chart.dashed_means {
-        let grey = style::GREY.stroke_width(style::LINE_WIDTH);
-        let (dash, gap) = style::DASH;
-        plot.draw_series(DashedLineSeries::new(
-            Vec::<(f64, f64)>::new(),
-            dash,
-            gap,
-            grey,
-        ))
-        .map_err(fail)?
-        .label(meaning.clone())
-        .legend(move |(lx, ly)| {
-            EmptyElement::at((lx, ly))
-                + PathElement::new(vec![(0, 0), (9, 0)], grey)
-                + PathElement::new(vec![(14, 0), (24, 0)], grey)
-        });
-    }
-    let position = match chart.legend {
-        Corner::UpperRight => SeriesLabelPosition::UpperRight,
-        Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
-        Corner::LowerRight => SeriesLabelPosition::LowerRight,
-        Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
-    };
-    plot.configure_series_labels()
-        .position(position)
-        .margin(12)
-        .label_font((style::FONT, style::LABEL_SIZE))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(190, 190, 190))
-        .draw()
-        .map_err(fail)
-}
 
-fn draw_heat<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &HeatMap) -> DrawResult {
-    let (columns, rows) = (chart.x_values.len(), chart.y_values.len());
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .caption(&chart.title, (style::FONT, style::TITLE_SIZE))
-        .margin(16)
-        .x_label_area_size(56)
-        .y_label_area_size(80);
-    let mut plot = builder
-        // A segmented range over 0..n has n + 1 segments: the last index is n - 1.
-        .build_cartesian_2d(
-            (0..columns.saturating_sub(1)).into_segmented(),
-            (0..rows.saturating_sub(1)).into_segmented(),
-        )
-        .map_err(fail)?;
-    let label = |values: &[String], v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) => values.get(*i).cloned().unwrap_or_default(),
-        _ => String::new(),
-    };
-    plot.configure_mesh()
-        .disable_mesh()
-        .x_desc(&chart.x_label)
-        .y_desc(&chart.y_label)
-        .x_labels(columns)
-        .y_labels(rows)
-        .axis_desc_style((style::FONT, style::AXIS_TITLE_SIZE))
-        .label_style((style::FONT, style::LABEL_SIZE))
-        .x_label_formatter(&|v| label(&chart.x_values, v))
-        .y_label_formatter(&|v| label(&chart.y_values, v))
-        .draw()
-        .map_err(fail)?;
-    let values = chart.cells.iter().flatten().flatten().copied();
-    let (low, high) = bounds(values);
-    let scale = |value: f64| {
-        if high > low {
-            (value - low) / (high - low)
+    /// Where `value` falls on the bar, from 0 (bottom) to 1 (top).
+    pub fn fraction(&self, value: f64) -> f64 {
+        if self.high > self.low {
+            ((value - self.low) / (self.high - self.low)).clamp(0.0, 1.0)
         } else {
             0.5
         }
-    };
-    for (row, cells) in chart.cells.iter().enumerate() {
-        for (column, cell) in cells.iter().enumerate() {
-            let corners = [
-                (SegmentValue::Exact(column), SegmentValue::Exact(row)),
-                (
-                    SegmentValue::Exact(column + 1),
-                    SegmentValue::Exact(row + 1),
-                ),
-            ];
-            let Some(value) = cell else {
-                plot.draw_series([Rectangle::new(corners, RGBColor(240, 240, 240).filled())])
-                    .map_err(fail)?;
-                continue;
-            };
-            let fraction = scale(*value);
-            let fill = ViridisRGB::get_color(fraction);
-            plot.draw_series([Rectangle::new(corners, fill.filled())])
-                .map_err(fail)?;
-            let ink = if fraction > 0.6 { BLACK } else { WHITE };
-            let text_style = (style::FONT, style::LABEL_SIZE)
-                .into_font()
-                .color(&ink)
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            plot.draw_series([Text::new(
-                chart.format.cell(*value),
-                (SegmentValue::CenterOf(column), SegmentValue::CenterOf(row)),
-                text_style,
-            )])
-            .map_err(fail)?;
-        }
     }
-    Ok(())
 }
 
 /// The smallest and largest finite value (0..1 when there are none).
@@ -534,8 +571,8 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
 }
 
-/// An axis range around [low, high] with a margin: 5% of the span (linear) or of the decades
-/// (logarithmic; the range stays positive).
+/// An axis range around [low, high] with a margin: 6% of the span (linear; 1% of the value when
+/// there is no span) or of the decades (logarithmic; the range stays positive).
 fn padded(low: f64, high: f64, log: bool) -> (f64, f64) {
     if log {
         let (low, high) = (low.max(1e-9), high.max(1e-9));
@@ -543,9 +580,80 @@ fn padded(low: f64, high: f64, log: bool) -> (f64, f64) {
         let margin = ((b - a) * 0.06).max(0.1);
         ((a - margin).exp(), (b + margin).exp())
     } else {
-        let margin = ((high - low) * 0.06).max(high.abs() * 0.01).max(1e-9);
+        let span = high - low;
+        let margin = if span > 0.0 {
+            span * 0.06
+        } else {
+            (high.abs() * 0.01).max(1e-9)
+        };
         (low - margin, high + margin)
     }
+}
+
+/// About this many ticks on a linear axis.
+const TICKS_WANTED: f64 = 6.0;
+
+/// Ticks of a linear axis over `range`: steps of 1, 2 or 5 times a power of ten; whole numbers
+/// only when `integers`.
+fn linear_ticks(range: (f64, f64), integers: bool) -> Vec<f64> {
+    let span = range.1 - range.0;
+    if !(span.is_finite() && span > 0.0) {
+        return vec![range.0];
+    }
+    let rough = span / TICKS_WANTED;
+    let magnitude = 10f64.powf(rough.log10().floor());
+    let mut step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|factor| factor * magnitude)
+        .find(|&step| step >= rough)
+        .unwrap_or(10.0 * magnitude);
+    if integers {
+        step = step.max(1.0).round();
+    }
+    let first = (range.0 / step).ceil() as i64;
+    let last = (range.1 / step).floor() as i64;
+    (first..=last)
+        .take(64)
+        .map(|index| {
+            let value = index as f64 * step;
+            // Multiples of a step such as 0.1 are not exact; round away the noise.
+            (value / magnitude * 1e6).round() * magnitude / 1e6
+        })
+        .collect()
+}
+
+/// Ticks of a logarithmic axis over `range`: the data's own values when there are few of them
+/// (request counts, shard counts), else 1-2-5 steps per decade (whole numbers only when
+/// `integers`), else, within less than a decade, linear steps.
+fn log_ticks(range: (f64, f64), data: &[f64], integers: bool) -> Vec<f64> {
+    let mut distinct: Vec<f64> = data.iter().copied().filter(|v| *v > 0.0).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if !distinct.is_empty() && distinct.len() <= 12 {
+        return distinct;
+    }
+    if !(range.0 > 0.0 && range.1.is_finite() && range.1 > range.0) {
+        return Vec::new();
+    }
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powf(range.0.log10().floor());
+    while decade <= range.1 && ticks.len() < 64 {
+        for step in [1.0, 2.0, 5.0] {
+            let tick = decade * step;
+            if tick >= range.0 && tick <= range.1 && (!integers || tick.fract() == 0.0) {
+                ticks.push(tick);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks.truncate(64);
+    if ticks.len() < 3 {
+        return linear_ticks(range, integers)
+            .into_iter()
+            .filter(|v| *v > 0.0)
+            .collect();
+    }
+    ticks
 }
 
 #[cfg(test)]
@@ -554,26 +662,48 @@ mod tests {
 
     #[test]
     fn tick_values_are_written_without_noise() {
-        assert_eq!(Format::Plain.apply(5.0), "5");
-        assert_eq!(Format::Plain.apply(2.5), "2.5");
-        assert_eq!(Format::Percent.apply(0.9825), "98.25%");
-        assert_eq!(Format::Times.apply(4.0), "4x");
+        assert_eq!(Format::Plain.tick(5.0), "5");
+        assert_eq!(Format::Plain.tick(2.5), "2.5");
+        assert_eq!(Format::Percent.tick(0.9825), "98.25%");
+        assert_eq!(Format::Times.tick(4.0), "4x");
+        assert_eq!(Format::PercentagePoints.tick(-0.0066), "-0.66 pt");
+        assert_eq!(Format::Plain.tick(-0.0), "0");
+    }
+
+    #[test]
+    fn count_axes_get_whole_ticks() {
+        // Requests [1, 4] on a linear axis: 1, 2, 3, 4, never 1.5.
+        let axis = AxisSpec::numeric("K", false, Format::Plain);
+        let fitted = axis.fit(&[1.0, 4.0], &[1.0, 4.0]);
+        let values: Vec<f64> = fitted.ticks.iter().map(|t| t.value).collect();
+        assert_eq!(values, vec![1.0, 2.0, 3.0, 4.0]);
+        // Two values close together still get whole ticks only.
+        let fitted = axis.fit(&[1.0, 2.0], &[1.0, 2.0]);
+        assert!(fitted.ticks.iter().all(|t| t.value.fract() == 0.0));
+        // A real-valued axis gets fractional steps.
+        let fitted = axis.fit(&[0.1, 0.35], &[0.1, 0.35]);
+        assert!(fitted.ticks.iter().any(|t| t.value.fract() != 0.0));
     }
 
     #[test]
     fn log_ticks_use_few_data_values_or_one_two_five() {
         assert_eq!(
-            log_ticks((0.9, 20.0), &[1.0, 4.0, 2.0, 16.0, 4.0]),
+            log_ticks((0.9, 20.0), &[1.0, 4.0, 2.0, 16.0, 4.0], true),
             vec![1.0, 2.0, 4.0, 16.0]
         );
-        assert_eq!(log_ticks((0.8, 30.0), &[]), vec![1.0, 2.0, 5.0, 10.0, 20.0]);
+        assert_eq!(
+            log_ticks((0.8, 30.0), &[], false),
+            vec![1.0, 2.0, 5.0, 10.0, 20.0]
+        );
+        // Less than a decade: linear steps instead of a lone tick at 1.
+        assert!(log_ticks((1.02, 1.9), &[], false).len() >= 3);
     }
 
     #[test]
     fn degenerate_log_ranges_give_no_ticks_instead_of_looping() {
-        assert!(log_ticks((0.0, 10.0), &[]).is_empty());
-        assert!(log_ticks((1.0, f64::INFINITY), &[]).is_empty());
-        assert!(log_ticks((1e-300, 1e300), &[]).len() <= 64);
+        assert!(log_ticks((0.0, 10.0), &[], false).is_empty());
+        assert!(log_ticks((1.0, f64::INFINITY), &[], false).is_empty());
+        assert!(log_ticks((1e-300, 1e300), &[], false).len() <= 64);
     }
 
     #[test]
@@ -582,5 +712,37 @@ mod tests {
         assert!(low > 0.0 && low < 1.0 && high > 100.0);
         let (low, high) = padded(0.9, 1.0, false);
         assert!(low < 0.9 && high > 1.0);
+    }
+
+    #[test]
+    fn colour_bars_span_the_cells() {
+        let cells = vec![vec![Some(1.0), None], vec![Some(9.5), Some(4.0)]];
+        let bar = ColourBar::spanning(&cells, Format::Times);
+        assert_eq!((bar.low, bar.high), (1.0, 9.5));
+        assert!(bar.ticks.len() >= 3);
+        assert!(bar.ticks.iter().all(|t| t.value >= 1.0 && t.value <= 9.5));
+        assert_eq!(bar.fraction(9.5), 1.0);
+    }
+
+    #[test]
+    fn legends_avoid_the_data() {
+        let spec = AxisSpec::numeric("x", false, Format::Plain);
+        // Points falling from the upper left to the lower right leave the upper right empty...
+        let falling = Series {
+            name: "falling".to_owned(),
+            points: vec![Point::new(0.0, 10.0), Point::new(10.0, 0.0)],
+            style: SeriesStyle::measured(0, Marker::Circle, Dash::Solid),
+        };
+        let chart = LineChart::new("t", &spec, &spec, vec![falling], Vec::new(), String::new());
+        assert_eq!(chart.legend_place, LegendPlace::Inside(Corner::UpperRight));
+        // ...and a long legend goes beside the plot.
+        let entries = (0..8)
+            .map(|i| LegendEntry {
+                label: i.to_string(),
+                swatch: SeriesStyle::analytic(Colour::Grey),
+            })
+            .collect();
+        let chart = LineChart::new("t", &spec, &spec, Vec::new(), entries, String::new());
+        assert_eq!(chart.legend_place, LegendPlace::Beside);
     }
 }

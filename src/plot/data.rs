@@ -1,9 +1,10 @@
-//! From a results table to what figures show: rows selected, grouped into series, averaged over
-//! repeats; readable labels for swept keys; the caption line.
+//! From a results table to what figures show: rows selected, grouped into series, combined over
+//! repeats; which look each series gets and the legend that explains it; readable labels for
+//! swept keys; the caption line.
 
 use std::collections::BTreeMap;
 
-use super::chart::Point;
+use super::chart::{Colour, Dash, LegendEntry, Marker, Point, SeriesStyle};
 use crate::results::{column, MissingColumn, Stat, Table};
 
 /// One group of rows: the values of the grouping columns and its points.
@@ -11,21 +12,74 @@ use crate::results::{column, MissingColumn, Stat, Table};
 pub struct Grouped {
     /// `(column, value)` for each grouping column.
     pub key: Vec<(String, String)>,
-    /// Mean of y (with its spread) per distinct x, by increasing x.
+    /// The combined y per distinct x, by increasing x.
     pub points: Vec<Point>,
 }
 
-/// For `rows` of `table`, the mean of `y` per distinct `x`, one group per combination of the
-/// `group_by` columns (in order of first appearance). The spread is one standard deviation over
-/// the rows averaged, when there are several.
+/// How the rows that share an x (the repeats) become one point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// Their mean, with a spread of one standard deviation.
+    Mean,
+    /// Their median.
+    Median,
+    /// The smallest.
+    Min,
+    /// The largest.
+    Max,
+}
+
+impl Aggregate {
+    /// The point of `values` at `x`, if any value is there.
+    fn point(self, x: f64, values: Vec<Option<f64>>) -> Option<Point> {
+        let mut present: Vec<f64> = values.iter().flatten().copied().collect();
+        present.sort_by(f64::total_cmp);
+        let y = match self {
+            Aggregate::Mean => {
+                let stat = Stat::of(values);
+                let mean = stat.mean?;
+                let spread = stat.std.map(|std| (mean - std, mean + std));
+                return Some(Point {
+                    spread,
+                    ..Point::new(x, mean)
+                });
+            }
+            Aggregate::Median => {
+                let middle = present.len() / 2;
+                match present.len() {
+                    0 => return None,
+                    n if n % 2 == 1 => present[middle],
+                    _ => (present[middle - 1] + present[middle]) / 2.0,
+                }
+            }
+            Aggregate::Min => *present.first()?,
+            Aggregate::Max => *present.last()?,
+        };
+        Some(Point::new(x, y))
+    }
+}
+
+/// For `rows`, `y` combined per distinct `x` (values per table row) with the mean, one group per
+/// combination of the `group_by` columns (in order of first appearance).
 pub fn series(
     table: &Table,
     rows: &[usize],
-    x: &str,
+    x: &[Option<f64>],
     y: &[Option<f64>],
     group_by: &[String],
 ) -> Result<Vec<Grouped>, MissingColumn> {
-    let xs = table.numbers(x)?;
+    series_with(table, rows, x, y, group_by, Aggregate::Mean)
+}
+
+/// [`series`], combining the rows at each x with `aggregate`.
+pub fn series_with(
+    table: &Table,
+    rows: &[usize],
+    x: &[Option<f64>],
+    y: &[Option<f64>],
+    group_by: &[String],
+    aggregate: Aggregate,
+) -> Result<Vec<Grouped>, MissingColumn> {
     let group_values: Vec<Vec<String>> = group_by
         .iter()
         .map(|c| table.texts(c))
@@ -33,7 +87,7 @@ pub fn series(
     let mut order: Vec<Vec<String>> = Vec::new();
     let mut cells: Vec<BTreeMap<OrderedX, Vec<Option<f64>>>> = Vec::new();
     for &row in rows {
-        let Some(x_value) = xs[row] else { continue };
+        let Some(x_value) = x[row] else { continue };
         let key: Vec<String> = group_values.iter().map(|v| v[row].clone()).collect();
         let index = match order.iter().position(|k| *k == key) {
             Some(index) => index,
@@ -55,14 +109,7 @@ pub fn series(
             key: group_by.iter().cloned().zip(key).collect(),
             points: by_x
                 .into_iter()
-                .filter_map(|(x, values)| {
-                    let stat = Stat::of(values);
-                    stat.mean.map(|mean| Point {
-                        x: x.0,
-                        y: mean,
-                        spread: stat.std.map(|std| (mean - std, mean + std)),
-                    })
-                })
+                .filter_map(|(x, values)| aggregate.point(x.0, values))
                 .collect(),
         })
         .filter(|group| !group.points.is_empty())
@@ -97,20 +144,32 @@ pub fn varying_keys(table: &Table, except: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// Whether a swept key sets SISA's layout or aggregation (`sisa.*`): what a baseline trained on
+/// all the data does not depend on.
+pub fn is_layout_key(key: &str) -> bool {
+    key.starts_with("sisa.")
+}
+
 /// Whether a column exists and takes at least two distinct values.
 pub fn varies(table: &Table, column: impl AsRef<str>) -> bool {
     table.distinct(column).is_ok_and(|values| values.len() > 1)
+}
+
+/// The smallest request count.
+pub fn fewest_requests(table: &Table) -> Result<f64, MissingColumn> {
+    let requests = table.numbers(column::REQUESTS)?;
+    Ok(requests
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min))
 }
 
 /// The rows of the smallest request count (every step with it, when a spec lists it more than
 /// once to pool independent batches).
 pub fn fewest_requests_rows(table: &Table) -> Result<Vec<usize>, MissingColumn> {
     let requests = table.numbers(column::REQUESTS)?;
-    let fewest = requests
-        .iter()
-        .flatten()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
+    let fewest = fewest_requests(table)?;
     Ok((0..table.height())
         .filter(|&row| requests[row] == Some(fewest))
         .collect())
@@ -127,17 +186,175 @@ pub fn short_name(key: &str) -> &str {
         "sisa.shards" | "shards" => "S",
         "sisa.slices" | "slices" => "R",
         "model.max_iterations" | "model.epochs" | "budget" => "E",
+        "requests" => "K",
         other => other.rsplit('.').next().unwrap_or(other),
     }
 }
 
-/// `S = 5, R = 4` for a group key.
+/// The grouping "column" of series that are different measures (one colour per measure): its
+/// values are their own labels.
+pub const MEASURE: &str = "";
+
+/// `S = 5` for one grouping value (a measure's name alone).
+fn value_label(column: &str, value: &str) -> String {
+    if column == MEASURE {
+        value.to_owned()
+    } else {
+        format!("{} = {value}", short_name(column))
+    }
+}
+
+/// `S = 5, R = 4` for a group key (values `null`, from zipped keys, left out).
 pub fn label(key: &[(String, String)]) -> String {
     key.iter()
         .filter(|(_, value)| value != "null")
-        .map(|(column, value)| format!("{} = {value}", short_name(column)))
+        .map(|(column, value)| value_label(column, value))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// How series of groups are told apart: the first grouping column picks the colour, the second
+/// the marker (and the dash, when there is no third), further columns the dash; the legend then
+/// has one entry per value of each column, showing only what encodes it. When the groups are not
+/// every combination of the columns' values (zipped keys), each group gets its own colour and
+/// marker and its own legend entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoding {
+    columns: Vec<String>,
+    /// The distinct values of each column, in order of first appearance.
+    values: Vec<Vec<String>>,
+    /// The distinct combinations of the third and later columns.
+    rest: Vec<Vec<String>>,
+    /// Every group key, in order; `Some` when they do not form a full grid.
+    groups: Option<Vec<Vec<(String, String)>>>,
+}
+
+impl Encoding {
+    /// The encoding of groups with these keys (each over the same columns, in the same order).
+    pub fn of(keys: &[Vec<(String, String)>]) -> Encoding {
+        let columns: Vec<String> = keys
+            .first()
+            .map(|key| key.iter().map(|(c, _)| c.clone()).collect())
+            .unwrap_or_default();
+        let mut values: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+        let mut rest: Vec<Vec<String>> = Vec::new();
+        for key in keys {
+            for (position, (_, value)) in key.iter().enumerate() {
+                if !values[position].contains(value) {
+                    values[position].push(value.clone());
+                }
+            }
+            let tail: Vec<String> = key.iter().skip(2).map(|(_, v)| v.clone()).collect();
+            if !rest.contains(&tail) {
+                rest.push(tail);
+            }
+        }
+        let grid: usize = values.iter().map(Vec::len).product();
+        let full = keys.len() >= grid;
+        Encoding {
+            columns,
+            values,
+            rest,
+            groups: (!full).then(|| keys.to_vec()),
+        }
+    }
+
+    fn index(&self, position: usize, key: &[(String, String)]) -> Option<usize> {
+        let column = &self.columns[position];
+        let (_, value) = key.iter().find(|(c, _)| c == column)?;
+        self.values[position].iter().position(|v| v == value)
+    }
+
+    /// The look of the series of group `key`. Columns missing from the key (a baseline that
+    /// does not depend on them) leave their attribute plain: no marker, a solid line.
+    pub fn style(&self, key: &[(String, String)]) -> SeriesStyle {
+        if let Some(groups) = &self.groups {
+            let index = groups.iter().position(|g| g == key).unwrap_or(0);
+            return SeriesStyle::measured(index, Marker::nth(index), Dash::Solid);
+        }
+        let colour = if self.columns.is_empty() {
+            0
+        } else {
+            self.index(0, key).unwrap_or(0)
+        };
+        let marker_index = match self.columns.len() {
+            0 => Some(0),
+            1 => self.index(0, key),
+            _ => self.index(1, key),
+        };
+        let dash = match self.columns.len() {
+            0 | 1 => Dash::Solid,
+            2 => self.index(1, key).map_or(Dash::Solid, Dash::nth),
+            _ => {
+                let tail: Option<Vec<String>> = self.columns[2..]
+                    .iter()
+                    .map(|c| key.iter().find(|(k, _)| k == c).map(|(_, v)| v.clone()))
+                    .collect();
+                tail.and_then(|tail| self.rest.iter().position(|r| *r == tail))
+                    .map_or(Dash::Solid, Dash::nth)
+            }
+        };
+        SeriesStyle {
+            marker: marker_index.map(Marker::nth),
+            ..SeriesStyle::measured(colour, Marker::Circle, dash)
+        }
+    }
+
+    /// The legend: one entry per value of each column (or per group, off a full grid).
+    pub fn legend(&self) -> Vec<LegendEntry> {
+        if let Some(groups) = &self.groups {
+            return groups
+                .iter()
+                .map(|key| LegendEntry {
+                    label: label(key),
+                    swatch: self.style(key),
+                })
+                .collect();
+        }
+        let mut entries = Vec::new();
+        let grey = |marker: Option<Marker>, line: Option<Dash>| SeriesStyle {
+            colour: Colour::Grey,
+            marker,
+            filled: false,
+            line,
+            thin: false,
+        };
+        for (position, column) in self.columns.iter().enumerate() {
+            let shown: Vec<(usize, &String)> = match position {
+                0 | 1 => self.values[position].iter().enumerate().collect(),
+                _ => continue,
+            };
+            for (index, value) in shown {
+                let swatch = match (position, self.columns.len()) {
+                    (0, 1) => SeriesStyle::measured(index, Marker::nth(index), Dash::Solid),
+                    (0, _) => SeriesStyle {
+                        marker: None,
+                        ..SeriesStyle::measured(index, Marker::Circle, Dash::Solid)
+                    },
+                    (_, 2) => grey(Some(Marker::nth(index)), Some(Dash::nth(index))),
+                    _ => grey(Some(Marker::nth(index)), None),
+                };
+                entries.push(LegendEntry {
+                    label: value_label(column, value),
+                    swatch,
+                });
+            }
+        }
+        if self.columns.len() > 2 {
+            for (index, tail) in self.rest.iter().enumerate() {
+                let key: Vec<(String, String)> = self.columns[2..]
+                    .iter()
+                    .cloned()
+                    .zip(tail.clone())
+                    .collect();
+                entries.push(LegendEntry {
+                    label: label(&key),
+                    swatch: grey(None, Some(Dash::nth(index))),
+                });
+            }
+        }
+        entries
+    }
 }
 
 /// The baseline's cost in points per row: measured when it ran, else its analytic cost (which
@@ -157,7 +374,7 @@ pub fn baseline_points(table: &Table) -> Result<Vec<Option<f64>>, MissingColumn>
 pub fn speedup_series(
     table: &Table,
     rows: &[usize],
-    x: &str,
+    x: &[Option<f64>],
     group_by: &[String],
 ) -> Result<Vec<Grouped>, MissingColumn> {
     let sisa_points = table.numbers(column::SISA_RETRAIN_POINTS)?;
@@ -173,12 +390,11 @@ pub fn speedup_series(
                 .filter_map(|cost| {
                     let b = base.points.iter().find(|b| b.x == cost.x)?.y;
                     (cost.y > 0.0).then(|| Point {
-                        x: cost.x,
-                        y: b / cost.y,
                         spread: cost.spread.map(|(low, high)| {
                             let upper = if low > 0.0 { b / low } else { f64::INFINITY };
                             (b / high, upper)
                         }),
+                        ..Point::new(cost.x, b / cost.y)
                     })
                 })
                 .collect();
@@ -218,14 +434,69 @@ pub fn caption(table: &Table, bars: bool) -> Result<String, MissingColumn> {
 mod tests {
     use super::*;
 
+    fn key(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(c, v)| (c.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
     fn keys_get_the_papers_letters() {
         assert_eq!(short_name("sisa.shards"), "S");
         assert_eq!(short_name("model.alpha"), "alpha");
-        let key = vec![
-            ("sisa.shards".to_owned(), "5".to_owned()),
-            ("sisa.slices".to_owned(), "4".to_owned()),
-        ];
+        let key = key(&[("sisa.shards", "5"), ("sisa.slices", "4")]);
         assert_eq!(label(&key), "S = 5, R = 4");
+    }
+
+    #[test]
+    fn two_keys_differ_by_colour_and_by_marker_and_dash() {
+        let keys: Vec<_> = ["1", "5"]
+            .iter()
+            .flat_map(|s| ["1", "4"].map(|r| key(&[("sisa.shards", s), ("sisa.slices", r)])))
+            .collect();
+        let encoding = Encoding::of(&keys);
+        let styles: Vec<SeriesStyle> = keys.iter().map(|k| encoding.style(k)).collect();
+        // S picks the colour, R the marker and dash: no two series look alike.
+        assert_eq!(styles[0].colour, styles[1].colour);
+        assert_ne!(styles[0].marker, styles[1].marker);
+        assert_ne!(styles[0].line, styles[1].line);
+        assert_ne!(styles[0].colour, styles[2].colour);
+        for (i, a) in styles.iter().enumerate() {
+            for b in &styles[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        // The legend has one entry per value, not per combination.
+        let labels: Vec<String> = encoding.legend().into_iter().map(|e| e.label).collect();
+        assert_eq!(labels, ["S = 1", "S = 5", "R = 1", "R = 4"]);
+    }
+
+    #[test]
+    fn zipped_keys_get_one_entry_per_group() {
+        let keys = vec![
+            key(&[("sisa.partition", "uniform"), ("sisa.shards", "17")]),
+            key(&[
+                ("sisa.partition", "distribution-aware"),
+                ("sisa.shards", "null"),
+            ]),
+        ];
+        let encoding = Encoding::of(&keys);
+        let legend = encoding.legend();
+        assert_eq!(legend.len(), 2);
+        assert_eq!(legend[1].label, "partition = distribution-aware");
+        assert_ne!(encoding.style(&keys[0]), encoding.style(&keys[1]));
+    }
+
+    #[test]
+    fn repeats_combine_as_asked() {
+        let values = vec![Some(1.0), Some(5.0), Some(3.0), None];
+        assert_eq!(Aggregate::Median.point(0.0, values.clone()).unwrap().y, 3.0);
+        assert_eq!(Aggregate::Min.point(0.0, values.clone()).unwrap().y, 1.0);
+        assert_eq!(Aggregate::Max.point(0.0, values.clone()).unwrap().y, 5.0);
+        let mean = Aggregate::Mean.point(0.0, values).unwrap();
+        assert_eq!(mean.y, 3.0);
+        assert_eq!(mean.spread, Some((1.0, 5.0)));
+        assert_eq!(Aggregate::Mean.point(0.0, vec![None]), None);
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::fs;
 
-use super::{overview, Contents, ReportError};
+use super::{headline, overview_with_spread, Contents, ReportError};
 use crate::results::ResultsError;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
@@ -21,23 +21,39 @@ pub fn render(contents: &Contents<'_>) -> Result<String, ReportError> {
          <style>{STYLE}</style></head><body>\n",
         escape(&title)
     );
-    let _ = writeln!(
-        out,
-        "<h1>{}</h1>\n<p>{}</p>",
-        escape(&title),
-        escape(&contents.headline()?)
-    );
-    let _ = writeln!(out, "<h2>Figures</h2>");
-    for figure in contents.figures {
-        let png = fs::read(&figure.png).map_err(|source| ResultsError::Io {
-            path: figure.png.clone(),
-            source,
-        })?;
+    let _ = writeln!(out, "<h1>{}</h1>\n<h2>Headline</h2>\n<ul>", escape(&title));
+    for sentence in headline::headlines(contents.table)? {
+        let _ = writeln!(out, "<li>{}</li>", emphasis(&escape(&sentence)));
+    }
+    let _ = writeln!(out, "</ul>\n<p>{}</p>", escape(&contents.run_line()?));
+    let notes = headline::speedup_notes(contents.table)?;
+    if !notes.is_empty() {
         let _ = writeln!(
             out,
-            "<figure><img alt=\"{}\" src=\"data:image/png;base64,{}\"><figcaption>{}</figcaption></figure>",
+            "<h3>Why the CPU and points speed-ups differ</h3>\n<ul>"
+        );
+        for note in notes {
+            let _ = writeln!(out, "<li>{}</li>", escape(&note));
+        }
+        let _ = writeln!(out, "</ul>");
+    }
+    let _ = writeln!(out, "<h2>Figures</h2>");
+    for figure in contents.figures {
+        let image = figure.image();
+        let bytes = fs::read(image).map_err(|source| ResultsError::Io {
+            path: image.to_owned(),
+            source,
+        })?;
+        let media = if image.extension().is_some_and(|e| e == "svg") {
+            "image/svg+xml"
+        } else {
+            "image/png"
+        };
+        let _ = writeln!(
+            out,
+            "<figure><img alt=\"{}\" src=\"data:{media};base64,{}\"><figcaption>{}</figcaption></figure>",
             escape(&figure.title),
-            base64(&png),
+            base64(&bytes),
             escape(&figure.title)
         );
     }
@@ -45,12 +61,15 @@ pub fn render(contents: &Contents<'_>) -> Result<String, ReportError> {
         let _ = writeln!(
             out,
             "<p><code>{}</code> not drawn: {}</p>",
-            skipped.kind.name(),
+            skipped.name,
             escape(&skipped.reason)
         );
     }
-    let _ = writeln!(out, "<h2>Summary (means over repeats)</h2>\n<table>");
-    let table = overview(contents.table)?;
+    let _ = writeln!(
+        out,
+        "<h2>Summary (mean ± one standard deviation over repeats)</h2>\n<table>"
+    );
+    let table = overview_with_spread(contents.table)?;
     let cells = |tag: &str, row: &[String]| {
         row.iter()
             .map(|cell| format!("<{tag}>{}</{tag}>", escape(cell)))
@@ -71,6 +90,19 @@ pub fn render(contents: &Contents<'_>) -> Result<String, ReportError> {
     }
     let _ = writeln!(out, "</ul>\n</body></html>");
     Ok(out)
+}
+
+/// Markdown's `**bold**` as HTML, for the headline's lead words.
+fn emphasis(text: &str) -> String {
+    let mut out = String::new();
+    for (index, part) in text.split("**").enumerate() {
+        if index % 2 == 1 {
+            out.push_str(&format!("<strong>{part}</strong>"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 fn escape(text: &str) -> String {
@@ -115,6 +147,14 @@ mod tests {
         ] {
             assert_eq!(base64(input.as_bytes()), expected);
         }
+    }
+
+    #[test]
+    fn bold_lead_words_become_strong() {
+        assert_eq!(
+            emphasis("**1 request**: at S = 5"),
+            "<strong>1 request</strong>: at S = 5"
+        );
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! folder alone: the table, the figures, the resolved spec and the provenance.
 
 pub mod format;
+pub mod headline;
 pub mod html;
 pub mod markdown;
 pub mod overview;
 
-pub use overview::{overview, Overview};
+pub use overview::{overview, overview_with_spread, Overview};
 
 use std::path::PathBuf;
 
@@ -44,7 +45,7 @@ pub struct Contents<'a> {
 
 impl Contents<'_> {
     /// One sentence on what was run.
-    fn headline(&self) -> Result<String, MissingColumn> {
+    fn run_line(&self) -> Result<String, MissingColumn> {
         let trials = self.table.distinct(column::TRIAL_ID)?.len();
         let swept = self.table.swept_columns();
         let sweep = if swept.is_empty() {

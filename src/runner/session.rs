@@ -20,7 +20,7 @@ use super::TrialError;
 use crate::clock::Stopwatch;
 use crate::data::{DatasetCache, DatasetSummary};
 use crate::error::Error;
-use crate::plot::{self, FigureKind};
+use crate::plot::{self, FigurePlan};
 use crate::report;
 use crate::results::provenance::TrialProvenance;
 use crate::results::{swept_columns, Document, Provenance, ResultsError, ResultsFolder, Table};
@@ -31,7 +31,7 @@ use crate::workers::Workers;
 pub struct Session {
     spec: Spec,
     trials: Vec<Trial>,
-    figures: Option<Vec<FigureKind>>,
+    figures: FigurePlan,
     folder: ResultsFolder,
     cache: DatasetCache,
 }
@@ -275,9 +275,9 @@ impl Session {
         } else {
             Vec::new()
         };
-        let (figures, skipped) = plot::render(table, self.figures.as_deref(), &self.folder)?;
+        let (figures, skipped) = plot::render(table, &self.figures, &self.folder)?;
         for skip in &skipped {
-            let message = format!("figure `{}` not drawn: {}", skip.kind.name(), skip.reason);
+            let message = format!("figure `{}` not drawn: {}", skip.name, skip.reason);
             observer.notice(&Notice::Warning(message));
         }
         let spec_yaml = self.spec.resolved_yaml();
@@ -289,7 +289,7 @@ impl Session {
             spec_yaml: &spec_yaml,
             provenance,
         };
-        paths.extend(figures.iter().map(|figure| figure.png.clone()));
+        paths.extend(figures.iter().map(|figure| figure.image().to_owned()));
         paths.extend(report::write(&self.folder, &contents)?);
         observer.published(table, &paths);
         Ok(paths)

@@ -37,8 +37,9 @@ pub struct RawSpec {
     /// Dotted key -> list of values, all lists as long: the i-th values go together, as one more
     /// dimension of the sweep.
     pub zip: Option<Mapping>,
-    /// Figures to draw (default: those that what the sweep varies calls for).
-    pub figures: Option<Vec<String>>,
+    /// Figures to draw (default: those that what the sweep varies calls for), and how they are
+    /// written.
+    pub figures: Option<RawFigures>,
 }
 
 /// The `dataset` section.
@@ -211,5 +212,178 @@ impl<'de> Deserialize<'de> for ClassName {
             Value::Bool(flag) => Ok(ClassName(flag.to_string())),
             _ => Err(serde::de::Error::custom("a class name is text or a number")),
         }
+    }
+}
+
+/// The `figures` key: a list of figures, or a section with that list and how figures are written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawFigures {
+    /// `figures: [speedup-vs-requests, {x: shards, y: accuracy_gap}]`.
+    List(Vec<RawFigure>),
+    /// `figures: {draw: [...], width: 1200, height: 800, dpi: 300, formats: [svg, png, pdf]}`.
+    Section(RawFigureSection),
+}
+
+impl<'de> Deserialize<'de> for RawFigures {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawFigures;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of figures, or a mapping with `draw`, `width`, `height`, `dpi`, `formats`")
+            }
+            // Handing the sequence and mapping accesses on keeps key paths and line numbers.
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<RawFigures, A::Error> {
+                let access = serde::de::value::SeqAccessDeserializer::new(seq);
+                Vec::deserialize(access).map(RawFigures::List)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawFigures, A::Error> {
+                let access = serde::de::value::MapAccessDeserializer::new(map);
+                RawFigureSection::deserialize(access).map(RawFigures::Section)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The mapping form of `figures`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFigureSection {
+    /// Figures to draw (default: those that what the sweep varies calls for).
+    pub draw: Option<Vec<RawFigure>>,
+    /// Width in CSS pixels (1/96 inch).
+    pub width: Option<u32>,
+    /// Height in CSS pixels.
+    pub height: Option<u32>,
+    /// PNG resolution in dots per inch.
+    pub dpi: Option<u32>,
+    /// File formats to write.
+    pub formats: Option<Vec<FigureFormat>>,
+}
+
+/// A file format of figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FigureFormat {
+    /// `svg`.
+    Svg,
+    /// `png`.
+    Png,
+    /// `pdf`.
+    Pdf,
+}
+
+/// One figure: a built-in one by name, or one drawn from any columns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawFigure {
+    /// A built-in figure, e.g. `speedup-vs-requests`.
+    Named(String),
+    /// `{x: shards, y: accuracy_gap, by: sisa.slices, aggregate: mean}`.
+    Custom(RawCustomFigure),
+}
+
+impl<'de> Deserialize<'de> for RawFigure {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawFigure;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a figure name, or a mapping such as {x: shards, y: accuracy_gap}")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<RawFigure, E> {
+                Ok(RawFigure::Named(name.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawFigure, A::Error> {
+                let access = serde::de::value::MapAccessDeserializer::new(map);
+                RawCustomFigure::deserialize(access).map(RawFigure::Custom)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// A figure of any columns of the results table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCustomFigure {
+    /// The column along x.
+    pub x: String,
+    /// The column along y (numbers).
+    pub y: String,
+    /// Columns whose values tell the lines apart (default: the swept keys that vary, but x).
+    pub by: Option<Columns>,
+    /// How the rows at one x of one line (the repeats) are combined (default: mean).
+    pub aggregate: Option<FigureAggregate>,
+    /// Keep only the rows whose column holds one of the given values.
+    #[serde(rename = "where")]
+    pub filter: Option<BTreeMap<String, OneOrMore>>,
+    /// The figure's title (default: `y vs x`).
+    pub title: Option<String>,
+    /// The file name, without extension (default: `<y>-vs-<x>`, then `-by-<column>` for each).
+    pub name: Option<String>,
+    /// A logarithmic x axis.
+    pub log_x: Option<bool>,
+    /// A logarithmic y axis.
+    pub log_y: Option<bool>,
+}
+
+/// How the rows at one point are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FigureAggregate {
+    /// The mean, with a bar of one standard deviation.
+    Mean,
+    /// The median.
+    Median,
+    /// The smallest value.
+    Min,
+    /// The largest value.
+    Max,
+}
+
+/// One column name or a list of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Columns(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Columns {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Columns;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a column name or a list of them")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Columns, E> {
+                Ok(Columns(vec![name.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Columns, A::Error> {
+                let access = serde::de::value::SeqAccessDeserializer::new(seq);
+                Vec::deserialize(access).map(Columns)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// One value or a list of them, each a YAML scalar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOrMore(pub Vec<Value>);
+
+impl<'de> Deserialize<'de> for OneOrMore {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Sequence(values) => OneOrMore(values),
+            value => OneOrMore(vec![value]),
+        })
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{Invalid, Problem, Result, SpecError};
 use super::overrides::{key_path, segments, Override};
-use super::raw::RawSpec;
+use super::raw::{RawFigures, RawSpec};
 use super::yaml::{self, Failure, Value};
 
 /// Most repetitions a spec may ask for.
@@ -28,7 +28,7 @@ pub struct Spec {
     document: Value,
     axes: Vec<SweepAxis>,
     overrides: Vec<Override>,
-    figures: Option<Vec<String>>,
+    figures: Option<RawFigures>,
 }
 
 /// One swept key and the values it takes, in order.
@@ -157,10 +157,10 @@ impl Spec {
         &self.axes
     }
 
-    /// The figures the spec asks for, by name (`None`: choose from what the sweep varies); the
-    /// names are checked by `plot::requested`.
-    pub fn figures(&self) -> Option<&[String]> {
-        self.figures.as_deref()
+    /// The `figures` key as written (`None`: choose from what the sweep varies); checked by
+    /// `plot::requested`.
+    pub fn figures(&self) -> Option<&RawFigures> {
+        self.figures.as_ref()
     }
 
     /// The resolved document (after overrides, without the sweep), for building trials.

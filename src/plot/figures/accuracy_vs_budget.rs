@@ -2,8 +2,8 @@
 //! more slices should reach the same accuracy, only converging later.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{Chart, Corner, Format, LineChart, Series};
-use crate::plot::data;
+use crate::plot::chart::{AxisSpec, Chart, Format, LineChart, Series};
+use crate::plot::data::{self, Encoding};
 use crate::results::{column, Table};
 
 /// See the module documentation.
@@ -19,24 +19,21 @@ impl Figure for AccuracyVsBudget {
         let budget_keys = ["model.max_iterations", "model.epochs"];
         let groups = data::varying_keys(table, &budget_keys);
         let accuracy = table.numbers(column::SISA_ACCURACY)?;
-        let series: Vec<Series> =
-            data::series(table, &rows, column::BUDGET.as_str(), &accuracy, &groups)?
-                .into_iter()
-                .enumerate()
-                .map(|(colour, group)| Series {
-                    label: Some(if group.key.is_empty() {
-                        "SISA".to_owned()
-                    } else {
-                        data::label(&group.key)
-                    }),
-                    points: group.points,
-                    colour,
-                    dashed: false,
-                })
-                .collect();
-        if series.is_empty() {
+        let budget = table.numbers(column::BUDGET)?;
+        let grouped = data::series(table, &rows, &budget, &accuracy, &groups)?;
+        if grouped.is_empty() {
             return Err(FigureError::Unfit("no accuracy was measured".to_owned()));
         }
+        let keys: Vec<_> = grouped.iter().map(|group| group.key.clone()).collect();
+        let encoding = Encoding::of(&keys);
+        let series: Vec<Series> = grouped
+            .into_iter()
+            .map(|group| Series {
+                name: data::label(&group.key),
+                style: encoding.style(&group.key),
+                points: group.points,
+            })
+            .collect();
         let model = table
             .texts(column::MODEL)?
             .into_iter()
@@ -47,17 +44,19 @@ impl Figure for AccuracyVsBudget {
         } else {
             "epochs"
         };
-        Ok(Chart::Line(LineChart {
-            title: "Test accuracy vs training budget".to_owned(),
-            x_label: format!("unsliced training budget E ({unit}; each of R steps gets 2E/(R+1))"),
-            y_label: "SISA test accuracy".to_owned(),
-            x_log: false,
-            y_log: false,
+        let x = AxisSpec::numeric(
+            format!("unsliced training budget E ({unit}; each of R steps gets 2E/(R+1))"),
+            false,
+            Format::Plain,
+        );
+        let y = AxisSpec::numeric("SISA test accuracy", false, Format::Percent);
+        Ok(Chart::Line(LineChart::new(
+            "Test accuracy vs training budget",
+            &x,
+            &y,
             series,
-            legend: Corner::LowerRight,
-            dashed_means: None,
-            caption: data::caption(table, true)?,
-            y_format: Format::Percent,
-        }))
+            encoding.legend(),
+            data::caption(table, true)?,
+        )))
     }
 }

@@ -1,9 +1,12 @@
 //! Accuracy vs number of shards (DESIGN.md §7.2): the SISA ensemble under each aggregation, the
 //! retrained baseline, and one constituent alone (the paper's "1/S"), after the fewest requests.
+//! Colour tells the measures apart; marker and dash the other swept keys. The baseline, trained on
+//! all the data, does not depend on SISA's layout: it gets one line per value of the other keys,
+//! pooled over the layout's (`sisa.*`), instead of a copy per layout.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{Chart, Corner, Format, LineChart, Series};
-use crate::plot::data;
+use crate::plot::chart::{AxisSpec, Chart, Format, LineChart, Series};
+use crate::plot::data::{self, Encoding, MEASURE};
 use crate::results::{column, ColumnName, Table};
 
 /// See the module documentation.
@@ -28,42 +31,64 @@ impl Figure for AccuracyVsShards {
     fn build(&self, table: &Table) -> Result<Chart, FigureError> {
         let rows = data::fewest_requests_rows(table)?;
         let groups = data::varying_keys(table, &["sisa.shards"]);
-        let mut series = Vec::new();
-        for (colour, (measure, name)) in MEASURES.iter().enumerate() {
-            let values = table.numbers(*measure)?;
-            for group in data::series(table, &rows, column::SHARDS.as_str(), &values, &groups)? {
-                let label = match group.key.is_empty() {
-                    true => name.to_string(),
-                    false => format!("{name}, {}", data::label(&group.key)),
-                };
-                series.push(Series {
-                    label: Some(label),
-                    points: group.points,
-                    colour,
-                    dashed: false,
-                });
+        let baseline_groups: Vec<String> = groups
+            .iter()
+            .filter(|key| !data::is_layout_key(key))
+            .cloned()
+            .collect();
+        let shards = table.numbers(column::SHARDS)?;
+        let mut grouped = Vec::new();
+        for (measure, name) in MEASURES {
+            let by = if measure == column::BASELINE_ACCURACY {
+                &baseline_groups
+            } else {
+                &groups
+            };
+            let values = table.numbers(measure)?;
+            for group in data::series(table, &rows, &shards, &values, by)? {
+                let mut key = vec![(MEASURE.to_owned(), name.to_owned())];
+                key.extend(group.key);
+                grouped.push((key, group.points));
             }
         }
-        if series.is_empty() {
+        if grouped.is_empty() {
             return Err(FigureError::Unfit("no accuracy was measured".to_owned()));
         }
-        let shards: Vec<f64> = table
-            .numbers(column::SHARDS)?
-            .into_iter()
-            .flatten()
+        // Every measure against every combination of the other keys: a full grid to encode.
+        let combinations = data::series(table, &rows, &shards, &shards, &groups)?;
+        let keys: Vec<Vec<(String, String)>> = MEASURES
+            .iter()
+            .flat_map(|(_, name)| {
+                combinations.iter().map(move |group| {
+                    let mut key = vec![(MEASURE.to_owned(), name.to_string())];
+                    key.extend(group.key.iter().cloned());
+                    key
+                })
+            })
             .collect();
-        let span = shards.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        Ok(Chart::Line(LineChart {
-            title: "Test accuracy vs number of shards".to_owned(),
-            x_label: "shards (S)".to_owned(),
-            y_label: "test accuracy".to_owned(),
-            x_log: span >= 10.0,
-            y_log: false,
+        let encoding = Encoding::of(&keys);
+        let series: Vec<Series> = grouped
+            .into_iter()
+            .map(|(key, points)| Series {
+                name: data::label(&key),
+                style: encoding.style(&key),
+                points,
+            })
+            .collect();
+        let span = shards
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let x = AxisSpec::numeric("shards (S)", span >= 10.0, Format::Plain);
+        let y = AxisSpec::numeric("test accuracy", false, Format::Percent);
+        Ok(Chart::Line(LineChart::new(
+            "Test accuracy vs number of shards",
+            &x,
+            &y,
             series,
-            legend: Corner::LowerLeft,
-            dashed_means: None,
-            caption: data::caption(table, true)?,
-            y_format: Format::Percent,
-        }))
+            encoding.legend(),
+            data::caption(table, true)?,
+        )))
     }
 }

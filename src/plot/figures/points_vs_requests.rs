@@ -1,10 +1,12 @@
 //! Points retrained vs number of requests (DESIGN.md §7 items 4 and 5): SISA's retraining cost in
 //! the paper's unit, one line per compared configuration (uniform vs distribution-aware sharding,
-//! batched vs sequential processing, ...), with the analytic expectation dashed.
+//! batched vs sequential processing, ...), with the analytic expectation dotted.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{Chart, Corner, Format, LineChart, Point, Series};
-use crate::plot::data;
+use crate::plot::chart::{
+    AxisSpec, Chart, Colour, Format, LegendEntry, LineChart, Point, Series, SeriesStyle,
+};
+use crate::plot::data::{self, Encoding};
 use crate::results::{column, ColumnName, Table};
 
 /// See the module documentation.
@@ -21,54 +23,64 @@ impl Figure for PointsVsRequests {
     fn build(&self, table: &Table) -> Result<Chart, FigureError> {
         let rows = data::all_rows(table);
         let groups = data::varying_keys(table, &[]);
-        let requests = column::REQUESTS.as_str();
+        let requests = table.numbers(column::REQUESTS)?;
         let sisa_points = table.numbers(column::SISA_RETRAIN_POINTS)?;
-        let measured = data::series(table, &rows, requests, &sisa_points, &groups)?;
+        let measured = data::series(table, &rows, &requests, &sisa_points, &groups)?;
         let expected_points = table.numbers(column::EXPECTED_SISA_POINTS)?;
-        let expected = data::series(table, &rows, requests, &expected_points, &groups)?;
+        let expected = data::series(table, &rows, &requests, &expected_points, &groups)?;
         if measured.is_empty() {
             return Err(FigureError::Unfit(
                 "no retraining cost was measured".to_owned(),
             ));
         }
+        let keys: Vec<_> = measured.iter().map(|group| group.key.clone()).collect();
+        let encoding = Encoding::of(&keys);
         let mut series = Vec::new();
-        for (colour, group) in measured.into_iter().enumerate() {
+        for group in measured {
+            let style = encoding.style(&group.key);
+            let name = data::label(&group.key);
             if let Some(analytic) = expected.iter().find(|e| e.key == group.key) {
                 series.push(Series {
-                    label: None,
+                    name: format!("analytic, {name}"),
                     points: analytic
                         .points
                         .iter()
-                        .map(|p| Point { spread: None, ..*p })
+                        .map(|p| Point::new(p.x, p.y))
                         .collect(),
-                    colour,
-                    dashed: true,
+                    style: SeriesStyle::analytic(style.colour),
                 });
             }
             series.push(Series {
-                label: Some(data::label(&group.key)),
+                name,
                 points: group.points,
-                colour,
-                dashed: false,
+                style,
             });
         }
+        let mut legend = encoding.legend();
+        legend.push(LegendEntry {
+            label: "analytic expectation".to_owned(),
+            swatch: SeriesStyle::analytic(Colour::Grey),
+        });
         let mode = table.distinct(column::MODE)?;
         let cumulative = mode.iter().any(|m| m != "batch");
-        Ok(Chart::Line(LineChart {
-            title: "Points retrained by SISA vs number of requests".to_owned(),
-            x_label: if cumulative {
-                "requests (K); sequential and stream costs are cumulative".to_owned()
-            } else {
-                "requests unlearned in one batch (K)".to_owned()
-            },
-            y_label: "points retrained (x one training budget)".to_owned(),
-            x_log: true,
-            y_log: true,
+        let x_title = if cumulative {
+            "requests (K); sequential and stream costs are cumulative"
+        } else {
+            "requests unlearned in one batch (K)"
+        };
+        let x = AxisSpec::numeric(x_title, true, Format::Plain);
+        let y = AxisSpec::numeric(
+            "points retrained (x one training budget)",
+            true,
+            Format::Plain,
+        );
+        Ok(Chart::Line(LineChart::new(
+            "Points retrained by SISA vs number of requests",
+            &x,
+            &y,
             series,
-            legend: Corner::LowerRight,
-            dashed_means: Some("analytic expectation".to_owned()),
-            caption: data::caption(table, true)?,
-            y_format: Format::Plain,
-        }))
+            legend,
+            data::caption(table, true)?,
+        )))
     }
 }

@@ -1,8 +1,9 @@
 //! Speed-up over shards x slices (DESIGN.md §7.3, the paper's Fig. 7): a heat map of the measured
-//! speed-up in points (mean baseline cost over mean SISA cost) at the smallest request count.
+//! speed-up in points (mean baseline cost over mean SISA cost) at the smallest request count, with
+//! a colour bar.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{Chart, Format, HeatMap};
+use crate::plot::chart::{Chart, ColourBar, Format, HeatMap};
 use crate::plot::data;
 use crate::results::{column, Stat, Table};
 
@@ -59,13 +60,15 @@ impl Figure for SpeedupSurface {
         let name = |values: &[f64]| values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
         Ok(Chart::Heat(HeatMap {
             title: format!(
-                "Speed-up (points) at K = {requests} requests ({:.4}% of the training points)",
+                "Speed-up (points) at K = {requests} request{} ({:.4}% of the training points)",
+                if requests == 1.0 { "" } else { "s" },
                 100.0 * requests / n_train
             ),
             x_label: "shards (S)".to_owned(),
             y_label: "slices per shard (R)".to_owned(),
             x_values: name(&x_values),
             y_values: name(&y_values),
+            colour_bar: ColourBar::spanning(&cells, Format::Times),
             cells,
             format: Format::Times,
             caption: data::caption(table, false)?,
