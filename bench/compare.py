@@ -51,7 +51,7 @@ def fit_case(name, repeats, threads):
     env = ONE_THREAD if threads == "one" else {}
     ours, theirs = [], []
     for _ in range(repeats):
-        ours += run_json([SISA, "bench", spec, "--repeats", "1"] + overrides)
+        ours += run_json([SISA, "bench", spec, "--repeats", "1", "--json"] + overrides)
         theirs += run_json([sys.executable, PEERS, data] + peer + ["--repeats", "1"], env=env)
     return summarise(f"{name} ({threads} thread{'s' if threads != 'one' else ''})", ours, theirs)
 
@@ -107,7 +107,7 @@ def sweep_scaling(repeats):
 
 def load(repeats):
     """Reading and encoding the shipped 20,000-row letter CSV (gzip), as a run does."""
-    rows = run_json([SISA, "bench", "experiments/letter.yaml", "--load", "--repeats", str(repeats)])
+    rows = run_json([SISA, "bench", "experiments/letter.yaml", "--load", "--json", "--repeats", str(repeats)])
     return {"case": "load letter CSV (20,000 rows)", "wall_s": statistics.median(r["wall_s"] for r in rows),
             "points": rows[0]["points"], "runs": len(rows)}
 

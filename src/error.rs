@@ -66,6 +66,18 @@ pub enum Error {
     /// with this code and print nothing more.
     #[error("")]
     Silent(u8),
+    /// `sisa compare --exact` found values (timings aside) that differ between two runs.
+    #[error(
+        "the results differ: {values} values, {rows} rows only in one run, {columns} columns          only in one table"
+    )]
+    ResultsDiffer {
+        /// Values that differ in rows both runs have.
+        values: usize,
+        /// Rows (trial and step) only one run has.
+        rows: usize,
+        /// Columns only one table has.
+        columns: usize,
+    },
     /// `sisa verify` found the unlearned model different from one trained from scratch.
     #[error(
         "unlearning was NOT exact: the unlearned constituents differ from training from scratch"

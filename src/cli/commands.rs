@@ -31,6 +31,7 @@ pub fn execute(command: Command) -> Result<u8> {
         Command::Report(args) => render_report(&args),
         Command::Bench(args) => bench(&args),
         Command::Export(args) => export(&args),
+        Command::Compare(args) => super::compare::run(&args),
     }
     .map(|()| EXIT_OK)
 }
@@ -265,15 +266,52 @@ fn bench(args: &BenchArgs) -> Result<()> {
         return bench_load(args);
     }
     let (trial, prepared, workers) = first_trial(&args.spec)?;
+    let mut fits = Vec::new();
     for _ in 0..args.repeats {
         let measurement = runner::bench::fit_once(&prepared, &workers)
             .map_err(|source| trial_error(&trial, source))?;
-        println!(
-            "{}",
-            serde_json::to_string(&measurement).expect("serialises")
-        );
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string(&measurement).expect("serialises")
+            );
+        }
+        fits.push(measurement);
     }
+    let first = &fits[0];
+    let title = format!(
+        "Fit: {} on {} points x {} features, {} classes",
+        first.model, first.n_train, first.n_features, first.n_classes
+    );
+    let timings = [
+        super::bench::Timing {
+            name: "CPU time",
+            seconds: fits.iter().map(|f| f.cpu_s).collect(),
+        },
+        super::bench::Timing {
+            name: "Wall time",
+            seconds: fits.iter().map(|f| f.wall_s).collect(),
+        },
+    ];
+    let accuracy = crate::results::Stat::of(fits.iter().map(|f| Some(f.accuracy)));
+    let extra = [format!(
+        "Accuracy: {}",
+        format::percent_spread(accuracy.mean, accuracy.std)
+    )];
+    print_summary(
+        args,
+        &super::bench::summary(&title, fits.len(), &timings, &extra),
+    );
     Ok(())
+}
+
+/// A bench summary: on stdout, or on stderr when stdout carries JSON.
+fn print_summary(args: &BenchArgs, summary: &str) {
+    if args.json {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
 }
 
 /// One timed build of a dataset, as `sisa bench --load` prints it.
@@ -288,6 +326,8 @@ struct LoadMeasurement<'a> {
 fn bench_load(args: &BenchArgs) -> Result<()> {
     let (_, trials) = args.spec.spec_and_plan()?;
     let settings = &trials[0].settings;
+    let mut seconds = Vec::new();
+    let mut title = String::new();
     for _ in 0..args.repeats {
         let watch = Stopwatch::start();
         let data = crate::data::load(&settings.dataset.source, settings.seed)?;
@@ -297,11 +337,26 @@ fn bench_load(args: &BenchArgs) -> Result<()> {
             features: data.n_features(),
             wall_s: watch.elapsed().wall_s,
         };
-        println!(
-            "{}",
-            serde_json::to_string(&measurement).expect("serialises")
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string(&measurement).expect("serialises")
+            );
+        }
+        seconds.push(measurement.wall_s);
+        title = format!(
+            "Load: {}, {} points x {} features",
+            measurement.dataset, measurement.points, measurement.features
         );
     }
+    let timings = [super::bench::Timing {
+        name: "Wall time",
+        seconds,
+    }];
+    print_summary(
+        args,
+        &super::bench::summary(&title, args.repeats as usize, &timings, &[]),
+    );
     Ok(())
 }
 

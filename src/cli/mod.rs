@@ -1,7 +1,9 @@
 //! The command line: argument parsing (clap), the commands, and the one place errors become
 //! messages and exit codes.
 
+pub mod bench;
 pub mod commands;
+pub mod compare;
 pub mod reporter;
 pub mod text;
 
@@ -45,8 +47,13 @@ pub enum Command {
     /// Redraw the figures and the report of a results folder from its tables, without re-running.
     Report(ReportArgs),
     /// Time fits of the first trial's model on all its training points (for comparisons with
-    /// other tools); prints one JSON object per fit.
+    /// other tools); prints the mean, spread and range of the times (`--json`: one JSON object
+    /// per fit, the summary on stderr).
     Bench(BenchArgs),
+    /// Compare two results folders on the settings both ran: speed-ups, accuracies and costs,
+    /// and whether each difference exceeds the spread over repeats; `--exact`: check every
+    /// value but the timings is identical.
+    Compare(compare::CompareArgs),
     /// Write the first trial's train/test split as NumPy files (X_train.npy, y_train.npy,
     /// X_test.npy, y_test.npy, classes.txt), so other tools can use the same points.
     Export(ExportArgs),
@@ -64,6 +71,9 @@ pub struct BenchArgs {
     /// Time building the first trial's dataset (reading and encoding its files) instead of fits.
     #[arg(long)]
     pub load: bool,
+    /// Print one JSON object per run on stdout (the summary goes to stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `sisa export`.

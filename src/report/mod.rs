@@ -1,6 +1,7 @@
 //! Reports: `report.md` and a self-contained `report.html` (figures inline) built from the results
 //! folder alone: the table, the figures, the resolved spec and the provenance.
 
+pub mod compare;
 pub mod format;
 pub mod headline;
 pub mod html;
