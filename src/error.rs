@@ -67,9 +67,7 @@ pub enum Error {
     #[error("")]
     Silent(u8),
     /// `sisa compare --exact` found values (timings aside) that differ between two runs.
-    #[error(
-        "the results differ: {values} values, {rows} rows only in one run, {columns} columns          only in one table"
-    )]
+    #[error("the results differ: {}", differences(*values, *rows, *columns))]
     ResultsDiffer {
         /// Values that differ in rows both runs have.
         values: usize,
@@ -102,6 +100,24 @@ impl Error {
 
 /// Results of library operations that end a command.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `3 values differ, 2 rows are in one run only`, leaving out what does not happen.
+fn differences(values: usize, rows: usize, columns: usize) -> String {
+    let parts: Vec<String> = [
+        (values, "value differs", "values differ"),
+        (rows, "row is in one run only", "rows are in one run only"),
+        (
+            columns,
+            "column is in one table only",
+            "columns are in one table only",
+        ),
+    ]
+    .iter()
+    .filter(|(count, _, _)| *count > 0)
+    .map(|(count, one, many)| format!("{count} {}", if *count == 1 { one } else { many }))
+    .collect();
+    parts.join(", ")
+}
 
 fn failed_trials(failed: usize, total: usize) -> String {
     if failed == total {

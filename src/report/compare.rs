@@ -4,7 +4,7 @@
 //! combined standard error. [`exact`] checks that every value but the timings is identical, row
 //! for row (trial and step), as a cluster run and a local run of one spec must be.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plot::data::baseline_points;
 use crate::results::record::Role;
@@ -161,6 +161,42 @@ fn settings_of(table: &Table, columns: &[String]) -> Result<Vec<Rows>, MissingCo
     Ok(settings)
 }
 
+/// The key columns that tell settings apart, as shown: those that vary, but not the ones another
+/// shown column already tells (`shards` beside `sisa.shards`, `shard_sizes`, and `step` when the
+/// request counts are enough).
+fn shown_columns(columns: &[String], in_a: &[Rows], in_b: &[Rows]) -> Vec<usize> {
+    let all = || in_a.iter().chain(in_b);
+    let varies = |i: usize| {
+        let first = all().next().map(|(key, _)| &key[i]);
+        all().any(|(key, _)| Some(&key[i]) != first)
+    };
+    let told_by_swept = |name: &str| {
+        name == column::SHARD_SIZES.as_str()
+            || columns
+                .iter()
+                .any(|c| c.strip_prefix("sisa.") == Some(name))
+    };
+    let mut shown: Vec<usize> = (0..columns.len())
+        .filter(|&i| varies(i) && !told_by_swept(&columns[i]))
+        .collect();
+    if let Some(step) = columns.iter().position(|c| c == column::STEP.as_str()) {
+        let without_step: BTreeSet<Vec<&String>> = all()
+            .map(|(key, _)| {
+                shown
+                    .iter()
+                    .filter(|&&i| i != step)
+                    .map(|&i| &key[i])
+                    .collect()
+            })
+            .collect();
+        let settings: BTreeSet<&Vec<String>> = all().map(|(key, _)| key).collect();
+        if without_step.len() == settings.len() {
+            shown.retain(|&i| i != step);
+        }
+    }
+    shown
+}
+
 /// Per-row values a table gives for each measure: (numerator, denominator) for ratios.
 struct Columns {
     sisa_points: Vec<Option<f64>>,
@@ -235,14 +271,7 @@ pub fn compare(a: &Table, b: &Table) -> Result<Comparison, MissingColumn> {
             .map(|c| c.name.as_str().to_owned()),
     );
     let (in_a, in_b) = (settings_of(a, &columns)?, settings_of(b, &columns)?);
-    let varying: Vec<usize> = (0..columns.len())
-        .filter(|&i| {
-            let first = in_a.first().or(in_b.first()).map(|(key, _)| &key[i]);
-            in_a.iter()
-                .chain(&in_b)
-                .any(|(key, _)| Some(&key[i]) != first)
-        })
-        .collect();
+    let shown = shown_columns(&columns, &in_a, &in_b);
     let (values_a, values_b) = (Columns::of(a)?, Columns::of(b)?);
     let mut settings = Vec::new();
     for (key, rows_a) in &in_a {
@@ -250,7 +279,7 @@ pub fn compare(a: &Table, b: &Table) -> Result<Comparison, MissingColumn> {
             continue;
         };
         settings.push(SettingComparison {
-            setting: varying
+            setting: shown
                 .iter()
                 .map(|&i| (columns[i].clone(), key[i].clone()))
                 .collect(),
