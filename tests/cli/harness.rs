@@ -103,3 +103,24 @@ pub fn means_by(
         .map(|(key, (sum, n))| (key, sum / n))
         .collect()
 }
+
+/// The trial files saved in a results folder's `trials/`, with their modification times, sorted;
+/// temporaries (hidden, renamed into place when complete) are not saved trials.
+pub fn saved_trials(folder: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut files: Vec<_> = fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+                .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+                .map(|p| {
+                    let modified = fs::metadata(&p).unwrap().modified().unwrap();
+                    (p, modified)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}

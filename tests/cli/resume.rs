@@ -2,8 +2,11 @@
 //! failing trial does not stop the others.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use polars::prelude::{ParquetReader, SerReader};
 
 use super::harness::*;
 
@@ -33,27 +36,8 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
         .current_dir(dir.path())
         .spawn()
         .unwrap();
-    let saved = |folder: &Path| -> Vec<(PathBuf, std::time::SystemTime)> {
-        let mut files: Vec<_> = fs::read_dir(folder)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-                    // Temporaries (hidden, renamed into place when complete) are not saved trials.
-                    .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-                    .map(|p| {
-                        let modified = fs::metadata(&p).unwrap().modified().unwrap();
-                        (p, modified)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        files
-    };
     let started = std::time::Instant::now();
-    while saved(&trials).len() < 2 {
+    while saved_trials(&trials).len() < 2 {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the sweep ended before it was killed"
@@ -66,7 +50,7 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let before = saved(&trials);
+    let before = saved_trials(&trials);
     assert!(
         before.len() < 9,
         "killed part-way: {} of 9 trials saved",
@@ -84,7 +68,7 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
     assert!(stderr.contains(&expected), "{stderr}");
     assert!(stderr.contains("already saved"), "{stderr}");
     // The trials saved before the kill were not recomputed: same files, untouched.
-    let after = saved(&trials);
+    let after = saved_trials(&trials);
     assert_eq!(after.len(), 9);
     for file in &before {
         assert!(after.contains(file), "{} was rewritten", file.0.display());
@@ -107,7 +91,9 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
         &["run", spec, "--out", "killed", "--force", "--quiet"],
     );
     assert!(forced.status.success());
-    assert!(saved(&trials).iter().all(|file| !before.contains(file)));
+    assert!(saved_trials(&trials)
+        .iter()
+        .all(|file| !before.contains(file)));
 }
 
 #[test]
@@ -233,5 +219,87 @@ sweep:
                 .unwrap()
                 .count()
                 == 0
+    );
+}
+
+/// Four fast trials and a slow one (a long fit, last in the plan), on two threads: each fast
+/// trial's file is complete and readable, and its line printed, while the slow trial is still
+/// running. (Saving from inside the worker pool left three of them as empty temporaries until the
+/// slow one ended.)
+const ONE_SLOW: &str = "\
+name: one-slow
+seed: 5
+dataset: {synthetic: purchase, samples: 4000, features: 200, classes: 2}
+model: {kind: mlp, hidden: [64], epochs: 1}
+baseline: none
+unlearning: {requests: [1]}
+sweep:
+  model.epochs: [2, 1, 3, 4, 3000]
+";
+
+#[test]
+fn finished_trials_are_saved_and_reported_while_a_slow_one_runs() {
+    let (dir, path) = workspace("one-slow.yaml", ONE_SLOW);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sisa"))
+        .args(["run", path.to_str().unwrap(), "--out", "out", "--jobs", "2"])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stderr = child.stderr.take().unwrap();
+    let reader = {
+        let lines = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        })
+    };
+    let trials = dir.path().join("out/trials");
+    let started = std::time::Instant::now();
+    while saved_trials(&trials).len() < 4 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the slow trial ended too soon"
+        );
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "fast trials not saved in two minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let still_running = child.try_wait().unwrap().is_none();
+    let saved = saved_trials(&trials);
+    let printed = lines.lock().unwrap().clone();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(
+        still_running,
+        "the slow trial was still running when the fast ones were checked"
+    );
+    assert_eq!(saved.len(), 4, "{saved:?}");
+    for (file, _) in &saved {
+        let frame = ParquetReader::new(fs::File::open(file).unwrap()).finish();
+        assert_eq!(
+            frame.unwrap().height(),
+            1,
+            "{} complete and readable",
+            file.display()
+        );
+    }
+    let done = printed
+        .iter()
+        .filter(|line| line.contains(" done in "))
+        .count();
+    assert_eq!(
+        done, 4,
+        "a line per saved trial, printed as it was saved: {printed:?}"
+    );
+    assert!(
+        !printed.iter().any(|line| line.contains("trial 4 ")),
+        "{printed:?}"
     );
 }
