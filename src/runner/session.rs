@@ -308,3 +308,73 @@ enum Ended {
     /// It finished but its rows could not be written.
     NotSaved(ResultsError),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::launch::{Launcher, Local};
+    use crate::runner::observer::RunStart;
+
+    /// Remembers what a run told it.
+    #[derive(Default)]
+    struct Recorder {
+        lines: Mutex<Vec<String>>,
+    }
+
+    impl Observer for Recorder {
+        fn started(&self, run: &RunStart<'_>) {
+            let line = format!("started {} pending {}", run.experiment, run.pending);
+            self.lines.lock().unwrap().push(line);
+        }
+
+        fn event(&self, event: &Event<'_>) {
+            let line = match event {
+                Event::Started { trial } => format!("start {}", trial.index),
+                Event::Phase { .. } => return,
+                Event::Saved { trial, path, .. } => {
+                    assert!(path.exists(), "saved before it is reported");
+                    format!("saved {}", trial.index)
+                }
+                Event::Failed { trial, message } => format!("failed {}: {message}", trial.index),
+            };
+            self.lines.lock().unwrap().push(line);
+        }
+
+        fn notice(&self, notice: &Notice) {
+            self.lines.lock().unwrap().push(format!("{notice:?}"));
+        }
+
+        fn published(&self, table: &Table, paths: &[PathBuf]) {
+            let line = format!("published {} rows, {} files", table.height(), paths.len());
+            self.lines.lock().unwrap().push(line);
+        }
+    }
+
+    #[test]
+    fn a_spec_runs_end_to_end_through_a_session_without_the_command_line() {
+        let folder = tempfile::tempdir().unwrap();
+        let spec_path = folder.path().join("spec.yaml");
+        let text = "name: library\nseed: 2\ndataset: {synthetic: blobs, samples: 300, features: 4}\n\
+                    unlearning: {requests: [1, 3]}\nsweep:\n  sisa.shards: [1, 3]\n";
+        std::fs::write(&spec_path, text).unwrap();
+        let spec = Spec::load(&spec_path, &[]).unwrap();
+        let session = Session::open(spec, Some(&folder.path().join("out"))).unwrap();
+        assert_eq!(session.pending(false).len(), 2);
+        let recorder = Recorder::default();
+        let local = Local {
+            jobs: 2,
+            options: RunOptions::default(),
+        };
+        local.launch(&session, &recorder).unwrap();
+        let mut lines = recorder.lines.into_inner().unwrap();
+        assert_eq!(lines.remove(0), "started library pending 2");
+        let published = lines.pop().unwrap();
+        assert!(published.starts_with("published 4 rows"), "{published}");
+        lines.sort();
+        assert_eq!(lines, ["saved 0", "saved 1", "start 0", "start 1"]);
+        assert!(session.pending(false).is_empty(), "both trials are saved");
+        let (table, missing) = session.collect().unwrap();
+        assert!(missing.is_empty());
+        assert_eq!(table.unwrap().swept_columns(), ["sisa.shards"]);
+    }
+}
