@@ -155,9 +155,18 @@ fn the_html_report_embeds_every_figure_and_needs_no_other_file() {
     }
     assert!(!html.contains("<link") && !html.contains("<script"));
     // The PNGs are embedded byte for byte.
+    let prefix = "src=\"data:image/png;base64,";
+    let embedded: Vec<Vec<u8>> = html
+        .match_indices(prefix)
+        .map(|(at, _)| {
+            let data = &html[at + prefix.len()..];
+            base64_decode(&data[..data.find('"').unwrap()])
+        })
+        .collect();
     for figure in &figures {
         let png = fs::read(figure).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{}", figure.display());
+        assert!(embedded.contains(&png), "{} is embedded", figure.display());
     }
     let markdown = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(markdown.contains("![") && markdown.contains("figures/"));
