@@ -243,7 +243,14 @@ impl SpecArgs {
                 overrides.push(parsed);
             }
         }
-        Ok(Spec::load(&self.spec, &overrides)?)
+        let spec = Spec::load(&self.spec, &overrides)?;
+        for pinned in spec.pinned() {
+            eprintln!(
+                "note: `{}` pins a swept key: the spec's `{}` is not swept",
+                pinned.by, pinned.axis
+            );
+        }
+        Ok(spec)
     }
 }
 

@@ -140,11 +140,7 @@ mod tests {
     #[test]
     fn location30() {
         let data_folder = shipped_data();
-        let data = load_with(
-            &data_folder,
-            "  path: location30.csv.gz\n  label: first\n",
-        )
-        .unwrap();
+        let data = load_with(&data_folder, "  path: location30.csv.gz\n  label: first\n").unwrap();
         assert_eq!(data.features.dim(), (5_010, 446));
         assert_eq!(data.n_classes(), 30);
         // Quoted numeric labels "1".."30", sorted as numbers.

@@ -354,7 +354,8 @@ mod tests {
     fn a_spec_runs_end_to_end_through_a_session_without_the_command_line() {
         let folder = tempfile::tempdir().unwrap();
         let spec_path = folder.path().join("spec.yaml");
-        let text = "name: library\nseed: 2\ndataset: {synthetic: blobs, samples: 300, features: 4}\n\
+        let text =
+            "name: library\nseed: 2\ndataset: {synthetic: blobs, samples: 300, features: 4}\n\
                     unlearning: {requests: [1, 3]}\nsweep:\n  sisa.shards: [1, 3]\n";
         std::fs::write(&spec_path, text).unwrap();
         let spec = Spec::load(&spec_path, &[]).unwrap();

@@ -33,16 +33,29 @@ pub fn workspace(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let content = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = content.lines();
-    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let header = csv_fields(lines.next().expect("a header"));
     lines
-        .map(|line| {
-            header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(line.split(',').map(str::to_owned))
-                .collect()
-        })
+        .map(|line| header.iter().cloned().zip(csv_fields(line)).collect())
         .collect()
+}
+
+/// The fields of one CSV line, `"quoted, with commas"` and `""` escapes included.
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }
 
 pub fn without_timing(rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
