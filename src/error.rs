@@ -2,7 +2,7 @@
 
 use crate::data::DataError;
 use crate::report::ReportError;
-use crate::results::{ReadError, ResultsError};
+use crate::results::{LockError, ReadError, ResultsError};
 use crate::runner::TrialError;
 use crate::spec::SpecError;
 use crate::workers::PoolError;
@@ -53,6 +53,19 @@ pub enum Error {
     /// A report could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// The results folder is in use, or cannot be locked.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// A finished trial could not be saved; the run stopped there.
+    #[error("{source}; the run stopped there, with {saved} of {total} trials saved (the same command resumes; --keep-going runs the others anyway)")]
+    SaveFailed {
+        /// Why.
+        source: ResultsError,
+        /// Trials saved by this run.
+        saved: usize,
+        /// Trials this run was to run.
+        total: usize,
+    },
     /// The worker pool could not start.
     #[error(transparent)]
     Pool(#[from] PoolError),
@@ -78,6 +91,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Usage(_) | Error::Read(_) | Error::Data(_) => EXIT_BAD_INPUT,
+            Error::Lock(LockError::Busy { .. }) => EXIT_BAD_INPUT,
             Error::Trial { source, .. } if source.is_user_error() => EXIT_BAD_INPUT,
             Error::TrialsFailed {
                 user_errors: true, ..

@@ -57,6 +57,7 @@ fn run(args: &RunArgs) -> Result<()> {
             options: RunOptions {
                 force: args.force,
                 fail_fast: args.fail_fast,
+                keep_going: args.keep_going,
             },
         }),
     };
@@ -68,6 +69,7 @@ fn run(args: &RunArgs) -> Result<()> {
 /// `sisa collect`: merges the trials saved in a results folder, which must hold all of them.
 fn collect(args: &CollectArgs) -> Result<()> {
     let session = Session::at(&args.results)?;
+    let _lock = session.folder().lock(true)?;
     let (table, missing) = session.collect()?;
     let total = session.trials().len();
     let (Some(mut table), true) = (table, missing.is_empty()) else {
@@ -90,11 +92,6 @@ fn collect(args: &CollectArgs) -> Result<()> {
         )));
     };
     let provenance = session.provenance();
-    if let Some(provenance) = &provenance {
-        session
-            .folder()
-            .save(Document::Provenance, &provenance.to_json())?;
-    }
     let reporter = Reporter::new(false);
     session.publish(&mut table, true, provenance.as_ref(), &reporter)?;
     Ok(())
@@ -103,6 +100,7 @@ fn collect(args: &CollectArgs) -> Result<()> {
 /// `sisa report`: redraws the figures and the report from the saved tables.
 fn render_report(args: &ReportArgs) -> Result<()> {
     let session = Session::at(&args.results)?;
+    let _lock = session.folder().lock(true)?;
     let mut table = session.saved_table()?;
     let reporter = Reporter::new(true);
     for path in session.publish(&mut table, false, session.provenance().as_ref(), &reporter)? {

@@ -118,6 +118,10 @@ pub struct RunArgs {
     /// Stop starting trials after the first one fails.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Go on with the other trials when one's results cannot be written (e.g. a full disk);
+    /// by default the run stops at the first such trial.
+    #[arg(long)]
+    pub keep_going: bool,
     /// Run only trial I of the plan (see `sisa plan`) and save it, without merging; defaults to
     /// SLURM_ARRAY_TASK_ID when that is set. `sisa collect` merges afterwards.
     #[arg(long, value_name = "I")]

@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Start no trial after one fails.
     pub fail_fast: bool,
+    /// Go on running trials after one could not be saved (by default the run stops there).
+    pub keep_going: bool,
 }
 
 /// What happened to the trials a run was given.
@@ -54,7 +56,8 @@ pub struct RunOutcome {
     pub failed: Vec<(usize, TrialError)>,
     /// Trials not started because the run stopped early (`--fail-fast`, or a save failed).
     pub not_started: usize,
-    /// The first trial whose rows could not be written; the run stopped there.
+    /// The first trial whose rows could not be written (the run stopped there, unless asked to
+    /// keep going).
     pub save_error: Option<ResultsError>,
 }
 
@@ -62,8 +65,12 @@ impl RunOutcome {
     /// The run's result: `Ok` when every trial was saved, else the error that says how many
     /// failed (each was reported as it happened).
     pub fn into_result(self, total: usize) -> Result<(), Error> {
-        if let Some(error) = self.save_error {
-            return Err(Error::Results(error));
+        if let Some(source) = self.save_error {
+            return Err(Error::SaveFailed {
+                source,
+                saved: self.saved.len(),
+                total,
+            });
         }
         if self.failed.is_empty() && self.not_started == 0 {
             return Ok(());
@@ -115,6 +122,31 @@ impl Session {
     /// The results folder.
     pub fn folder(&self) -> &ResultsFolder {
         &self.folder
+    }
+
+    /// Checks that the results folder is this spec's: a folder that holds another spec's trials
+    /// (other settings, overrides or sweep) is refused, so one run never mixes with or replaces
+    /// another's results. Re-running the same spec resumes.
+    pub fn check_folder(&self) -> Result<(), Error> {
+        if !self.folder.has_spec() {
+            return Ok(());
+        }
+        let saved = Spec::load(&self.folder.path(Document::Spec), &[])?;
+        let theirs = plan(&saved)?;
+        let ours: std::collections::HashSet<&TrialId> = self.trials.iter().map(|t| &t.id).collect();
+        let common = theirs.iter().filter(|t| ours.contains(&t.id)).count();
+        if common == theirs.len() && common == self.trials.len() {
+            return Ok(());
+        }
+        Err(Error::Usage(format!(
+            "`{}` holds the results of other settings ({} trials, {common} of them also in this \
+             run of {}); write this run elsewhere with --out (e.g. --out {}-2), or remove that \
+             folder to start over",
+            self.folder.root().display(),
+            theirs.len(),
+            self.trials.len(),
+            self.folder.root().display(),
+        )))
     }
 
     /// The trials whose results are not saved yet (all of them with `force`).
@@ -175,7 +207,9 @@ impl Session {
                             }
                             Err(Ended::NotSaved(error)) => {
                                 outcome.save_error.get_or_insert(error);
-                                stop.store(true, Ordering::SeqCst);
+                                if !options.keep_going {
+                                    stop.store(true, Ordering::SeqCst);
+                                }
                             }
                         }
                     }

@@ -34,6 +34,9 @@ impl OneTrial {
 impl Launcher for OneTrial {
     fn launch(&self, session: &Session, observer: &dyn Observer) -> Result<(), Error> {
         let trial = &session.trials()[self.index];
+        // Shared: the other tasks of the array write their own trials at the same time.
+        let _lock = session.folder().lock(false)?;
+        session.check_folder()?;
         let workers = Workers::new(self.jobs)?;
         let datasets = session.precheck(&[trial], &workers)?;
         session.save_inputs(&datasets)?;
