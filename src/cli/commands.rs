@@ -12,7 +12,7 @@ use crate::cost;
 use crate::data::DatasetCache;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
 use crate::report::format;
-use crate::results::{Document, ResultsError};
+use crate::results::{Document, Provenance, ProvenanceLog, ResultsError};
 use crate::runner::launch::slurm::array_task_index;
 use crate::runner::{self, Launcher, Local, OneTrial, Prepared, RunOptions, Session, SlurmArray};
 use crate::spec::{plan, Spec, Trial};
@@ -91,6 +91,11 @@ fn collect(args: &CollectArgs) -> Result<()> {
             indexes.join(", "),
         )));
     };
+    // The collect's own record lists the trials it merged (run apart, each with its own record).
+    let mut invocation = Provenance::start(1);
+    invocation.trials = session.provenance().map(|p| p.trials).unwrap_or_default();
+    invocation.finish();
+    ProvenanceLog::record(session.folder(), &invocation)?;
     let provenance = session.provenance();
     let reporter = Reporter::new(false);
     session.publish(&mut table, true, provenance.as_ref(), &reporter)?;

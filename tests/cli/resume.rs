@@ -77,10 +77,9 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
         &fs::read_to_string(dir.path().join("killed/provenance.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(
-        provenance["trials"].as_array().unwrap().len(),
-        9 - before.len()
-    );
+    let invocations = provenance["invocations"].as_array().unwrap();
+    let last = invocations.last().unwrap();
+    assert_eq!(last["trials"].as_array().unwrap().len(), 9 - before.len());
     assert_eq!(
         table_without_timing(&dir.path().join("killed/steps.csv")),
         table_without_timing(&dir.path().join("complete/steps.csv"))
@@ -165,7 +164,12 @@ fn single_trials_run_apart_and_collect_into_the_same_table() {
         &fs::read_to_string(dir.path().join("apart/provenance.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(provenance["trials"].as_array().unwrap().len(), 9);
+    let collect = &provenance["invocations"].as_array().unwrap()[0];
+    assert_eq!(
+        collect["trials"].as_array().unwrap().len(),
+        9,
+        "{provenance}"
+    );
     assert!(dir.path().join("apart/report.html").exists());
 }
 
@@ -270,6 +274,18 @@ fn finished_trials_are_saved_and_reported_while_a_slow_one_runs() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // Each line is printed just after its file is renamed into place: give the last one a moment
+    // to travel through the pipe.
+    let done = |lines: &[String]| {
+        lines
+            .iter()
+            .filter(|line| line.contains(" done in "))
+            .count()
+    };
+    let waited = std::time::Instant::now();
+    while done(&lines.lock().unwrap()) < 4 && waited.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let still_running = child.try_wait().unwrap().is_none();
     let saved = saved_trials(&trials);
     let printed = lines.lock().unwrap().clone();
@@ -290,12 +306,9 @@ fn finished_trials_are_saved_and_reported_while_a_slow_one_runs() {
             file.display()
         );
     }
-    let done = printed
-        .iter()
-        .filter(|line| line.contains(" done in "))
-        .count();
     assert_eq!(
-        done, 4,
+        done(&printed),
+        4,
         "a line per saved trial, printed as it was saved: {printed:?}"
     );
     assert!(
