@@ -14,7 +14,7 @@ use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 
-use super::kernels::{axpy, dot, SparseRows};
+use super::kernels::{axpy, dot_transposed_rows, sum_weighted_rows, transpose, SparseRows};
 use super::state::{Dense, ModelState, NetworkState};
 use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
 use crate::seed::Rng;
@@ -145,17 +145,27 @@ struct Trainer {
     learning_rate: f32,
     momentum: f32,
     l2: f32,
+    /// Plain SGD (no momentum, no L2) moves only the input weights of features the batch has,
+    /// row by row as their gradients are computed; otherwise every weight moves.
+    plain_input_update: bool,
     /// Per layer, d loss / d pre-activation for the batch.
     deltas: Vec<Vec<f32>>,
-    /// Per layer, the gradient of the weights and of the bias.
+    /// Per layer, the gradient of the weights (none for the input layer under plain SGD, whose
+    /// rows are applied one at a time from `row_gradient`) and of the bias.
     weight_gradients: Vec<Vec<f32>>,
     bias_gradients: Vec<Vec<f32>>,
     /// Per layer, the momentum of the weights and of the bias.
     weight_velocity: Vec<Vec<f32>>,
     bias_velocity: Vec<Vec<f32>>,
-    /// Input features touched by the batch (rows of the first weight matrix to update).
-    touched: Vec<u32>,
-    is_touched: Vec<bool>,
+    /// Per layer above the input layer, its weights output by output, so the delta below is
+    /// summed for many inputs at once.
+    transposed: Vec<Vec<f32>>,
+    /// The batch's input entries feature by feature: the rows of the input weights to update.
+    columns: BatchColumns,
+    /// One input feature's weight gradient, under plain SGD.
+    row_gradient: Vec<f32>,
+    /// Zeros as wide as the widest layer, where gradient sums start.
+    zeros: Vec<f32>,
 }
 
 /// A network's forward pass over batches of up to `capacity` rows, with its buffers.
@@ -163,13 +173,123 @@ struct Forward {
     /// Largest batch.
     capacity: usize,
     activation: Activation,
+    /// The batch's input rows.
+    rows: BatchEntries,
     /// Per layer, the batch's outputs after activation (softmax probabilities for the last).
     activations: Vec<Vec<f32>>,
+}
+
+/// The rows of one batch as their non-zero (feature, value) entries, gathered once per batch
+/// for the forward pass and the input layer's gradient.
+#[derive(Default)]
+struct BatchEntries {
+    entries: Vec<(u32, f32)>,
+    /// Row b's entries end at `ends[b]`, and start where row b - 1's end.
+    ends: Vec<usize>,
+}
+
+impl BatchEntries {
+    fn gather(&mut self, inputs: &SparseRows, batch: &[u32]) {
+        self.entries.clear();
+        self.ends.clear();
+        for &row in batch {
+            inputs.extend_entries(row as usize, &mut self.entries);
+            self.ends.push(self.entries.len());
+        }
+    }
+
+    /// Row `b`'s (feature, value) entries, by feature.
+    fn row(&self, b: usize) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
+        let start = if b == 0 { 0 } else { self.ends[b - 1] };
+        let entries = self.entries[start..self.ends[b]].iter();
+        entries.map(|&(j, value)| (j as usize, value))
+    }
+}
+
+/// A batch's entries grouped by feature: for each feature some row of the batch has, the rows
+/// that have it, in batch order (the order in which the gradient adds them).
+struct BatchColumns {
+    /// Per input feature, how many rows of the batch have it (zero for features of no row).
+    counts: Vec<u32>,
+    /// Per input feature, where its next entry goes while grouping.
+    cursor: Vec<u32>,
+    /// The features the batch has, in the order first met.
+    touched: Vec<u32>,
+    /// Feature `touched[t]`'s entries end at `ends[t]`, and start where `touched[t - 1]`'s end.
+    ends: Vec<u32>,
+    /// (row in the batch, value), grouped by feature.
+    entries: Vec<(u32, f32)>,
+}
+
+impl BatchColumns {
+    fn new(features: usize) -> Self {
+        BatchColumns {
+            counts: vec![0; features],
+            cursor: vec![0; features],
+            touched: Vec::new(),
+            ends: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+
+    /// Groups the entries of `rows` by feature, forgetting the previous batch's.
+    fn group(&mut self, rows: &BatchEntries) {
+        for &j in &self.touched {
+            self.counts[j as usize] = 0;
+        }
+        self.touched.clear();
+        self.ends.clear();
+        for &(j, _) in &rows.entries {
+            if self.counts[j as usize] == 0 {
+                self.touched.push(j);
+            }
+            self.counts[j as usize] += 1;
+        }
+        let mut end = 0;
+        for &j in &self.touched {
+            self.cursor[j as usize] = end;
+            end += self.counts[j as usize];
+            self.ends.push(end);
+        }
+        self.entries.resize(end as usize, (0, 0.0));
+        for b in 0..rows.ends.len() {
+            for (j, value) in rows.row(b) {
+                let slot = &mut self.cursor[j];
+                self.entries[*slot as usize] = (b as u32, value);
+                *slot += 1;
+            }
+        }
+    }
+
+    /// Feature `touched[t]`'s (row in the batch, value) entries, in batch order.
+    fn column(&self, t: usize) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
+        let start = if t == 0 { 0 } else { self.ends[t - 1] as usize };
+        let entries = self.entries[start..self.ends[t] as usize].iter();
+        entries.map(|&(b, value)| (b as usize, value))
+    }
+
+    /// Whether some row of the grouped batch has `feature`.
+    fn has(&self, feature: usize) -> bool {
+        self.counts[feature] > 0
+    }
 }
 
 /// A zeroed buffer per layer of `network`, of `size(layer)` values.
 fn per_layer(network: &NetworkState, size: impl Fn(&Dense) -> usize) -> Vec<Vec<f32>> {
     network.layers.iter().map(|l| vec![0.0; size(l)]).collect()
+}
+
+/// The non-zero values of `values` with their index: zero activations add nothing.
+fn non_zero(values: &[f32]) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
+    let entries = values.iter().copied().enumerate();
+    entries.filter(|&(_, value)| value != 0.0)
+}
+
+/// `out = 0 + the sum of the first `rows` rows of `matrix` (`out.len()` wide)`, row by row: the
+/// bias gradient. (Each row is added times 1.0, which is exact.)
+fn sum_rows(matrix: &[f32], rows: usize, zeros: &[f32], out: &mut [f32]) {
+    let ones = (0..rows).map(|b| (b, 1.0));
+    sum_weighted_rows(&zeros[..out.len()], ones, matrix, out);
 }
 
 impl Forward {
@@ -178,31 +298,26 @@ impl Forward {
         Forward {
             capacity,
             activation: settings.activation,
+            rows: BatchEntries::default(),
             activations: per_layer(network, |l| capacity * l.outputs),
         }
     }
 
     /// Forward pass of rows `batch`: fills the activations, the last being probabilities.
     fn run(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
+        self.rows.gather(inputs, batch);
         let last = network.layers.len() - 1;
         for (l, layer) in network.layers.iter().enumerate() {
             let width = layer.outputs;
             let (before, rest) = self.activations.split_at_mut(l);
             let out = &mut rest[0][..batch.len() * width];
-            for (b, &row) in batch.iter().enumerate() {
-                let target = &mut out[b * width..(b + 1) * width];
-                target.copy_from_slice(&layer.bias);
+            for (b, target) in out.chunks_exact_mut(width).enumerate() {
+                let (bias, weights) = (&layer.bias, &layer.weights);
                 if l == 0 {
-                    inputs.for_each(row as usize, |j, value| {
-                        axpy(value, layer.row(j), target);
-                    });
+                    sum_weighted_rows(bias, self.rows.row(b), weights, target);
                 } else {
                     let previous = &before[l - 1][b * layer.inputs..(b + 1) * layer.inputs];
-                    for (j, &value) in previous.iter().enumerate() {
-                        if value != 0.0 {
-                            axpy(value, layer.row(j), target);
-                        }
-                    }
+                    sum_weighted_rows(bias, non_zero(previous), weights, target);
                 }
                 if l == last {
                     softmax(target);
@@ -218,14 +333,33 @@ impl Trainer {
     fn new(network: &NetworkState, settings: &MlpSettings) -> Self {
         let forward = Forward::new(network, settings);
         let capacity = forward.capacity;
-        let inputs = network.layers.first().map_or(0, |l| l.inputs);
+        let plain_input_update = settings.momentum == 0.0 && settings.l2 == 0.0;
+        let input = network.layers.first();
+        let (features, hidden) = input.map_or((0, 0), |l| (l.inputs, l.outputs));
+        let widest = network.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
         Trainer {
             forward,
             learning_rate: settings.learning_rate as f32,
             momentum: settings.momentum as f32,
             l2: settings.l2 as f32,
+            plain_input_update,
             deltas: per_layer(network, |l| capacity * l.outputs),
-            weight_gradients: per_layer(network, |l| l.weights.len()),
+            weight_gradients: network
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(l, layer)| {
+                    let applied_by_row = l == 0 && plain_input_update;
+                    vec![
+                        0.0;
+                        if applied_by_row {
+                            0
+                        } else {
+                            layer.weights.len()
+                        }
+                    ]
+                })
+                .collect(),
             bias_gradients: per_layer(network, |l| l.outputs),
             weight_velocity: per_layer(network, |l| {
                 if settings.momentum > 0.0 {
@@ -235,8 +369,15 @@ impl Trainer {
                 }
             }),
             bias_velocity: per_layer(network, |l| l.outputs),
-            touched: Vec::new(),
-            is_touched: vec![false; inputs],
+            transposed: network
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(l, layer)| vec![0.0; if l == 0 { 0 } else { layer.weights.len() }])
+                .collect(),
+            columns: BatchColumns::new(features),
+            row_gradient: vec![0.0; hidden],
+            zeros: vec![0.0; widest],
         }
     }
 
@@ -249,10 +390,18 @@ impl Trainer {
         batch: &[u32],
     ) {
         self.forward.run(network, inputs, batch);
-        let n = batch.len();
-        let scale = 1.0 / n as f32;
+        self.output_delta(network, labels, batch);
+        for l in (1..network.layers.len()).rev() {
+            self.backward_layer(network, batch.len(), l);
+        }
+        self.input_layer_gradient(network, batch.len());
+        self.update(network);
+    }
+
+    /// The output layer's delta: (p - onehot) / n.
+    fn output_delta(&mut self, network: &NetworkState, labels: &[usize], batch: &[u32]) {
+        let scale = 1.0 / batch.len() as f32;
         let last = network.layers.len() - 1;
-        // Output delta: (p - onehot) / n.
         let classes = network.layers[last].outputs;
         for (b, &row) in batch.iter().enumerate() {
             let delta = &mut self.deltas[last][b * classes..(b + 1) * classes];
@@ -262,93 +411,79 @@ impl Trainer {
                 *d = (p - target) * scale;
             }
         }
-        for l in (0..=last).rev() {
-            self.backward_layer(network, inputs, batch, l);
-        }
-        self.update(network, n);
     }
 
-    /// Gradients of layer `l` from its delta, and the delta of the layer below.
-    fn backward_layer(
-        &mut self,
-        network: &NetworkState,
-        inputs: &SparseRows,
-        batch: &[u32],
-        l: usize,
-    ) {
+    /// Gradients of layer `l` (above the input layer) from its delta, and the delta of the layer
+    /// below.
+    fn backward_layer(&mut self, network: &NetworkState, n: usize, l: usize) {
         let layer = &network.layers[l];
-        let width = layer.outputs;
-        let gradient = &mut self.weight_gradients[l];
-        let bias_gradient = &mut self.bias_gradients[l];
-        bias_gradient.iter_mut().for_each(|g| *g = 0.0);
-        let delta = &self.deltas[l];
-        if l == 0 {
-            for (b, &row) in batch.iter().enumerate() {
-                let d = &delta[b * width..(b + 1) * width];
-                let (is_touched, touched) = (&mut self.is_touched, &mut self.touched);
-                inputs.for_each(row as usize, |j, value| {
-                    if !is_touched[j] {
-                        is_touched[j] = true;
-                        touched.push(j as u32);
-                        gradient[j * width..(j + 1) * width]
-                            .iter_mut()
-                            .for_each(|g| *g = 0.0);
-                    }
-                    axpy(value, d, &mut gradient[j * width..(j + 1) * width]);
-                });
-                bias_gradient.iter_mut().zip(d).for_each(|(g, &v)| *g += v);
-            }
-            return;
-        }
-        gradient.iter_mut().for_each(|g| *g = 0.0);
-        let inputs_width = layer.inputs;
+        let (width, inputs_width) = (layer.outputs, layer.inputs);
         let (below, here) = self.deltas.split_at_mut(l);
-        let delta = &here[0];
-        let previous = &self.forward.activations[l - 1];
-        for b in 0..batch.len() {
-            let d = &delta[b * width..(b + 1) * width];
-            let a = &previous[b * inputs_width..(b + 1) * inputs_width];
-            for (j, &value) in a.iter().enumerate() {
-                if value != 0.0 {
-                    axpy(value, d, &mut gradient[j * width..(j + 1) * width]);
+        let delta = &here[0][..n * width];
+        let previous = &self.forward.activations[l - 1][..n * inputs_width];
+        let zeros = &self.zeros[..width];
+        // Input j's gradient adds the batch's rows in order, skipping zero activations.
+        let gradients = self.weight_gradients[l].chunks_exact_mut(width);
+        for (j, gradient) in gradients.enumerate() {
+            let column = previous.iter().skip(j).step_by(inputs_width).copied();
+            let column = column.enumerate().filter(|&(_, value)| value != 0.0);
+            sum_weighted_rows(zeros, column, delta, gradient);
+        }
+        sum_rows(delta, n, zeros, &mut self.bias_gradients[l]);
+        // Delta below: (W d) * f'(a).
+        let transposed = &mut self.transposed[l];
+        transpose(&layer.weights, inputs_width, width, transposed);
+        let below = below[l - 1].chunks_exact_mut(inputs_width);
+        let rows = delta
+            .chunks_exact(width)
+            .zip(previous.chunks_exact(inputs_width));
+        for ((d, a), out) in rows.zip(below) {
+            dot_transposed_rows(transposed, d, out);
+            for (out, &a) in out.iter_mut().zip(a) {
+                *out *= derivative(self.forward.activation, a);
+            }
+        }
+    }
+
+    /// The input layer's gradients, feature by feature for the features the batch has (the
+    /// others' are zero); under plain SGD each feature's row of weights moves at once.
+    fn input_layer_gradient(&mut self, network: &mut NetworkState, n: usize) {
+        let layer = &mut network.layers[0];
+        let width = layer.outputs;
+        let delta = &self.deltas[0][..n * width];
+        let zeros = &self.zeros[..width];
+        sum_rows(delta, n, zeros, &mut self.bias_gradients[0]);
+        self.columns.group(&self.forward.rows);
+        let columns = &self.columns;
+        for (t, &j) in columns.touched.iter().enumerate() {
+            let rows = j as usize * width..(j as usize + 1) * width;
+            if self.plain_input_update {
+                sum_weighted_rows(zeros, columns.column(t), delta, &mut self.row_gradient);
+                axpy(
+                    -self.learning_rate,
+                    &self.row_gradient,
+                    &mut layer.weights[rows],
+                );
+            } else {
+                let gradient = &mut self.weight_gradients[0][rows];
+                sum_weighted_rows(zeros, columns.column(t), delta, gradient);
+            }
+        }
+        if !self.plain_input_update {
+            let gradients = self.weight_gradients[0].chunks_exact_mut(width);
+            for (j, gradient) in gradients.enumerate() {
+                if !columns.has(j) {
+                    gradient.fill(0.0);
                 }
             }
-            bias_gradient.iter_mut().zip(d).for_each(|(g, &v)| *g += v);
-            // Delta below: (W d) * f'(a).
-            let below_delta = &mut below[l - 1][b * inputs_width..(b + 1) * inputs_width];
-            for (j, out) in below_delta.iter_mut().enumerate() {
-                let back = dot(layer.row(j), d);
-                *out = back * derivative(self.forward.activation, a[j]);
-            }
         }
     }
 
-    fn update(&mut self, network: &mut NetworkState, _n: usize) {
+    /// Moves the weights the backward pass has not moved yet, and every bias.
+    fn update(&mut self, network: &mut NetworkState) {
         let (rate, momentum, l2) = (self.learning_rate, self.momentum, self.l2);
         for (l, layer) in network.layers.iter_mut().enumerate() {
-            let width = layer.outputs;
-            let sparse = l == 0 && momentum == 0.0 && l2 == 0.0;
-            if sparse {
-                for &j in &self.touched {
-                    let j = j as usize;
-                    let rows = j * width..(j + 1) * width;
-                    axpy(
-                        -rate,
-                        &self.weight_gradients[0][rows.clone()],
-                        &mut layer.weights[rows],
-                    );
-                }
-            } else {
-                if l == 0 {
-                    // Rows no row of the batch touched have a zero data gradient.
-                    for j in 0..layer.inputs {
-                        if !self.is_touched[j] {
-                            self.weight_gradients[0][j * width..(j + 1) * width]
-                                .iter_mut()
-                                .for_each(|g| *g = 0.0);
-                        }
-                    }
-                }
+            if !(l == 0 && self.plain_input_update) {
                 descend(
                     &mut layer.weights,
                     &self.weight_gradients[l],
@@ -367,10 +502,6 @@ impl Trainer {
                 0.0,
             );
         }
-        for &j in &self.touched {
-            self.is_touched[j as usize] = false;
-        }
-        self.touched.clear();
     }
 }
 
