@@ -14,7 +14,10 @@ use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 
-use super::kernels::{axpy, dot_transposed_rows, sum_weighted_rows, transpose, SparseRows};
+use super::kernels::{
+    axpy_weighted_rows, dot_transposed_rows, sum_weighted_rows, sum_weighted_rows_transposed,
+    tanh_in_place, transpose, SparseRows,
+};
 use super::state::{Dense, ModelState, NetworkState};
 use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
 use crate::seed::Rng;
@@ -162,8 +165,6 @@ struct Trainer {
     transposed: Vec<Vec<f32>>,
     /// The batch's input entries feature by feature: the rows of the input weights to update.
     columns: BatchColumns,
-    /// One input feature's weight gradient, under plain SGD.
-    row_gradient: Vec<f32>,
     /// Zeros as wide as the widest layer, where gradient sums start.
     zeros: Vec<f32>,
 }
@@ -177,7 +178,13 @@ struct Forward {
     rows: BatchEntries,
     /// Per layer, the batch's outputs after activation (softmax probabilities for the last).
     activations: Vec<Vec<f32>>,
+    /// The input of a layer with few outputs, transposed (unit by unit).
+    transposed_inputs: Vec<f32>,
 }
+
+/// Layers with fewer outputs than this (an output layer for a few classes) are summed across
+/// the batch's rows rather than across their outputs, which are too few to fill a register.
+const FEW_OUTPUTS: usize = 8;
 
 /// The rows of one batch as their non-zero (feature, value) entries, gathered once per batch
 /// for the forward pass and the input layer's gradient.
@@ -186,6 +193,9 @@ struct BatchEntries {
     entries: Vec<(u32, f32)>,
     /// Row b's entries end at `ends[b]`, and start where row b - 1's end.
     ends: Vec<usize>,
+    /// Whether every value is 1.0 (binary records): multiplying by 1.0 is exact, so sums of
+    /// such entries skip the multiplications and are still the same bit for bit.
+    binary: bool,
 }
 
 impl BatchEntries {
@@ -196,6 +206,7 @@ impl BatchEntries {
             inputs.extend_entries(row as usize, &mut self.entries);
             self.ends.push(self.entries.len());
         }
+        self.binary = self.entries.iter().all(|&(_, value)| value == 1.0);
     }
 
     /// Row `b`'s (feature, value) entries, by feature.
@@ -300,25 +311,41 @@ impl Forward {
             activation: settings.activation,
             rows: BatchEntries::default(),
             activations: per_layer(network, |l| capacity * l.outputs),
+            transposed_inputs: vec![0.0; capacity * hidden_widest(network)],
         }
     }
 
     /// Forward pass of rows `batch`: fills the activations, the last being probabilities.
     fn run(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
         self.rows.gather(inputs, batch);
-        let last = network.layers.len() - 1;
+        let (n, last) = (batch.len(), network.layers.len() - 1);
         for (l, layer) in network.layers.iter().enumerate() {
-            let width = layer.outputs;
+            let (width, bias, weights) = (layer.outputs, &layer.bias, &layer.weights);
             let (before, rest) = self.activations.split_at_mut(l);
-            let out = &mut rest[0][..batch.len() * width];
-            for (b, target) in out.chunks_exact_mut(width).enumerate() {
-                let (bias, weights) = (&layer.bias, &layer.weights);
-                if l == 0 {
-                    sum_weighted_rows(bias, self.rows.row(b), weights, target);
-                } else {
-                    let previous = &before[l - 1][b * layer.inputs..(b + 1) * layer.inputs];
-                    sum_weighted_rows(bias, non_zero(previous), weights, target);
+            let out = &mut rest[0][..n * width];
+            if l == 0 {
+                for (b, target) in out.chunks_exact_mut(width).enumerate() {
+                    let row = self.rows.row(b);
+                    if self.rows.binary {
+                        sum_weighted_rows(bias, row.map(|(j, _)| (j, 1.0)), weights, target);
+                    } else {
+                        sum_weighted_rows(bias, row, weights, target);
+                    }
                 }
+            } else {
+                let previous = &before[l - 1][..n * layer.inputs];
+                if width < FEW_OUTPUTS {
+                    let transposed = &mut self.transposed_inputs[..previous.len()];
+                    transpose(previous, n, layer.inputs, transposed);
+                    sum_weighted_rows_transposed(bias, transposed, n, weights, out);
+                } else {
+                    let rows = previous.chunks_exact(layer.inputs);
+                    for (target, row) in out.chunks_exact_mut(width).zip(rows) {
+                        sum_weighted_rows(bias, non_zero(row), weights, target);
+                    }
+                }
+            }
+            for target in out.chunks_exact_mut(width) {
                 if l == last {
                     softmax(target);
                 } else {
@@ -329,13 +356,21 @@ impl Forward {
     }
 }
 
+/// The widest hidden layer of `network` (0 without hidden layers).
+fn hidden_widest(network: &NetworkState) -> usize {
+    let hidden = network
+        .layers
+        .split_last()
+        .map_or(&[][..], |(_, rest)| rest);
+    hidden.iter().map(|l| l.outputs).max().unwrap_or(0)
+}
+
 impl Trainer {
     fn new(network: &NetworkState, settings: &MlpSettings) -> Self {
         let forward = Forward::new(network, settings);
         let capacity = forward.capacity;
         let plain_input_update = settings.momentum == 0.0 && settings.l2 == 0.0;
-        let input = network.layers.first();
-        let (features, hidden) = input.map_or((0, 0), |l| (l.inputs, l.outputs));
+        let features = network.layers.first().map_or(0, |l| l.inputs);
         let widest = network.layers.iter().map(|l| l.outputs).max().unwrap_or(0);
         Trainer {
             forward,
@@ -376,7 +411,6 @@ impl Trainer {
                 .map(|(l, layer)| vec![0.0; if l == 0 { 0 } else { layer.weights.len() }])
                 .collect(),
             columns: BatchColumns::new(features),
-            row_gradient: vec![0.0; hidden],
             zeros: vec![0.0; widest],
         }
     }
@@ -423,11 +457,16 @@ impl Trainer {
         let previous = &self.forward.activations[l - 1][..n * inputs_width];
         let zeros = &self.zeros[..width];
         // Input j's gradient adds the batch's rows in order, skipping zero activations.
-        let gradients = self.weight_gradients[l].chunks_exact_mut(width);
-        for (j, gradient) in gradients.enumerate() {
-            let column = previous.iter().skip(j).step_by(inputs_width).copied();
-            let column = column.enumerate().filter(|&(_, value)| value != 0.0);
-            sum_weighted_rows(zeros, column, delta, gradient);
+        if width < FEW_OUTPUTS {
+            let gradient = &mut self.weight_gradients[l];
+            sum_weighted_rows_transposed(zeros, previous, inputs_width, delta, gradient);
+        } else {
+            let gradients = self.weight_gradients[l].chunks_exact_mut(width);
+            for (j, gradient) in gradients.enumerate() {
+                let column = previous.iter().skip(j).step_by(inputs_width).copied();
+                let column = column.enumerate().filter(|&(_, value)| value != 0.0);
+                sum_weighted_rows(zeros, column, delta, gradient);
+            }
         }
         sum_rows(delta, n, zeros, &mut self.bias_gradients[l]);
         // Delta below: (W d) * f'(a).
@@ -454,19 +493,22 @@ impl Trainer {
         let zeros = &self.zeros[..width];
         sum_rows(delta, n, zeros, &mut self.bias_gradients[0]);
         self.columns.group(&self.forward.rows);
-        let columns = &self.columns;
+        let (columns, binary) = (&self.columns, self.forward.rows.binary);
+        let rate = -self.learning_rate;
         for (t, &j) in columns.touched.iter().enumerate() {
             let rows = j as usize * width..(j as usize + 1) * width;
-            if self.plain_input_update {
-                sum_weighted_rows(zeros, columns.column(t), delta, &mut self.row_gradient);
-                axpy(
-                    -self.learning_rate,
-                    &self.row_gradient,
-                    &mut layer.weights[rows],
-                );
-            } else {
-                let gradient = &mut self.weight_gradients[0][rows];
-                sum_weighted_rows(zeros, columns.column(t), delta, gradient);
+            let column = columns.column(t);
+            let ones = column.clone().map(|(b, _)| (b, 1.0));
+            match (self.plain_input_update, binary) {
+                (true, true) => {
+                    axpy_weighted_rows(rate, ones, delta, zeros, &mut layer.weights[rows])
+                }
+                (true, false) => {
+                    axpy_weighted_rows(rate, column, delta, zeros, &mut layer.weights[rows])
+                }
+                (false, _) => {
+                    sum_weighted_rows(zeros, column, delta, &mut self.weight_gradients[0][rows]);
+                }
             }
         }
         if !self.plain_input_update {
@@ -528,7 +570,7 @@ fn descend(
 
 fn activate(activation: Activation, values: &mut [f32]) {
     match activation {
-        Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+        Activation::Tanh => tanh_in_place(values),
         Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
     }
 }
