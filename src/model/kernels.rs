@@ -252,19 +252,20 @@ pub fn tanh_in_place(values: &mut [f32]) {
         .for_each(|v| *v = tanh(*v));
 }
 
-/// Whether [`tanh_common`] handles `x`: 2^-25 <= |x| < 7.5 (not NaN), where fdlibm takes the
-/// paths with k in -3..=0 (|x| < 1) or 3..=22 (|x| >= 1) and no special case.
+/// Whether [`tanh_common`] handles `x`: |x| >= 2^-25, not NaN (fdlibm's paths below are for
+/// values too small to reach in training).
 #[inline(always)]
 fn is_common(x: f32) -> bool {
-    (0x3300_0000..0x40f0_0000).contains(&(x.to_bits() & 0x7fff_ffff))
+    (0x3300_0000..=0x7f80_0000).contains(&(x.to_bits() & 0x7fff_ffff))
 }
 
 /// fdlibm's `tanhf` (see [`tanh`]) on its common paths, without branches so that blocks of
-/// values vectorise: every formula those paths need is computed and the answer selected.
-/// Garbage outside [`is_common`].
+/// values vectorise: every formula those paths need is computed and the answer selected
+/// (for |x| < 1, k is -3..=0; for |x| >= 1, 3..=64). Garbage outside [`is_common`].
 #[inline(always)]
 fn tanh_common(x: f32) -> f32 {
-    let abs = f32::from_bits(x.to_bits() & 0x7fff_ffff);
+    let magnitude = x.to_bits() & 0x7fff_ffff;
+    let abs = f32::from_bits(magnitude);
     let at_least_one = abs >= 1.0;
     let twice = 2.0 * abs;
     let u = if at_least_one { twice } else { -twice };
@@ -276,7 +277,7 @@ fn tanh_common(x: f32) -> f32 {
     // Not `clamp`, which keeps NaN: max and min turn a garbage lane's NaN into a bound.
     #[allow(clippy::manual_clamp)]
     let nearest = nearest.max(-256.0).min(256.0);
-    // SAFETY: finite and within i32 after the clamp (|nearest| < 12 for the arguments taken);
+    // SAFETY: finite and within i32 after the clamp (|nearest| < 64 for the arguments taken);
     // unlike `as`, the conversion needs no saturation checks, so it vectorises.
     let nearest: i32 = unsafe { nearest.to_int_unchecked() };
     let k = match (reduced, near) {
@@ -287,16 +288,21 @@ fn tanh_common(x: f32) -> f32 {
     let (r, c) = reduce(u, k);
     let (unreduced, e) = expm1_reduced(r, c);
     let minus_one = 0.5 * (r - e) - 0.5;
-    let top = if k >= 2 { one_less_2_to_minus(k) } else { 1.0 };
+    // k in 2..=22 and k <= -2 or > 56 share a formula but for its first and last terms.
+    let small_k = (2..=22).contains(&k);
+    let top = if small_k { one_less_2_to_minus(k) } else { 1.0 };
     let y = scale(top - (e - r), k);
-    let shifted = if k >= 2 { y } else { y - 1.0 };
+    let shifted = if small_k { y } else { y - 1.0 };
+    let large = scale((r - (e + two_to_minus(k))) + 1.0, k);
     let t = match k {
         0 => unreduced,
         -1 => minus_one,
+        23..=56 => large,
         _ => shifted,
     };
     let q = if at_least_one { 2.0 } else { -t } / (t + 2.0);
     let z = if at_least_one { 1.0 - q } else { q };
+    let z = if magnitude >= 0x41b0_0000 { 1.0 } else { z };
     f32::from_bits(z.to_bits() ^ (x.to_bits() & 0x8000_0000))
 }
 
@@ -364,10 +370,7 @@ fn expm1_for_tanh(x: f32) -> f32 {
         1 if r < -0.25 => -2.0 * (e - (r + 0.5)),
         1 => 1.0 + 2.0 * (r - e),
         2..=22 => scale(one_less_2_to_minus(k) - (e - r), k),
-        23..=56 => {
-            let two_to_minus_k = f32::from_bits(((0x7f - k) << 23) as u32);
-            scale((r - (e + two_to_minus_k)) + 1.0, k)
-        }
+        23..=56 => scale((r - (e + two_to_minus(k))) + 1.0, k),
         _ => scale(1.0 - (e - r), k) - 1.0,
     }
 }
@@ -409,6 +412,12 @@ fn expm1_reduced(r: f32, c: f32) -> (f32, f32) {
 #[inline(always)]
 fn scale(y: f32, k: i32) -> f32 {
     f32::from_bits((y.to_bits() as i32).wrapping_add(k.wrapping_shl(23)) as u32)
+}
+
+/// 2^-k for 23 <= k <= 56 (garbage otherwise).
+#[inline(always)]
+fn two_to_minus(k: i32) -> f32 {
+    f32::from_bits(0x7f_i32.wrapping_sub(k).wrapping_shl(23) as u32)
 }
 
 /// 1 - 2^-k for 2 <= k <= 22 (garbage otherwise).
