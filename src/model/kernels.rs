@@ -23,8 +23,23 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// `y += a * x`, elementwise.
+#[inline(always)]
 pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x);
+}
+
+/// Whether this CPU has AVX2. Kernels compiled for it (twice the lanes, three-operand
+/// instructions) run the same IEEE operations in the same order, with no fused multiply-add, so
+/// their results are the same bit for bit, only sooner.
+pub fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 /// Outputs per block of [`sum_weighted_rows`]: 32 f32 accumulators fill 8 SSE registers (4 AVX
@@ -41,43 +56,68 @@ const NARROW_BLOCK: usize = 8;
 /// Each output adds the entries in their order, exactly as `axpy` would row after row, so the
 /// result is the same bit for bit; but blocks of outputs are summed in registers, each block
 /// reading the entries once, which the compiler turns into SIMD on any x86-64.
+#[inline(always)]
 pub fn sum_weighted_rows<I>(start: &[f32], entries: I, rows: &[f32], out: &mut [f32])
 where
     I: Iterator<Item = (usize, f32)> + Clone,
 {
-    weighted_row_sums(start, entries, rows, out.len(), |offset, sums| {
-        out[offset..offset + sums.len()].copy_from_slice(sums)
-    });
+    let width = out.len();
+    weighted_row_sums(start, entries, rows, width, &mut Store(out));
 }
 
 /// `axpy(a, g, y)` with `g = zeros + sum of value * row(index)` (as [`sum_weighted_rows`]
 /// computes it), without storing g: an SGD step with a gradient summed from rows.
+#[inline(always)]
 pub fn axpy_weighted_rows<I>(a: f32, entries: I, rows: &[f32], zeros: &[f32], y: &mut [f32])
 where
     I: Iterator<Item = (usize, f32)> + Clone,
 {
-    weighted_row_sums(zeros, entries, rows, y.len(), |offset, sums| {
-        axpy(a, sums, &mut y[offset..offset + sums.len()])
-    });
+    let width = y.len();
+    weighted_row_sums(zeros, entries, rows, width, &mut AddScaled(a, y));
 }
 
-/// The sums of [`sum_weighted_rows`] for outputs `0..width`, handed to `finish(first output,
-/// sums)` block by block.
+/// What becomes of a block of sums (a trait, not a closure, so that it is always inlined, into
+/// the AVX2 code too).
+trait FinishSums {
+    /// Takes the sums of outputs `offset..offset + sums.len()`.
+    fn finish(&mut self, offset: usize, sums: &[f32]);
+}
+
+/// Sums stored into the slice.
+struct Store<'a>(&'a mut [f32]);
+
+impl FinishSums for Store<'_> {
+    #[inline(always)]
+    fn finish(&mut self, offset: usize, sums: &[f32]) {
+        self.0[offset..offset + sums.len()].copy_from_slice(sums);
+    }
+}
+
+/// Sums times the factor added to the slice.
+struct AddScaled<'a>(f32, &'a mut [f32]);
+
+impl FinishSums for AddScaled<'_> {
+    #[inline(always)]
+    fn finish(&mut self, offset: usize, sums: &[f32]) {
+        axpy(self.0, sums, &mut self.1[offset..offset + sums.len()]);
+    }
+}
+
+/// The sums of [`sum_weighted_rows`] for outputs `0..width`, handed to `finish` block by block.
 #[inline(always)]
 fn weighted_row_sums<I>(
     start: &[f32],
     entries: I,
     rows: &[f32],
     width: usize,
-    mut finish: impl FnMut(usize, &[f32]),
+    finish: &mut impl FinishSums,
 ) where
     I: Iterator<Item = (usize, f32)> + Clone,
 {
     let blocks = (start, rows, width);
-    let done = weighted_row_sum_blocks::<WIDE_BLOCK, _>(0, blocks, entries.clone(), &mut finish);
-    let done =
-        weighted_row_sum_blocks::<NARROW_BLOCK, _>(done, blocks, entries.clone(), &mut finish);
-    weighted_row_sum_blocks::<1, _>(done, blocks, entries, &mut finish);
+    let done = weighted_row_sum_blocks::<WIDE_BLOCK, _>(0, blocks, entries.clone(), finish);
+    let done = weighted_row_sum_blocks::<NARROW_BLOCK, _>(done, blocks, entries.clone(), finish);
+    weighted_row_sum_blocks::<1, _>(done, blocks, entries, finish);
 }
 
 /// [`weighted_row_sums`] for outputs from `from` on, in blocks of `N` while a whole block is
@@ -87,7 +127,7 @@ fn weighted_row_sum_blocks<const N: usize, I>(
     from: usize,
     (start, rows, width): (&[f32], &[f32], usize),
     entries: I,
-    finish: &mut impl FnMut(usize, &[f32]),
+    finish: &mut impl FinishSums,
 ) -> usize
 where
     I: Iterator<Item = (usize, f32)> + Clone,
@@ -101,7 +141,7 @@ where
                 *sum += value * weight;
             }
         }
-        finish(offset, &sums);
+        finish.finish(offset, &sums);
         offset += N;
     }
     offset
@@ -113,6 +153,7 @@ where
 ///
 /// Bit-identical to [`sum_weighted_rows`] on each row's non-zero values, but vectorised across
 /// rows, which pays when the outputs are too few to fill a register (a network's output layer).
+#[inline(always)]
 pub fn sum_weighted_rows_transposed(
     start: &[f32],
     columns: &[f32],
@@ -170,6 +211,7 @@ fn block<const N: usize>(values: &[f32], at: usize) -> [f32; N] {
 ///
 /// Bit-identical to calling [`dot`] on each row (the same eight partial sums and the same final
 /// additions), but vectorised across rows: each step adds one value of several rows at once.
+#[inline(always)]
 pub fn dot_transposed_rows(columns: &[f32], x: &[f32], out: &mut [f32]) {
     let done = dot_transposed_rows_blocks::<NARROW_BLOCK>(0, columns, x, out);
     dot_transposed_rows_blocks::<1>(done, columns, x, out);
@@ -223,6 +265,7 @@ fn dot_transposed_rows_blocks<const N: usize>(
 }
 
 /// `out[j * rows + i] = matrix[i * columns + j]` for the `rows x columns` row-major `matrix`.
+#[inline(always)]
 pub fn transpose(matrix: &[f32], rows: usize, columns: usize, out: &mut [f32]) {
     for (i, row) in matrix.chunks_exact(columns).take(rows).enumerate() {
         for (j, &value) in row.iter().enumerate() {
@@ -236,11 +279,19 @@ pub fn transpose(matrix: &[f32], rows: usize, columns: usize, out: &mut [f32]) {
 /// cost a third of a network's training, most of it in mispredicted branches, and made the
 /// results depend on the C library's version (glibc 2.41 returns correctly rounded values
 /// instead, which sometimes differ in the last bit).
+#[inline(always)]
 pub fn tanh_in_place(values: &mut [f32]) {
     let mut blocks = values.chunks_exact_mut(NARROW_BLOCK);
     for block in &mut blocks {
-        let lanes: [f32; NARROW_BLOCK] = std::array::from_fn(|i| tanh_common(block[i]));
-        if block.iter().all(|&x| is_common(x)) {
+        let mut lanes = [0f32; NARROW_BLOCK];
+        for (lane, &x) in lanes.iter_mut().zip(block.iter()) {
+            *lane = tanh_common(x);
+        }
+        let mut common = true;
+        for &x in block.iter() {
+            common &= is_common(x);
+        }
+        if common {
             block.copy_from_slice(&lanes);
         } else {
             block.iter_mut().for_each(|v| *v = tanh(*v));

@@ -15,8 +15,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 
 use super::kernels::{
-    axpy_weighted_rows, dot_transposed_rows, sum_weighted_rows, sum_weighted_rows_transposed,
-    tanh_in_place, transpose, SparseRows,
+    axpy_weighted_rows, dot_transposed_rows, has_avx2, sum_weighted_rows,
+    sum_weighted_rows_transposed, tanh_in_place, transpose, SparseRows,
 };
 use super::state::{Dense, ModelState, NetworkState};
 use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
@@ -174,6 +174,8 @@ struct Forward {
     /// Largest batch.
     capacity: usize,
     activation: Activation,
+    /// Whether the passes run as compiled for AVX2 (see [`has_avx2`]).
+    avx2: bool,
     /// The batch's input rows.
     rows: BatchEntries,
     /// Per layer, the batch's outputs after activation (softmax probabilities for the last).
@@ -199,6 +201,7 @@ struct BatchEntries {
 }
 
 impl BatchEntries {
+    #[inline(always)]
     fn gather(&mut self, inputs: &SparseRows, batch: &[u32]) {
         self.entries.clear();
         self.ends.clear();
@@ -210,6 +213,7 @@ impl BatchEntries {
     }
 
     /// Row `b`'s (feature, value) entries, by feature.
+    #[inline(always)]
     fn row(&self, b: usize) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
         let start = if b == 0 { 0 } else { self.ends[b - 1] };
         let entries = self.entries[start..self.ends[b]].iter();
@@ -244,6 +248,7 @@ impl BatchColumns {
     }
 
     /// Groups the entries of `rows` by feature, forgetting the previous batch's.
+    #[inline(always)]
     fn group(&mut self, rows: &BatchEntries) {
         for &j in &self.touched {
             self.counts[j as usize] = 0;
@@ -273,6 +278,7 @@ impl BatchColumns {
     }
 
     /// Feature `touched[t]`'s (row in the batch, value) entries, in batch order.
+    #[inline(always)]
     fn column(&self, t: usize) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
         let start = if t == 0 { 0 } else { self.ends[t - 1] as usize };
         let entries = self.entries[start..self.ends[t] as usize].iter();
@@ -280,6 +286,7 @@ impl BatchColumns {
     }
 
     /// Whether some row of the grouped batch has `feature`.
+    #[inline(always)]
     fn has(&self, feature: usize) -> bool {
         self.counts[feature] > 0
     }
@@ -291,6 +298,7 @@ fn per_layer(network: &NetworkState, size: impl Fn(&Dense) -> usize) -> Vec<Vec<
 }
 
 /// The non-zero values of `values` with their index: zero activations add nothing.
+#[inline(always)]
 fn non_zero(values: &[f32]) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
     let entries = values.iter().copied().enumerate();
     entries.filter(|&(_, value)| value != 0.0)
@@ -298,6 +306,7 @@ fn non_zero(values: &[f32]) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
 
 /// `out = 0 + the sum of the first `rows` rows of `matrix` (`out.len()` wide)`, row by row: the
 /// bias gradient. (Each row is added times 1.0, which is exact.)
+#[inline(always)]
 fn sum_rows(matrix: &[f32], rows: usize, zeros: &[f32], out: &mut [f32]) {
     let ones = (0..rows).map(|b| (b, 1.0));
     sum_weighted_rows(&zeros[..out.len()], ones, matrix, out);
@@ -309,6 +318,7 @@ impl Forward {
         Forward {
             capacity,
             activation: settings.activation,
+            avx2: has_avx2(),
             rows: BatchEntries::default(),
             activations: per_layer(network, |l| capacity * l.outputs),
             transposed_inputs: vec![0.0; capacity * hidden_widest(network)],
@@ -317,6 +327,24 @@ impl Forward {
 
     /// Forward pass of rows `batch`: fills the activations, the last being probabilities.
     fn run(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is set only where the CPU has AVX2.
+            return unsafe { self.run_avx2(network, inputs, batch) };
+        }
+        self.run_inline(network, inputs, batch);
+    }
+
+    /// [`Forward::run`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_avx2(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
+        self.run_inline(network, inputs, batch);
+    }
+
+    /// [`Forward::run`], inlined into the code for each instruction set with all it calls.
+    #[inline(always)]
+    fn run_inline(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
         self.rows.gather(inputs, batch);
         let (n, last) = (batch.len(), network.layers.len() - 1);
         for (l, layer) in network.layers.iter().enumerate() {
@@ -423,7 +451,37 @@ impl Trainer {
         labels: &[usize],
         batch: &[u32],
     ) {
-        self.forward.run(network, inputs, batch);
+        #[cfg(target_arch = "x86_64")]
+        if self.forward.avx2 {
+            // SAFETY: `avx2` is set only where the CPU has AVX2.
+            return unsafe { self.step_avx2(network, inputs, labels, batch) };
+        }
+        self.step_inline(network, inputs, labels, batch);
+    }
+
+    /// [`Trainer::step`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn step_avx2(
+        &mut self,
+        network: &mut NetworkState,
+        inputs: &SparseRows,
+        labels: &[usize],
+        batch: &[u32],
+    ) {
+        self.step_inline(network, inputs, labels, batch);
+    }
+
+    /// [`Trainer::step`], inlined into the code for each instruction set with all it calls.
+    #[inline(always)]
+    fn step_inline(
+        &mut self,
+        network: &mut NetworkState,
+        inputs: &SparseRows,
+        labels: &[usize],
+        batch: &[u32],
+    ) {
+        self.forward.run_inline(network, inputs, batch);
         self.output_delta(network, labels, batch);
         for l in (1..network.layers.len()).rev() {
             self.backward_layer(network, batch.len(), l);
@@ -433,6 +491,7 @@ impl Trainer {
     }
 
     /// The output layer's delta: (p - onehot) / n.
+    #[inline(always)]
     fn output_delta(&mut self, network: &NetworkState, labels: &[usize], batch: &[u32]) {
         let scale = 1.0 / batch.len() as f32;
         let last = network.layers.len() - 1;
@@ -449,6 +508,7 @@ impl Trainer {
 
     /// Gradients of layer `l` (above the input layer) from its delta, and the delta of the layer
     /// below.
+    #[inline(always)]
     fn backward_layer(&mut self, network: &NetworkState, n: usize, l: usize) {
         let layer = &network.layers[l];
         let (width, inputs_width) = (layer.outputs, layer.inputs);
@@ -486,6 +546,7 @@ impl Trainer {
 
     /// The input layer's gradients, feature by feature for the features the batch has (the
     /// others' are zero); under plain SGD each feature's row of weights moves at once.
+    #[inline(always)]
     fn input_layer_gradient(&mut self, network: &mut NetworkState, n: usize) {
         let layer = &mut network.layers[0];
         let width = layer.outputs;
@@ -522,6 +583,7 @@ impl Trainer {
     }
 
     /// Moves the weights the backward pass has not moved yet, and every bias.
+    #[inline(always)]
     fn update(&mut self, network: &mut NetworkState) {
         let (rate, momentum, l2) = (self.learning_rate, self.momentum, self.l2);
         for (l, layer) in network.layers.iter_mut().enumerate() {
@@ -548,6 +610,7 @@ impl Trainer {
 }
 
 /// `w -= rate * (g + l2 w)`, through momentum when it is on.
+#[inline(always)]
 fn descend(
     weights: &mut [f32],
     gradient: &[f32],
@@ -568,6 +631,7 @@ fn descend(
     }
 }
 
+#[inline(always)]
 fn activate(activation: Activation, values: &mut [f32]) {
     match activation {
         Activation::Tanh => tanh_in_place(values),
@@ -576,6 +640,7 @@ fn activate(activation: Activation, values: &mut [f32]) {
 }
 
 /// The activation's derivative, from its output `a`.
+#[inline(always)]
 fn derivative(activation: Activation, a: f32) -> f32 {
     match activation {
         Activation::Tanh => 1.0 - a * a,
@@ -589,6 +654,7 @@ fn derivative(activation: Activation, a: f32) -> f32 {
     }
 }
 
+#[inline(always)]
 fn softmax(values: &mut [f32]) {
     let max = values.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
     let mut total = 0.0;
@@ -685,6 +751,59 @@ mod tests {
                 .unwrap();
             let acc = accuracy(&model, &fitted.state, &data);
             assert!(acc > 0.9, "momentum {momentum}, l2 {l2}: accuracy {acc}");
+        }
+    }
+
+    #[test]
+    fn avx2_code_trains_bit_for_bit_like_the_portable_code() {
+        // Where the CPU has no AVX2 both runs take the portable code, and the test shows nothing.
+        let purchase = synthetic::purchase(
+            &PurchaseSettings {
+                samples: 300,
+                features: 70,
+                classes: 3,
+                prototypes: 4,
+                density: 0.2,
+            },
+            &mut Rng::seed_from_u64(6),
+        );
+        let blobs = synthetic::blobs(
+            &BlobsSettings {
+                samples: 300,
+                features: 9,
+                classes: 12,
+                noise: 1.0,
+            },
+            &mut Rng::seed_from_u64(7),
+        );
+        for (data, activation, hidden) in [
+            (&purchase, Activation::Tanh, vec![45]),
+            (&blobs, Activation::Relu, vec![40, 11]),
+        ] {
+            let ids = data.ids();
+            let rows = Rows::new(data, &ids);
+            let model = Mlp::new(
+                MlpSettings {
+                    hidden,
+                    activation,
+                    ..settings(1)
+                },
+                data.classes.len(),
+            );
+            let labels: Vec<usize> = rows.labels().iter().map(|c| c.index()).collect();
+            let inputs = SparseRows::of(rows);
+            let initial = model.initial(data.n_features(), &mut Rng::seed_from_u64(8));
+            let trained = |avx2: bool| {
+                let mut network = initial.clone();
+                let mut trainer = Trainer::new(&network, &model.settings);
+                trainer.forward.avx2 = avx2;
+                let order: Vec<u32> = (0..ids.len() as u32).collect();
+                for batch in order.chunks(model.settings.batch_size) {
+                    trainer.step(&mut network, &inputs, &labels, batch);
+                }
+                ModelState::Network(network).to_bytes()
+            };
+            assert_eq!(trained(false), trained(has_avx2()));
         }
     }
 
