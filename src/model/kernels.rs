@@ -79,8 +79,8 @@ where
 /// What becomes of a block of sums (a trait, not a closure, so that it is always inlined, into
 /// the AVX2 code too).
 trait FinishSums {
-    /// Takes the sums of outputs `offset..offset + sums.len()`.
-    fn finish(&mut self, offset: usize, sums: &[f32]);
+    /// Takes the sums of outputs `offset..offset + N`.
+    fn finish<const N: usize>(&mut self, offset: usize, sums: &[f32; N]);
 }
 
 /// Sums stored into the slice.
@@ -88,8 +88,8 @@ struct Store<'a>(&'a mut [f32]);
 
 impl FinishSums for Store<'_> {
     #[inline(always)]
-    fn finish(&mut self, offset: usize, sums: &[f32]) {
-        self.0[offset..offset + sums.len()].copy_from_slice(sums);
+    fn finish<const N: usize>(&mut self, offset: usize, sums: &[f32; N]) {
+        self.0[offset..offset + N].copy_from_slice(sums);
     }
 }
 
@@ -98,8 +98,11 @@ struct AddScaled<'a>(f32, &'a mut [f32]);
 
 impl FinishSums for AddScaled<'_> {
     #[inline(always)]
-    fn finish(&mut self, offset: usize, sums: &[f32]) {
-        axpy(self.0, sums, &mut self.1[offset..offset + sums.len()]);
+    fn finish<const N: usize>(&mut self, offset: usize, sums: &[f32; N]) {
+        let y: &mut [f32; N] = (&mut self.1[offset..offset + N])
+            .try_into()
+            .expect("N values");
+        axpy(self.0, sums, y);
     }
 }
 

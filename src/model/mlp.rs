@@ -250,21 +250,26 @@ impl BatchColumns {
     /// Groups the entries of `rows` by feature, forgetting the previous batch's.
     #[inline(always)]
     fn group(&mut self, rows: &BatchEntries) {
+        let counts = &mut self.counts[..];
         for &j in &self.touched {
-            self.counts[j as usize] = 0;
+            counts[j as usize] = 0;
         }
-        self.touched.clear();
-        self.ends.clear();
+        // Without branches (whether a feature is new is unpredictable): each feature is written
+        // at the end of `touched`, which grows only when it is met for the first time.
+        let mut touched = 0;
+        self.touched.resize(rows.entries.len(), 0);
         for &(j, _) in &rows.entries {
-            if self.counts[j as usize] == 0 {
-                self.touched.push(j);
-            }
-            self.counts[j as usize] += 1;
+            let count = &mut counts[j as usize];
+            self.touched[touched] = j;
+            touched += usize::from(*count == 0);
+            *count += 1;
         }
+        self.touched.truncate(touched);
+        self.ends.clear();
         let mut end = 0;
         for &j in &self.touched {
             self.cursor[j as usize] = end;
-            end += self.counts[j as usize];
+            end += counts[j as usize];
             self.ends.push(end);
         }
         self.entries.resize(end as usize, (0, 0.0));
