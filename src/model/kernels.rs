@@ -515,31 +515,37 @@ impl<'a> SparseRows<'a> {
         }
     }
 
-    /// Appends the non-zero (feature, value) entries of row `row` to `out`, by feature.
-    pub fn extend_entries(&self, row: usize, out: &mut Vec<(u32, f32)>) {
-        match self.index {
-            Some(index) => out.extend_from_slice(index.row(self.rows.ids[row])),
-            None => self.for_each(row, |j, value| out.push((j as u32, value))),
-        }
-    }
-
-    /// Calls `visit(feature, value)` for each non-zero feature of row `row`, by feature.
-    #[inline]
-    pub fn for_each(&self, row: usize, mut visit: impl FnMut(usize, f32)) {
+    /// The non-zero (feature, value) entries of row `row`, by feature, read in place.
+    #[inline(always)]
+    pub fn entries(&self, row: usize) -> RowEntries<'a> {
         let id = self.rows.ids[row];
         match self.index {
-            Some(index) => {
-                for &(j, v) in index.row(id) {
-                    visit(j as usize, v);
-                }
-            }
+            Some(index) => RowEntries::Indexed(index.row(id).iter()),
             None => {
-                let values = self.rows.data.row(id);
-                let values = values.as_slice().expect("rows are contiguous");
-                for (j, &v) in values.iter().enumerate().filter(|(_, &v)| v != 0.0) {
-                    visit(j, v);
-                }
+                let values = self.rows.data.features.row(id.index()).to_slice();
+                RowEntries::Scanned(values.expect("rows are contiguous").iter().enumerate())
             }
+        }
+    }
+}
+
+/// The non-zero entries of one row (see [`SparseRows::entries`]).
+#[derive(Debug, Clone)]
+pub enum RowEntries<'a> {
+    /// From the dataset's sparse index.
+    Indexed(std::slice::Iter<'a, (u32, f32)>),
+    /// Scanned from the dense row.
+    Scanned(std::iter::Enumerate<std::slice::Iter<'a, f32>>),
+}
+
+impl Iterator for RowEntries<'_> {
+    type Item = (usize, f32);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, f32)> {
+        match self {
+            RowEntries::Indexed(entries) => entries.next().map(|&(j, v)| (j as usize, v)),
+            RowEntries::Scanned(values) => values.find(|(_, &v)| v != 0.0).map(|(j, &v)| (j, v)),
         }
     }
 }

@@ -16,7 +16,7 @@ use rand::{Rng as _, SeedableRng};
 
 use super::kernels::{
     axpy_weighted_rows, dot_transposed_rows, has_avx2, sum_weighted_rows,
-    sum_weighted_rows_transposed, tanh_in_place, transpose, SparseRows,
+    sum_weighted_rows_transposed, tanh_in_place, transpose, RowEntries, SparseRows,
 };
 use super::state::{Dense, ModelState, NetworkState};
 use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
@@ -176,8 +176,6 @@ struct Forward {
     activation: Activation,
     /// Whether the passes run as compiled for AVX2 (see [`has_avx2`]).
     avx2: bool,
-    /// The batch's input rows.
-    rows: BatchEntries,
     /// Per layer, the batch's outputs after activation (softmax probabilities for the last).
     activations: Vec<Vec<f32>>,
     /// The input of a layer with few outputs, transposed (unit by unit).
@@ -188,36 +186,32 @@ struct Forward {
 /// the batch's rows rather than across their outputs, which are too few to fill a register.
 const FEW_OUTPUTS: usize = 8;
 
-/// The rows of one batch as their non-zero (feature, value) entries, gathered once per batch
-/// for the forward pass and the input layer's gradient.
-#[derive(Default)]
-struct BatchEntries {
-    entries: Vec<(u32, f32)>,
-    /// Row b's entries end at `ends[b]`, and start where row b - 1's end.
-    ends: Vec<usize>,
+/// One batch's input rows, read in place.
+#[derive(Clone, Copy)]
+struct BatchRows<'a> {
+    inputs: SparseRows<'a>,
+    batch: &'a [u32],
     /// Whether every value is 1.0 (binary records): multiplying by 1.0 is exact, so sums of
     /// such entries skip the multiplications and are still the same bit for bit.
     binary: bool,
 }
 
-impl BatchEntries {
+impl<'a> BatchRows<'a> {
     #[inline(always)]
-    fn gather(&mut self, inputs: &SparseRows, batch: &[u32]) {
-        self.entries.clear();
-        self.ends.clear();
-        for &row in batch {
-            inputs.extend_entries(row as usize, &mut self.entries);
-            self.ends.push(self.entries.len());
+    fn new(inputs: SparseRows<'a>, batch: &'a [u32]) -> Self {
+        let rows = batch.iter().map(|&row| inputs.entries(row as usize));
+        let binary = rows.flatten().all(|(_, value)| value == 1.0);
+        BatchRows {
+            inputs,
+            batch,
+            binary,
         }
-        self.binary = self.entries.iter().all(|&(_, value)| value == 1.0);
     }
 
     /// Row `b`'s (feature, value) entries, by feature.
     #[inline(always)]
-    fn row(&self, b: usize) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
-        let start = if b == 0 { 0 } else { self.ends[b - 1] };
-        let entries = self.entries[start..self.ends[b]].iter();
-        entries.map(|&(j, value)| (j as usize, value))
+    fn row(&self, b: usize) -> RowEntries<'a> {
+        self.inputs.entries(self.batch[b] as usize)
     }
 }
 
@@ -249,20 +243,23 @@ impl BatchColumns {
 
     /// Groups the entries of `rows` by feature, forgetting the previous batch's.
     #[inline(always)]
-    fn group(&mut self, rows: &BatchEntries) {
+    fn group(&mut self, rows: &BatchRows) {
         let counts = &mut self.counts[..];
         for &j in &self.touched {
             counts[j as usize] = 0;
         }
         // Without branches (whether a feature is new is unpredictable): each feature is written
-        // at the end of `touched`, which grows only when it is met for the first time.
+        // at the end of `touched`, which grows only when it is met for the first time; there is
+        // room for every feature and a slot past them.
+        self.touched.resize(counts.len() + 1, 0);
         let mut touched = 0;
-        self.touched.resize(rows.entries.len(), 0);
-        for &(j, _) in &rows.entries {
-            let count = &mut counts[j as usize];
-            self.touched[touched] = j;
-            touched += usize::from(*count == 0);
-            *count += 1;
+        for b in 0..rows.batch.len() {
+            for (j, _) in rows.row(b) {
+                let count = &mut counts[j];
+                self.touched[touched] = j as u32;
+                touched += usize::from(*count == 0);
+                *count += 1;
+            }
         }
         self.touched.truncate(touched);
         self.ends.clear();
@@ -273,7 +270,7 @@ impl BatchColumns {
             self.ends.push(end);
         }
         self.entries.resize(end as usize, (0, 0.0));
-        for b in 0..rows.ends.len() {
+        for b in 0..rows.batch.len() {
             for (j, value) in rows.row(b) {
                 let slot = &mut self.cursor[j];
                 self.entries[*slot as usize] = (b as u32, value);
@@ -324,7 +321,6 @@ impl Forward {
             capacity,
             activation: settings.activation,
             avx2: has_avx2(),
-            rows: BatchEntries::default(),
             activations: per_layer(network, |l| capacity * l.outputs),
             transposed_inputs: vec![0.0; capacity * hidden_widest(network)],
         }
@@ -337,29 +333,28 @@ impl Forward {
             // SAFETY: `avx2` is set only where the CPU has AVX2.
             return unsafe { self.run_avx2(network, inputs, batch) };
         }
-        self.run_inline(network, inputs, batch);
+        self.run_inline(network, &BatchRows::new(*inputs, batch));
     }
 
     /// [`Forward::run`] compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn run_avx2(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
-        self.run_inline(network, inputs, batch);
+        self.run_inline(network, &BatchRows::new(*inputs, batch));
     }
 
     /// [`Forward::run`], inlined into the code for each instruction set with all it calls.
     #[inline(always)]
-    fn run_inline(&mut self, network: &NetworkState, inputs: &SparseRows, batch: &[u32]) {
-        self.rows.gather(inputs, batch);
-        let (n, last) = (batch.len(), network.layers.len() - 1);
+    fn run_inline(&mut self, network: &NetworkState, rows: &BatchRows) {
+        let (n, last) = (rows.batch.len(), network.layers.len() - 1);
         for (l, layer) in network.layers.iter().enumerate() {
             let (width, bias, weights) = (layer.outputs, &layer.bias, &layer.weights);
             let (before, rest) = self.activations.split_at_mut(l);
             let out = &mut rest[0][..n * width];
             if l == 0 {
                 for (b, target) in out.chunks_exact_mut(width).enumerate() {
-                    let row = self.rows.row(b);
-                    if self.rows.binary {
+                    let row = rows.row(b);
+                    if rows.binary {
                         sum_weighted_rows(bias, row.map(|(j, _)| (j, 1.0)), weights, target);
                     } else {
                         sum_weighted_rows(bias, row, weights, target);
@@ -486,12 +481,13 @@ impl Trainer {
         labels: &[usize],
         batch: &[u32],
     ) {
-        self.forward.run_inline(network, inputs, batch);
+        let rows = BatchRows::new(*inputs, batch);
+        self.forward.run_inline(network, &rows);
         self.output_delta(network, labels, batch);
         for l in (1..network.layers.len()).rev() {
             self.backward_layer(network, batch.len(), l);
         }
-        self.input_layer_gradient(network, batch.len());
+        self.input_layer_gradient(network, &rows);
         self.update(network);
     }
 
@@ -552,14 +548,15 @@ impl Trainer {
     /// The input layer's gradients, feature by feature for the features the batch has (the
     /// others' are zero); under plain SGD each feature's row of weights moves at once.
     #[inline(always)]
-    fn input_layer_gradient(&mut self, network: &mut NetworkState, n: usize) {
+    fn input_layer_gradient(&mut self, network: &mut NetworkState, rows: &BatchRows) {
+        let n = rows.batch.len();
         let layer = &mut network.layers[0];
         let width = layer.outputs;
         let delta = &self.deltas[0][..n * width];
         let zeros = &self.zeros[..width];
         sum_rows(delta, n, zeros, &mut self.bias_gradients[0]);
-        self.columns.group(&self.forward.rows);
-        let (columns, binary) = (&self.columns, self.forward.rows.binary);
+        self.columns.group(rows);
+        let (columns, binary) = (&self.columns, rows.binary);
         let rate = -self.learning_rate;
         for (t, &j) in columns.touched.iter().enumerate() {
             let rows = j as usize * width..(j as usize + 1) * width;
