@@ -231,13 +231,19 @@ fn dot_transposed_rows_blocks<const N: usize>(
 ) -> usize {
     let rows = out.len();
     let whole = x.len() - x.len() % 8;
+    // Column k is row k of `columns`: whole chunks of 8 columns, then the rest.
+    let (chunked, rest_columns) = columns[..x.len() * rows].split_at(whole * rows);
+    let (x_chunked, x_rest) = x.split_at(whole);
     let mut first = from;
     while first + N <= rows {
-        let column = |k: usize| -> [f32; N] { block(columns, k * rows + first) };
         let mut partial = [[0f32; N]; 8];
-        for chunk in (0..whole).step_by(8) {
-            for (lane, sums) in partial.iter_mut().enumerate() {
-                let (values, factor) = (column(chunk + lane), x[chunk + lane]);
+        let chunks = chunked
+            .chunks_exact(8 * rows)
+            .zip(x_chunked.chunks_exact(8));
+        for (chunk, factors) in chunks {
+            let lanes = chunk.chunks_exact(rows).zip(factors);
+            for (sums, (column, &factor)) in partial.iter_mut().zip(lanes) {
+                let values: [f32; N] = block(column, first);
                 sums.iter_mut()
                     .zip(values)
                     .for_each(|(sum, v)| *sum += v * factor);
@@ -245,8 +251,8 @@ fn dot_transposed_rows_blocks<const N: usize>(
         }
         // The rest is summed like `Iterator::sum`, which starts from -0.0.
         let mut rest = [-0f32; N];
-        for (k, &factor) in x.iter().enumerate().skip(whole) {
-            let values = column(k);
+        for (column, &factor) in rest_columns.chunks_exact(rows).zip(x_rest) {
+            let values: [f32; N] = block(column, first);
             rest.iter_mut()
                 .zip(values)
                 .for_each(|(sum, v)| *sum += v * factor);

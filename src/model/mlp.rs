@@ -180,6 +180,8 @@ struct Forward {
     activations: Vec<Vec<f32>>,
     /// The input of a layer with few outputs, transposed (unit by unit).
     transposed_inputs: Vec<f32>,
+    /// The non-zero inputs of one row of a layer (see [`non_zero`]).
+    non_zero: Vec<(u32, f32)>,
 }
 
 /// Layers with fewer outputs than this (an output layer for a few classes) are summed across
@@ -299,11 +301,22 @@ fn per_layer(network: &NetworkState, size: impl Fn(&Dense) -> usize) -> Vec<Vec<
     network.layers.iter().map(|l| vec![0.0; size(l)]).collect()
 }
 
-/// The non-zero values of `values` with their index: zero activations add nothing.
+/// The non-zero values of `values` with their index (zero activations add nothing), gathered
+/// into `out` without a branch per value: whether a relu's output is zero is unpredictable, and
+/// skipping each zero with a branch in every block of a layer's outputs cost more than it
+/// saved. Each value is written, and kept only if it is not zero.
 #[inline(always)]
-fn non_zero(values: &[f32]) -> impl Iterator<Item = (usize, f32)> + Clone + '_ {
-    let entries = values.iter().copied().enumerate();
-    entries.filter(|&(_, value)| value != 0.0)
+fn non_zero<'o>(
+    values: impl ExactSizeIterator<Item = f32>,
+    out: &'o mut Vec<(u32, f32)>,
+) -> impl Iterator<Item = (usize, f32)> + Clone + 'o {
+    out.resize(values.len() + 1, (0, 0.0));
+    let mut kept = 0;
+    for (j, value) in values.enumerate() {
+        out[kept] = (j as u32, value);
+        kept += usize::from(value != 0.0);
+    }
+    out[..kept].iter().map(|&(j, value)| (j as usize, value))
 }
 
 /// `out = 0 + the sum of the first `rows` rows of `matrix` (`out.len()` wide)`, row by row: the
@@ -323,6 +336,7 @@ impl Forward {
             avx2: has_avx2(),
             activations: per_layer(network, |l| capacity * l.outputs),
             transposed_inputs: vec![0.0; capacity * hidden_widest(network)],
+            non_zero: Vec::with_capacity(capacity.max(hidden_widest(network)) + 1),
         }
     }
 
@@ -369,7 +383,8 @@ impl Forward {
                 } else {
                     let rows = previous.chunks_exact(layer.inputs);
                     for (target, row) in out.chunks_exact_mut(width).zip(rows) {
-                        sum_weighted_rows(bias, non_zero(row), weights, target);
+                        let row = non_zero(row.iter().copied(), &mut self.non_zero);
+                        sum_weighted_rows(bias, row, weights, target);
                     }
                 }
             }
@@ -525,7 +540,7 @@ impl Trainer {
             let gradients = self.weight_gradients[l].chunks_exact_mut(width);
             for (j, gradient) in gradients.enumerate() {
                 let column = previous.iter().skip(j).step_by(inputs_width).copied();
-                let column = column.enumerate().filter(|&(_, value)| value != 0.0);
+                let column = non_zero(column, &mut self.forward.non_zero);
                 sum_weighted_rows(zeros, column, delta, gradient);
             }
         }
