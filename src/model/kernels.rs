@@ -181,14 +181,14 @@ fn weighted_rows_transposed_blocks<const N: usize>(
     out: &mut [f32],
 ) -> usize {
     let width = start.len();
-    let inputs = weights.len() / width.max(1);
     let mut first = from;
     while first + N <= rows {
         for (k, &initial) in start.iter().enumerate() {
             let mut sums = [initial; N];
-            for j in 0..inputs {
-                let (x, weight): ([f32; N], f32) =
-                    (block(columns, j * rows + first), weights[j * width + k]);
+            // Input j's values are row j of `columns`, its weights row j of `weights`.
+            let inputs = columns.chunks_exact(rows).zip(weights.chunks_exact(width));
+            for (column, weight_row) in inputs {
+                let (x, weight): ([f32; N], f32) = (block(column, first), weight_row[k]);
                 for (sum, x) in sums.iter_mut().zip(x) {
                     // Adding -0.0 changes no value: the zeros are skipped without a branch.
                     *sum += if x != 0.0 { x * weight } else { -0.0 };
