@@ -181,13 +181,16 @@ fn weighted_rows_transposed_blocks<const N: usize>(
     out: &mut [f32],
 ) -> usize {
     let width = start.len();
+    // Input j's values are row j of `columns`, its weights row j of `weights`. (Made once:
+    // making a chunks_exact divides.)
+    let inputs = columns
+        .chunks_exact(rows.max(1))
+        .zip(weights.chunks_exact(width.max(1)));
     let mut first = from;
     while first + N <= rows {
         for (k, &initial) in start.iter().enumerate() {
             let mut sums = [initial; N];
-            // Input j's values are row j of `columns`, its weights row j of `weights`.
-            let inputs = columns.chunks_exact(rows).zip(weights.chunks_exact(width));
-            for (column, weight_row) in inputs {
+            for (column, weight_row) in inputs.clone() {
                 let (x, weight): ([f32; N], f32) = (block(column, first), weight_row[k]);
                 for (sum, x) in sums.iter_mut().zip(x) {
                     // Adding -0.0 changes no value: the zeros are skipped without a branch.
@@ -234,16 +237,17 @@ fn dot_transposed_rows_blocks<const N: usize>(
     // Column k is row k of `columns`: whole chunks of 8 columns, then the rest.
     let (chunked, rest_columns) = columns[..x.len() * rows].split_at(whole * rows);
     let (x_chunked, x_rest) = x.split_at(whole);
+    // Made once: making a chunks_exact divides.
+    let chunks = chunked
+        .chunks_exact(8 * rows.max(1))
+        .zip(x_chunked.chunks_exact(8));
+    let rest_chunks = rest_columns.chunks_exact(rows.max(1)).zip(x_rest);
     let mut first = from;
     while first + N <= rows {
         let mut partial = [[0f32; N]; 8];
-        let chunks = chunked
-            .chunks_exact(8 * rows)
-            .zip(x_chunked.chunks_exact(8));
-        for (chunk, factors) in chunks {
-            let lanes = chunk.chunks_exact(rows).zip(factors);
-            for (sums, (column, &factor)) in partial.iter_mut().zip(lanes) {
-                let values: [f32; N] = block(column, first);
+        for (chunk, factors) in chunks.clone() {
+            for (lane, (sums, &factor)) in partial.iter_mut().zip(factors).enumerate() {
+                let values: [f32; N] = block(chunk, lane * rows + first);
                 sums.iter_mut()
                     .zip(values)
                     .for_each(|(sum, v)| *sum += v * factor);
@@ -251,7 +255,7 @@ fn dot_transposed_rows_blocks<const N: usize>(
         }
         // The rest is summed like `Iterator::sum`, which starts from -0.0.
         let mut rest = [-0f32; N];
-        for (column, &factor) in rest_columns.chunks_exact(rows).zip(x_rest) {
+        for (column, &factor) in rest_chunks.clone() {
             let values: [f32; N] = block(column, first);
             rest.iter_mut()
                 .zip(values)
