@@ -42,9 +42,11 @@ pub fn has_avx2() -> bool {
     }
 }
 
-/// Outputs per block of [`sum_weighted_rows`]: 32 f32 accumulators fill 8 SSE registers (4 AVX
-/// ones), leaving registers for the operands, so a block's sums never leave the registers.
-const WIDE_BLOCK: usize = 32;
+/// Outputs per block of [`sum_weighted_rows`]: 64 f32 accumulators fill 8 of AVX's 16
+/// registers, leaving room for the operands, so a block's sums never leave the registers, and
+/// each entry's index and bounds are worked out once for 64 outputs. (SSE2 holds them in all 16
+/// of its registers: enough when rows are added, a spill or two when they are multiplied.)
+const WIDE_BLOCK: usize = 64;
 
 /// Outputs per block of the narrow kernels, and of [`sum_weighted_rows`] once fewer than
 /// [`WIDE_BLOCK`] outputs are left.
@@ -514,15 +516,26 @@ pub fn softmax_into(scores: &[f64], present: &[ClassId], out: &mut [f64]) {
 pub struct SparseRows<'a> {
     rows: Rows<'a>,
     index: Option<&'a SparseIndex>,
+    /// Whether every non-zero value is 1.0.
+    binary: bool,
 }
 
 impl<'a> SparseRows<'a> {
     /// The non-zero features of `rows`.
     pub fn of(rows: Rows<'a>) -> Self {
-        SparseRows {
+        let mut sparse = SparseRows {
             rows,
             index: rows.data.sparse(),
-        }
+            binary: false,
+        };
+        let mut entries = (0..rows.len()).flat_map(|row| sparse.entries(row));
+        sparse.binary = entries.all(|(_, value)| value == 1.0);
+        sparse
+    }
+
+    /// Whether every non-zero value is 1.0 (binary records, such as purchase histories).
+    pub fn is_binary(&self) -> bool {
+        self.binary
     }
 
     /// The non-zero (feature, value) entries of row `row`, by feature, read in place.

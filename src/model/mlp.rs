@@ -201,12 +201,10 @@ struct BatchRows<'a> {
 impl<'a> BatchRows<'a> {
     #[inline(always)]
     fn new(inputs: SparseRows<'a>, batch: &'a [u32]) -> Self {
-        let rows = batch.iter().map(|&row| inputs.entries(row as usize));
-        let binary = rows.flatten().all(|(_, value)| value == 1.0);
         BatchRows {
             inputs,
             batch,
-            binary,
+            binary: inputs.is_binary(),
         }
     }
 
