@@ -64,18 +64,18 @@ where
     I: Iterator<Item = (usize, f32)> + Clone,
 {
     let width = out.len();
-    weighted_row_sums(start, entries, rows, width, &mut Store(out));
+    weighted_row_sums(Some(start), entries, rows, width, &mut Store(out));
 }
 
-/// `axpy(a, g, y)` with `g = zeros + sum of value * row(index)` (as [`sum_weighted_rows`]
-/// computes it), without storing g: an SGD step with a gradient summed from rows.
+/// `axpy(a, g, y)` with `g = 0 + sum of value * row(index)` (as [`sum_weighted_rows`] computes
+/// it from zeros), without storing g: an SGD step with a gradient summed from rows.
 #[inline(always)]
-pub fn axpy_weighted_rows<I>(a: f32, entries: I, rows: &[f32], zeros: &[f32], y: &mut [f32])
+pub fn axpy_weighted_rows<I>(a: f32, entries: I, rows: &[f32], y: &mut [f32])
 where
     I: Iterator<Item = (usize, f32)> + Clone,
 {
     let width = y.len();
-    weighted_row_sums(zeros, entries, rows, width, &mut AddScaled(a, y));
+    weighted_row_sums(None, entries, rows, width, &mut AddScaled(a, y));
 }
 
 /// What becomes of a block of sums (a trait, not a closure, so that it is always inlined, into
@@ -108,10 +108,11 @@ impl FinishSums for AddScaled<'_> {
     }
 }
 
-/// The sums of [`sum_weighted_rows`] for outputs `0..width`, handed to `finish` block by block.
+/// The sums of [`sum_weighted_rows`] for outputs `0..width`, from `start` or from zeros
+/// (which then need no loads), handed to `finish` block by block.
 #[inline(always)]
 fn weighted_row_sums<I>(
-    start: &[f32],
+    start: Option<&[f32]>,
     entries: I,
     rows: &[f32],
     width: usize,
@@ -130,7 +131,7 @@ fn weighted_row_sums<I>(
 #[inline(always)]
 fn weighted_row_sum_blocks<const N: usize, I>(
     from: usize,
-    (start, rows, width): (&[f32], &[f32], usize),
+    (start, rows, width): (Option<&[f32]>, &[f32], usize),
     entries: I,
     finish: &mut impl FinishSums,
 ) -> usize
@@ -139,7 +140,7 @@ where
 {
     let mut offset = from;
     while offset + N <= width {
-        let mut sums: [f32; N] = block(start, offset);
+        let mut sums: [f32; N] = start.map_or([0.0; N], |start| block(start, offset));
         for (index, value) in entries.clone() {
             let row: [f32; N] = block(rows, index * width + offset);
             for (sum, weight) in sums.iter_mut().zip(row) {
@@ -649,7 +650,7 @@ mod tests {
             sum_weighted_rows(&zeros, entries.clone(), &weights, &mut summed);
             let (mut expected, mut fused) = (start.clone(), start.clone());
             axpy(-0.3, &summed, &mut expected);
-            axpy_weighted_rows(-0.3, entries, &weights, &zeros, &mut fused);
+            axpy_weighted_rows(-0.3, entries, &weights, &mut fused);
             assert_eq!(bits(&fused), bits(&expected));
         }
     }

@@ -576,12 +576,8 @@ impl Trainer {
             let column = columns.column(t);
             let ones = column.clone().map(|(b, _)| (b, 1.0));
             match (self.plain_input_update, binary) {
-                (true, true) => {
-                    axpy_weighted_rows(rate, ones, delta, zeros, &mut layer.weights[rows])
-                }
-                (true, false) => {
-                    axpy_weighted_rows(rate, column, delta, zeros, &mut layer.weights[rows])
-                }
+                (true, true) => axpy_weighted_rows(rate, ones, delta, &mut layer.weights[rows]),
+                (true, false) => axpy_weighted_rows(rate, column, delta, &mut layer.weights[rows]),
                 (false, _) => {
                     sum_weighted_rows(zeros, column, delta, &mut self.weight_gradients[0][rows]);
                 }
