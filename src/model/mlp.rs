@@ -154,7 +154,7 @@ struct Trainer {
     /// Per layer, d loss / d pre-activation for the batch.
     deltas: Vec<Vec<f32>>,
     /// Per layer, the gradient of the weights (none for the input layer under plain SGD, whose
-    /// rows are applied one at a time from `row_gradient`) and of the bias.
+    /// rows move as soon as their gradients are summed) and of the bias.
     weight_gradients: Vec<Vec<f32>>,
     bias_gradients: Vec<Vec<f32>>,
     /// Per layer, the momentum of the weights and of the bias.
@@ -193,8 +193,9 @@ const FEW_OUTPUTS: usize = 8;
 struct BatchRows<'a> {
     inputs: SparseRows<'a>,
     batch: &'a [u32],
-    /// Whether every value is 1.0 (binary records): multiplying by 1.0 is exact, so sums of
-    /// such entries skip the multiplications and are still the same bit for bit.
+    /// Whether every value of the training rows is 1.0 (binary records): multiplying by 1.0 is
+    /// exact, so sums of such entries skip the multiplications and are still the same bit for
+    /// bit.
     binary: bool,
 }
 
