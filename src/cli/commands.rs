@@ -5,7 +5,7 @@ use super::reporter::Reporter;
 use super::text;
 use super::{
     BenchArgs, CollectArgs, Command, CostArgs, CostMode, ExportArgs, PlanArgs, ReportArgs, RunArgs,
-    SlurmArgs, SpecArgs, VerifyArgs,
+    SlurmArgs, SpecArgs, ValidateArgs, VerifyArgs,
 };
 use crate::clock::Stopwatch;
 use crate::cost;
@@ -323,13 +323,28 @@ fn export(args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-fn validate(args: &SpecArgs) -> Result<()> {
-    let (spec, trials) = args.spec_and_plan()?;
-    crate::plot::requested(&spec)?;
+/// `sisa validate`: everything `sisa run` checks before it trains: the spec, the figures it asks
+/// for, and (unless `--no-data`) every trial's data: files found, read, and the sizes and request
+/// distribution checked against them.
+fn validate(args: &ValidateArgs) -> Result<()> {
+    let session = Session::open(args.spec.load()?, None)?;
+    let (spec, trials) = (session.spec(), session.trials());
+    let data = if args.no_data {
+        "data not checked (--no-data)".to_owned()
+    } else {
+        let workers = Workers::new(default_jobs())?;
+        let all: Vec<&Trial> = trials.iter().collect();
+        let datasets = session.precheck(&all, &workers)?;
+        let shapes: Vec<String> = datasets
+            .iter()
+            .map(|d| format!("{}: {} rows", d.name, d.rows))
+            .collect();
+        format!("data read and checked ({})", shapes.join("; "))
+    };
     let points = trials.len() / spec.repeats() as usize;
     println!(
-        "{}: valid; {} trials ({points} sweep points x {} repeats)",
-        args.spec.display(),
+        "{}: valid; {} trials ({points} sweep points x {} repeats); {data}",
+        args.spec.spec.display(),
         trials.len(),
         spec.repeats()
     );

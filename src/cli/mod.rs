@@ -27,8 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Run every trial of a spec and write tables to the results folder.
     Run(RunArgs),
-    /// Check a spec and its overrides without running anything.
-    Validate(SpecArgs),
+    /// Check a spec and its overrides, and the data every trial would read, without running
+    /// anything.
+    Validate(ValidateArgs),
     /// List the trials a spec expands to: index, id, repeat and swept values.
     Plan(PlanArgs),
     /// Merge the trials saved in a results folder (e.g. by a cluster job array) into the tables,
@@ -64,6 +65,17 @@ pub struct BenchArgs {
     /// Time building the first trial's dataset (reading and encoding its files) instead of fits.
     #[arg(long)]
     pub load: bool,
+}
+
+/// Options of `sisa validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Check the spec alone, not its data files (when they are not on this machine).
+    #[arg(long)]
+    pub no_data: bool,
 }
 
 /// Options of `sisa export`.
