@@ -14,6 +14,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code of bad input: a spec, override, value or data file the user can fix.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a run stopped by Ctrl-C (the shell's code for an interrupt, 128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,14 @@ pub enum Error {
         /// Trials this run was to run.
         total: usize,
     },
+    /// The run was asked to stop (Ctrl-C) and stopped cleanly.
+    #[error("interrupted: {saved} of {total} trials were saved this run (nothing half-written); run the same command again to resume")]
+    Interrupted {
+        /// Trials saved by this run.
+        saved: usize,
+        /// Trials this run was to run.
+        total: usize,
+    },
     /// The worker pool could not start.
     #[error(transparent)]
     Pool(#[from] PoolError),
@@ -97,6 +107,7 @@ impl Error {
                 user_errors: true, ..
             } => EXIT_BAD_INPUT,
             Error::Silent(code) => *code,
+            Error::Interrupted { .. } => EXIT_INTERRUPTED,
             _ => EXIT_FAILURE,
         }
     }

@@ -61,6 +61,7 @@ fn run(args: &RunArgs) -> Result<()> {
             },
         }),
     };
+    crate::interrupt::install();
     let result = launcher.launch(&session, &reporter);
     reporter.clear_status();
     result

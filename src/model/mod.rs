@@ -164,6 +164,16 @@ pub struct ModelError {
     pub message: String,
 }
 
+impl ModelError {
+    /// The error of a training step not started because the run was asked to stop.
+    pub fn interrupted() -> Self {
+        ModelError {
+            model: "run",
+            message: "interrupted".to_owned(),
+        }
+    }
+}
+
 /// Points of a dataset, by id: how models see training sets and test sets without copies.
 #[derive(Debug, Clone, Copy)]
 pub struct Rows<'a> {

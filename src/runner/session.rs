@@ -20,6 +20,7 @@ use super::TrialError;
 use crate::clock::Stopwatch;
 use crate::data::{DatasetCache, DatasetSummary};
 use crate::error::Error;
+use crate::interrupt;
 use crate::plot::{self, FigureKind};
 use crate::report;
 use crate::results::provenance::TrialProvenance;
@@ -59,12 +60,20 @@ pub struct RunOutcome {
     /// The first trial whose rows could not be written (the run stopped there, unless asked to
     /// keep going).
     pub save_error: Option<ResultsError>,
+    /// Whether the run was asked to stop (Ctrl-C): trials under way were abandoned, unsaved.
+    pub interrupted: bool,
 }
 
 impl RunOutcome {
     /// The run's result: `Ok` when every trial was saved, else the error that says how many
     /// failed (each was reported as it happened).
     pub fn into_result(self, total: usize) -> Result<(), Error> {
+        if self.interrupted {
+            return Err(Error::Interrupted {
+                saved: self.saved.len(),
+                total,
+            });
+        }
         if let Some(source) = self.save_error {
             return Err(Error::SaveFailed {
                 source,
@@ -191,7 +200,7 @@ impl Session {
         std::thread::scope(|scope| {
             for _ in 0..coordinators {
                 scope.spawn(|| {
-                    while !stop.load(Ordering::SeqCst) {
+                    while !stop.load(Ordering::SeqCst) && !interrupt::requested() {
                         let Some(&trial) = trials.get(next.fetch_add(1, Ordering::SeqCst)) else {
                             break;
                         };
@@ -199,6 +208,7 @@ impl Session {
                         let mut outcome = outcome.lock().expect("not poisoned");
                         match ended {
                             Ok(saved) => outcome.saved.push(saved),
+                            Err(Ended::Interrupted) => outcome.interrupted = true,
                             Err(Ended::Failed(error)) => {
                                 outcome.failed.push((trial.index, error));
                                 if options.fail_fast {
@@ -217,6 +227,7 @@ impl Session {
             }
         });
         let mut outcome = outcome.into_inner().expect("not poisoned");
+        outcome.interrupted |= interrupt::requested();
         outcome.not_started = trials.len().saturating_sub(next.load(Ordering::SeqCst));
         outcome.saved.sort_by_key(|trial| trial.index);
         outcome
@@ -241,6 +252,9 @@ impl Session {
         };
         let records =
             run_trial(trial, experiment, &self.cache, workers, &progress).map_err(|error| {
+                if interrupt::requested() {
+                    return Ended::Interrupted;
+                }
                 failed(self.describe(trial, &error));
                 Ended::Failed(error)
             })?;
@@ -337,6 +351,8 @@ impl Session {
 
 /// How a trial ended when it did not end saved.
 enum Ended {
+    /// The run was asked to stop while it ran.
+    Interrupted,
     /// It failed.
     Failed(TrialError),
     /// It finished but its rows could not be written.

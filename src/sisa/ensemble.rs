@@ -219,6 +219,9 @@ impl<'a> Engine<'a> {
                 continue;
             }
             result.retrained_from.get_or_insert(SliceId(r));
+            if crate::interrupt::requested() {
+                return Err(ModelError::interrupted());
+            }
             if prefix.is_empty() {
                 result.state = None;
                 continue;

@@ -316,3 +316,55 @@ fn finished_trials_are_saved_and_reported_while_a_slow_one_runs() {
         "{printed:?}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_the_same_command_resumes() {
+    let (dir, path) = workspace("resumable.yaml", RESUMABLE);
+    let spec = path.to_str().unwrap();
+    let complete = sisa(dir.path(), &["run", spec, "--out", "complete", "--quiet"]);
+    assert!(complete.status.success(), "{}", text(&complete.stderr));
+    let child = Command::new(env!("CARGO_BIN_EXE_sisa"))
+        .args(["run", spec, "--out", "stopped", "--jobs", "1", "--quiet"])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let trials = dir.path().join("stopped/trials");
+    let started = std::time::Instant::now();
+    while saved_trials(&trials).is_empty() {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no trial saved in two minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let interrupt = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let stopped = child.wait_with_output().unwrap();
+    let stderr = text(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(130), "{stderr}");
+    let saved = saved_trials(&trials).len();
+    assert!(saved < 9, "stopped part-way: {saved} saved");
+    assert!(
+        stderr.contains(&format!(
+            "interrupted: {saved} of 9 trials were saved this run"
+        )) && stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let leftovers: Vec<_> = fs::read_dir(&trials)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file: {leftovers:?}");
+    let resumed = sisa(dir.path(), &["run", spec, "--out", "stopped"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(text(&resumed.stderr).contains(&format!("{saved} more already saved")));
+    assert_eq!(
+        table_without_timing(&dir.path().join("stopped/steps.csv")),
+        table_without_timing(&dir.path().join("complete/steps.csv"))
+    );
+}

@@ -51,6 +51,9 @@ impl Launcher for Local {
         }
         provenance.finish();
         ProvenanceLog::record(folder, &provenance)?;
+        if outcome.interrupted {
+            return outcome.into_result(pending.len());
+        }
         let provenance = session.provenance();
         if let (Some(mut table), _) = session.collect()? {
             session.publish(&mut table, true, provenance.as_ref(), observer)?;

@@ -53,6 +53,9 @@ impl Launcher for OneTrial {
         provenance.finish();
         let json = provenance.to_json();
         session.folder().save_trial_provenance(trial.index, &json)?;
+        if outcome.interrupted {
+            return outcome.into_result(1);
+        }
         match outcome.failed.into_iter().next() {
             None => outcome.save_error.map_or(Ok(()), |error| Err(error.into())),
             Some((index, source)) => Err(Error::Trial {

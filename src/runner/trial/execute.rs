@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use super::prepare::Prepared;
 use super::quality::Quality;
 use crate::data::PointId;
+use crate::model::ModelError;
 use crate::requests::{Schedule, Start};
 use crate::runner::{Phase, TrialError};
 use crate::sisa::{train_together, CheckpointStore, Cost, Run, Training};
@@ -66,6 +67,9 @@ pub fn execute(
     let mut steps = Vec::with_capacity(schedule.recorded());
     let empty = CheckpointStore::new();
     for (index, step) in schedule.steps.iter().enumerate() {
+        if crate::interrupt::requested() {
+            return Err(ModelError::interrupted().into());
+        }
         progress(Phase::Unlearning {
             step: index + 1,
             steps: schedule.steps.len(),
