@@ -112,11 +112,10 @@ impl Constituent for Mlp {
             }
             samples += take;
         }
-        Ok(Fitted {
-            measured: None,
-            state: ModelState::Network(network),
-            sample_passes: Some(samples as f64),
-        })
+        Ok(Fitted::new(
+            ModelState::Network(network),
+            Some(samples as f64),
+        ))
     }
 
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {

@@ -9,6 +9,7 @@
 //! synced and renamed into place) and reports it before it takes the next one, so a trial that
 //! finishes is on disk at once, whatever the others are doing.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -196,6 +197,7 @@ impl Session {
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let outcome = Mutex::new(RunOutcome::default());
+        let warned = Mutex::new(HashSet::new());
         let coordinators = workers.jobs().min(trials.len());
         std::thread::scope(|scope| {
             for _ in 0..coordinators {
@@ -204,7 +206,7 @@ impl Session {
                         let Some(&trial) = trials.get(next.fetch_add(1, Ordering::SeqCst)) else {
                             break;
                         };
-                        let ended = self.run_one(trial, workers, observer);
+                        let ended = self.run_one(trial, workers, observer, &warned);
                         let mut outcome = outcome.lock().expect("not poisoned");
                         match ended {
                             Ok(saved) => outcome.saved.push(saved),
@@ -239,6 +241,7 @@ impl Session {
         trial: &Trial,
         workers: &Workers,
         observer: &dyn Observer,
+        warned: &Mutex<HashSet<&'static str>>,
     ) -> Result<TrialProvenance, Ended> {
         observer.event(&Event::Started { trial });
         let watch = Stopwatch::start();
@@ -266,6 +269,17 @@ impl Session {
                 Ended::NotSaved(error)
             })?;
         let wall_s = watch.elapsed().wall_s;
+        let at_limit = records.iter().map(|r| r.fits_at_limit).max().unwrap_or(0);
+        let model = trial.settings.model.name();
+        if at_limit > 0 && warned.lock().expect("not poisoned").insert(model) {
+            observer.notice(&Notice::Warning(format!(
+                "{model} stopped at its iteration limit before converging in {at_limit} fits of \
+                 trial {} (said once per model; the `fits_at_limit` column counts them in every \
+                 trial): its accuracy may be lower than it could be; scale the features \
+                 (`dataset.standardize: true`) or raise `model.max_iterations`",
+                trial.index
+            )));
+        }
         observer.event(&Event::Saved {
             trial,
             path: &path,

@@ -30,6 +30,9 @@ pub struct StepOutcome {
     pub quality: Quality,
     /// The baseline's cost (summed like SISA's) and test accuracy, when the spec asks for one.
     pub baseline: Option<(Cost, f64)>,
+    /// Fits that stopped at their iteration limit: the initial training's, SISA's and the
+    /// baseline's up to this step (see [`Training::fits_at_limit`]).
+    pub fits_at_limit: usize,
 }
 
 /// A trial's initial training and its recorded steps.
@@ -64,6 +67,7 @@ pub fn execute(
     let mut sisa_cost = Cost::zero();
     let mut shards_hit: HashSet<usize> = HashSet::new();
     let mut baseline_cost: Option<Cost> = None;
+    let mut fits_at_limit = initial.fits_at_limit;
     let mut steps = Vec::with_capacity(schedule.recorded());
     let empty = CheckpointStore::new();
     for (index, step) in schedule.steps.iter().enumerate() {
@@ -79,6 +83,7 @@ pub fn execute(
             sisa_cost = Cost::zero();
             shards_hit.clear();
             baseline_cost = None;
+            fits_at_limit = initial.fits_at_limit;
         }
         removed.extend(step.points(&prepared.requests));
         let store = match step.start {
@@ -105,6 +110,8 @@ pub fn execute(
             running.retain(&unlearned.keys);
         }
         sisa_cost += unlearned.cost;
+        fits_at_limit += unlearned.fits_at_limit;
+        fits_at_limit += baseline.as_ref().map_or(0, |b| b.fits_at_limit);
         shards_hit.extend(unlearned.retrained_shards());
         if let Some(baseline) = &baseline {
             let total = baseline_cost.get_or_insert_with(Cost::zero);
@@ -128,6 +135,7 @@ pub fn execute(
             shards_retrained: shards_hit.len(),
             quality: Quality::of(&unlearned.ensemble, prepared, workers)?,
             baseline,
+            fits_at_limit,
         });
     }
     Ok(Executed {
