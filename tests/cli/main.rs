@@ -5,6 +5,7 @@
 mod analysis;
 mod data;
 mod figures;
+mod folder;
 mod harness;
 mod resume;
 mod runs;

@@ -154,6 +154,7 @@ mod tests {
             train_wall_s: 0.1,
             train_points: n,
             checkpoint_bytes: 0,
+            fits_at_limit: 0,
         }
     }
 
