@@ -21,6 +21,7 @@ use crate::workers::Workers;
 /// Runs one subcommand; returns the exit code of a command that completed.
 pub fn execute(command: Command) -> Result<u8> {
     match command {
+        Command::Init(args) => super::init::run(&args),
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
         Command::Plan(args) => print_plan(&args),

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod commands;
 pub mod compare;
+pub mod init;
 pub mod reporter;
 pub mod text;
 
@@ -27,6 +28,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented starter spec that validates and runs as it is.
+    Init(init::InitArgs),
     /// Run every trial of a spec and write tables to the results folder.
     Run(RunArgs),
     /// Check a spec and its overrides, and the data every trial would read, without running

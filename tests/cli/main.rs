@@ -10,3 +10,4 @@ mod harness;
 mod resume;
 mod runs;
 mod specs;
+mod tools;
