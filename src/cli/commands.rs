@@ -33,8 +33,19 @@ pub fn execute(command: Command) -> Result<u8> {
         Command::Bench(args) => bench(&args),
         Command::Export(args) => export(&args),
         Command::Compare(args) => super::compare::run(&args),
+        Command::Completions(args) => super::completions::run(&args),
+        Command::Schema => {
+            println!("{}", spec_schema());
+            Ok(())
+        }
     }
     .map(|()| EXIT_OK)
+}
+
+/// `sisa schema`: the spec's JSON Schema, naming the built-in figures.
+fn spec_schema() -> String {
+    let names = crate::plot::FigureKind::ALL.map(|kind| kind.name());
+    serde_json::to_string_pretty(&crate::spec::schema::schema(&names)).expect("serialises")
 }
 
 /// Worker threads when `--jobs` is not given: every core.

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod commands;
 pub mod compare;
+pub mod completions;
 pub mod init;
 pub mod reporter;
 pub mod text;
@@ -58,6 +59,11 @@ pub enum Command {
     /// and whether each difference exceeds the spread over repeats; `--exact`: check every
     /// value but the timings is identical.
     Compare(compare::CompareArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell); e.g.
+    /// `sisa completions bash > ~/.local/share/bash-completion/completions/sisa`.
+    Completions(completions::CompletionsArgs),
+    /// Print the JSON Schema of the spec, for editors that complete and check YAML with one.
+    Schema,
     /// Write the first trial's train/test split as NumPy files (X_train.npy, y_train.npy,
     /// X_test.npy, y_test.npy, classes.txt), so other tools can use the same points.
     Export(ExportArgs),

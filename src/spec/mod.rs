@@ -8,6 +8,7 @@ pub mod error;
 pub mod overrides;
 pub mod plan;
 pub mod raw;
+pub mod schema;
 pub mod settings;
 #[expect(
     clippy::module_inception,

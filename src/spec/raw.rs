@@ -2,6 +2,9 @@
 //! defaults, overrides and sweep values can be merged before [`super::check`] validates them.
 //! Unknown keys are errors everywhere.
 
+use std::borrow::Cow;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 
 use std::collections::BTreeMap;
@@ -13,7 +16,7 @@ use super::settings::{
 use super::yaml::{Mapping, Value};
 
 /// A whole spec as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpec {
     /// Experiment name; results go to `results/<name>/`.
@@ -33,9 +36,11 @@ pub struct RawSpec {
     /// The comparison baseline.
     pub baseline: Option<Baseline>,
     /// Dotted key -> list of values; the trials are their cartesian product.
+    #[schemars(with = "Option<BTreeMap<String, Vec<serde_json::Value>>>")]
     pub sweep: Option<Mapping>,
     /// Dotted key -> list of values, all lists as long: the i-th values go together, as one more
     /// dimension of the sweep.
+    #[schemars(with = "Option<BTreeMap<String, Vec<serde_json::Value>>>")]
     pub zip: Option<Mapping>,
     /// Figures to draw (default: those that what the sweep varies calls for), and how they are
     /// written.
@@ -43,7 +48,7 @@ pub struct RawSpec {
 }
 
 /// The `dataset` section.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDataset {
     /// Which synthetic generator to use.
@@ -91,7 +96,7 @@ pub struct RawDataset {
 }
 
 /// The `model` section, tagged by `kind`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum RawModel {
     /// `kind: logistic`.
@@ -105,7 +110,7 @@ pub enum RawModel {
 }
 
 /// Options of `kind: mlp`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMlp {
     /// Hidden layer widths.
@@ -125,7 +130,7 @@ pub struct RawMlp {
 }
 
 /// Options of `kind: naive-bayes`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNaiveBayes {
     /// Variance smoothing.
@@ -133,7 +138,7 @@ pub struct RawNaiveBayes {
 }
 
 /// Options of `kind: decision-tree`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTree {
     /// Deepest level.
@@ -147,7 +152,7 @@ pub struct RawTree {
 }
 
 /// Options of `kind: logistic`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLogistic {
     /// L2 strength.
@@ -161,7 +166,7 @@ pub struct RawLogistic {
 }
 
 /// The `sisa` section.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSisa {
     /// Number of shards.
@@ -177,7 +182,7 @@ pub struct RawSisa {
 }
 
 /// The `unlearning` section.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnlearning {
     /// Request distribution.
@@ -253,7 +258,7 @@ impl<'de> Deserialize<'de> for RawFigures {
 }
 
 /// The mapping form of `figures`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFigureSection {
     /// Figures to draw (default: those that what the sweep varies calls for).
@@ -269,7 +274,7 @@ pub struct RawFigureSection {
 }
 
 /// A file format of figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FigureFormat {
     /// `svg`.
@@ -313,7 +318,7 @@ impl<'de> Deserialize<'de> for RawFigure {
 }
 
 /// A figure of any columns of the results table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCustomFigure {
     /// The column along x.
@@ -338,7 +343,7 @@ pub struct RawCustomFigure {
 }
 
 /// How the rows at one point are combined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FigureAggregate {
     /// The mean, with a bar of one standard deviation.
@@ -384,6 +389,91 @@ impl<'de> Deserialize<'de> for OneOrMore {
         Ok(match Value::deserialize(deserializer)? {
             Value::Sequence(values) => OneOrMore(values),
             value => OneOrMore(vec![value]),
+        })
+    }
+}
+
+// The JSON Schemas of the types above that are read by hand: each says what its `Deserialize`
+// accepts.
+
+impl JsonSchema for ClassName {
+    fn schema_name() -> Cow<'static, str> {
+        "ClassName".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"description": "A class name, as text or a number.", "type": ["string", "number", "boolean"]})
+    }
+}
+
+impl JsonSchema for RawFigures {
+    fn schema_name() -> Cow<'static, str> {
+        "Figures".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Figures to draw (default: those that what the sweep varies calls for): a list, or a mapping with the list under `draw` and how figures are written.",
+            "anyOf": [
+                {"type": "array", "items": generator.subschema_for::<RawFigure>()},
+                generator.subschema_for::<RawFigureSection>(),
+            ]
+        })
+    }
+}
+
+/// The name of a built-in figure; [`super::schema`] lists the names.
+pub struct FigureName;
+
+impl JsonSchema for FigureName {
+    fn schema_name() -> Cow<'static, str> {
+        "FigureName".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"description": "A built-in figure.", "type": "string"})
+    }
+}
+
+impl JsonSchema for RawFigure {
+    fn schema_name() -> Cow<'static, str> {
+        "Figure".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A built-in figure by name, or a figure of any columns of the results table.",
+            "anyOf": [
+                generator.subschema_for::<FigureName>(),
+                generator.subschema_for::<RawCustomFigure>(),
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Columns {
+    fn schema_name() -> Cow<'static, str> {
+        "Columns".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A column name or a list of them.",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+        })
+    }
+}
+
+impl JsonSchema for OneOrMore {
+    fn schema_name() -> Cow<'static, str> {
+        "OneOrMore".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let scalar = json_schema!({"type": ["string", "number", "boolean", "null"]});
+        json_schema!({
+            "description": "One value or a list of them.",
+            "anyOf": [scalar.clone(), {"type": "array", "items": scalar}]
         })
     }
 }

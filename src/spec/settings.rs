@@ -177,6 +177,19 @@ impl LabelColumn {
     }
 }
 
+impl schemars::JsonSchema for LabelColumn {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LabelColumn".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "`first`, `last`, a column name, or a column index from 0.",
+            "anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0}]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for LabelColumn {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -217,7 +230,7 @@ impl<'de> Deserialize<'de> for LabelColumn {
 
 /// What to do with a row that has a missing value (`?`, an empty field, `NA` or `NaN`, in any
 /// case; a NaN in a binary array).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MissingPolicy {
     /// Stop with an error that says how many rows have one, and the first few lines (default).
@@ -301,7 +314,7 @@ pub struct MlpSettings {
 }
 
 /// Hidden-layer activation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Activation {
     /// Hyperbolic tangent.
@@ -331,7 +344,7 @@ pub struct TreeSettings {
 }
 
 /// How a tree measures the quality of a split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SplitCriterion {
     /// Gini impurity.
@@ -356,7 +369,7 @@ pub struct LogisticSettings {
 }
 
 /// The optimiser behind `kind: logistic`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LogisticSolver {
     /// sisa's own L-BFGS over the shared f32 features, one fused pass per evaluation.
@@ -395,17 +408,21 @@ pub enum Partition {
 }
 
 /// The partition strategies a spec can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PartitionKind {
     /// See [`Partition::Uniform`].
+    #[schemars(description = "Points assigned to shards uniformly at random.")]
     Uniform,
     /// See [`Partition::DistributionAware`].
+    #[schemars(
+        description = "Shards filled in order of expected requests, most likely first (the paper's Algorithm 1), up to `capacity` or into `shards` equal shares."
+    )]
     DistributionAware,
 }
 
 /// How the constituents' predictions are combined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Aggregation {
     /// Each constituent votes its most likely label; most votes wins, ties go to the lowest class.
@@ -550,20 +567,32 @@ impl Distribution {
 }
 
 /// The distributions a spec can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DistributionKind {
     /// See [`Distribution::Uniform`].
+    #[schemars(description = "Every training point equally likely.")]
     Uniform,
     /// See [`Distribution::Exponential`].
+    #[schemars(
+        description = "Points ranked at random; the point at relative rank r has weight exp(-rate r) (`rate`)."
+    )]
     Exponential,
     /// See [`Distribution::Pareto`].
+    #[schemars(description = "Points ranked at random with Pareto weights (`shape`, above 1).")]
     Pareto,
     /// See [`Distribution::Class`].
+    #[schemars(
+        description = "Requests come from the classes of `class_weights`, with those weights."
+    )]
     Class,
     /// See [`Distribution::Groups`].
+    #[schemars(
+        description = "A request deletes a whole group: random groups of mean `group_size`, or the points sharing a value of `column`."
+    )]
     Groups,
     /// See [`Distribution::Column`].
+    #[schemars(description = "Each point's weight is its value in `column` of a table file.")]
     Column,
 }
 
@@ -606,19 +635,26 @@ impl Mode {
 }
 
 /// The processing modes a spec can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModeKind {
     /// See [`Mode::Batch`].
+    #[schemars(description = "K requests unlearned at once, from the trained state.")]
     Batch,
     /// See [`Mode::Sequential`].
+    #[schemars(
+        description = "Requests unlearned one at a time, each from the state the previous left."
+    )]
     Sequential,
     /// See [`Mode::Stream`].
+    #[schemars(
+        description = "Requests unlearned in batches of `batch_size`, each from the state the previous left."
+    )]
     Stream,
 }
 
 /// What SISA's unlearning is compared against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Baseline {
     /// One model of the same kind and budget, retrained from scratch on the remaining points.
@@ -628,7 +664,7 @@ pub enum Baseline {
 }
 
 /// The file formats a spec can name in `dataset.format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FormatName {
     /// Comma-separated values.
@@ -675,11 +711,15 @@ impl FormatName {
 }
 
 /// The kinds of synthetic dataset a spec can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SyntheticKind {
     /// See [`PurchaseSettings`].
+    #[schemars(
+        description = "Binary purchase-like records drawn from customer profiles, labelled by k-means (the paper's Purchase)."
+    )]
     Purchase,
     /// See [`BlobsSettings`].
+    #[schemars(description = "One Gaussian cluster per class.")]
     Blobs,
 }

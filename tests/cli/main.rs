@@ -7,6 +7,7 @@ mod data;
 mod figures;
 mod folder;
 mod harness;
+mod json_schema;
 mod resume;
 mod runs;
 mod specs;
