@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::error::{Error, Result};
 use crate::results::ResultsError;
+use crate::spec::yaml::{self, Value};
 use crate::spec::ExperimentName;
 
 /// The starter spec, with `{name}` (as YAML), `{folder}` and `{path}` to fill in.
@@ -58,8 +59,8 @@ pub fn starter(name: &ExperimentName, path: &Path) -> String {
 /// `text` as a YAML scalar that reads back as that text: quoted if it would read as something
 /// else (`2024`, `true`, `null`, `1e3`).
 fn yaml_text(text: &str) -> String {
-    match serde_yaml::from_str::<serde_yaml::Value>(text) {
-        Ok(serde_yaml::Value::String(read)) if read == text => text.to_owned(),
+    match yaml::parse_scalar(text) {
+        Ok(Value::String(read)) if read == text => text.to_owned(),
         _ => format!("'{text}'"),
     }
 }

@@ -10,5 +10,6 @@ mod harness;
 mod json_schema;
 mod resume;
 mod runs;
+mod slurm;
 mod specs;
 mod tools;

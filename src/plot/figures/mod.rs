@@ -155,6 +155,7 @@ mod tests {
             train_points: n,
             checkpoint_bytes: 0,
             fits_at_limit: 0,
+            baseline_reused: 0,
         }
     }
 
