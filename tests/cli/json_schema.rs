@@ -9,14 +9,14 @@ use serde_json::Value;
 const ANNOTATIONS: [&str; 5] = ["$schema", "$defs", "title", "description", "format"];
 
 /// Why `instance` does not match `schema` (empty if it does), each as `/json/pointer: reason`.
-pub fn errors(schema: &Value, instance: &Value) -> Vec<String> {
+pub(crate) fn errors(schema: &Value, instance: &Value) -> Vec<String> {
     let mut found = Vec::new();
     check(schema, schema, instance, "", &mut found);
     found
 }
 
 /// A YAML document as JSON, mapping keys as text (`3: 0.5` has the key `"3"`), as editors see it.
-pub fn yaml_to_json(yaml: &serde_yaml::Value) -> Value {
+pub(crate) fn yaml_to_json(yaml: &serde_yaml::Value) -> Value {
     use serde_yaml::Value as Yaml;
     match yaml {
         Yaml::Null => Value::Null,
