@@ -1,13 +1,15 @@
 //! Before anything runs or is written: every dataset the trials use is loaded (once, into the
 //! run's cache), and each trial's sizes and request distribution are checked against it, so bad
-//! data fail with exit code 2 and the spec's line, not part-way through a run.
+//! data fail with exit code 2 and the spec's line, not part-way through a run. The workers of
+//! external models are started and greeted once, for the same reason.
 
 use std::sync::Arc;
 
 use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::Error;
 use crate::requests::RequestModel;
-use crate::spec::{plan, DataSource, Distribution, Spec, Trial};
+use crate::model::external::handshake;
+use crate::spec::{plan, DataSource, Distribution, ExternalSettings, Invalid, ModelSettings, Spec, Trial};
 
 /// Loads the datasets of `trials` into `cache` and checks every trial against its data; returns
 /// one summary per distinct dataset. Sizes known from the spec alone (synthetic data) were
@@ -17,6 +19,7 @@ pub fn precheck(
     trials: &[&Trial],
     cache: &DatasetCache,
 ) -> Result<Vec<DatasetSummary>, Error> {
+    check_workers(spec, trials)?;
     let mut summaries: Vec<(Arc<Dataset>, DatasetSummary)> = Vec::new();
     // Request distributions already checked against a dataset: trials that differ only in
     // shards, slices or repeat share them.
@@ -51,4 +54,30 @@ pub fn precheck(
         }
     }
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())
+}
+
+/// Starts and greets the worker of every distinct external model of `trials`, so a missing
+/// command (or options the worker rejects) is an error at `model.command` (or `model.options`)
+/// before anything runs; the message carries the worker's stderr tail.
+pub fn check_workers(spec: &Spec, trials: &[&Trial]) -> Result<(), Error> {
+    let mut greeted: Vec<&ExternalSettings> = Vec::new();
+    for trial in trials {
+        let ModelSettings::External(external) = &trial.settings.model else {
+            continue;
+        };
+        if greeted.contains(&external) {
+            continue;
+        }
+        if let Err(error) = handshake(external) {
+            let key = if error.refused_options() {
+                "model.options"
+            } else {
+                "model.command"
+            };
+            let message = format!("`{}`: {error}", external.command.join(" "));
+            return Err(spec.locate(Invalid::new(key, message), trial).into());
+        }
+        greeted.push(external);
+    }
+    Ok(())
 }

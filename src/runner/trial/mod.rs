@@ -9,24 +9,28 @@ pub mod row;
 
 pub use prepare::Prepared;
 
+use std::sync::Arc;
+
 use super::{Phase, TrialError};
+use crate::model::external::Runtime;
 use crate::data::DatasetCache;
 use crate::results::StepRecord;
 use crate::spec::Trial;
 use crate::workers::Workers;
 
-/// Runs one trial of experiment `experiment` on `workers`, telling `progress` as it moves
-/// between phases; one record per request count, in the order of the spec's counts (sequential and stream
+/// Runs one trial of experiment `experiment` on `workers` (and, for an external model, the
+/// workers of `runtime`), telling `progress` as it moves between phases; one record per request count, in the order of the spec's counts (sequential and stream
 /// modes require them increasing).
 pub fn run_trial(
     trial: &Trial,
     experiment: &str,
     cache: &DatasetCache,
     workers: &Workers,
+    runtime: Option<&Arc<Runtime>>,
     progress: &(dyn Fn(Phase) + Sync),
 ) -> Result<Vec<StepRecord>, TrialError> {
     progress(Phase::Preparing);
-    let prepared = workers.install(|| Prepared::new(trial, cache))?;
+    let prepared = workers.install(|| Prepared::new(trial, cache, runtime))?;
     let schedule = prepared.schedule();
     let executed = execute::execute(&prepared, &schedule, workers, progress)?;
     let expected = prepared.cost_model().expect(&schedule);
