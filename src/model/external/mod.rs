@@ -83,8 +83,10 @@ pub enum Failure {
         /// What it said it speaks.
         spoken: Option<u32>,
     },
-    /// A `fit` replied ok without writing its checkpoint.
+    /// A `fit` (or `predict`) replied ok without writing its file.
     NoCheckpoint {
+        /// The request.
+        op: &'static str,
         /// The path it was asked to write.
         path: PathBuf,
     },
@@ -128,9 +130,10 @@ impl fmt::Display for Failure {
                 spoken.map_or("(none given)".to_owned(), |v| v.to_string()),
                 protocol::PROTOCOL
             ),
-            Failure::NoCheckpoint { path } => write!(
+            Failure::NoCheckpoint { op, path } => write!(
                 f,
-                "the worker replied to `fit` without writing the checkpoint `{}`",
+                "the worker replied to `{op}` without writing {} `{}`",
+                if *op == "fit" { "the checkpoint" } else { "its output" },
                 path.display()
             ),
             Failure::BadPredictions { message } => {
@@ -224,10 +227,15 @@ pub struct Runtime {
 impl Runtime {
     /// A runtime with `workers` concurrent workers, or one per device when `devices` are given;
     /// with `resume`, checkpoints an interrupted run left are reused.
+    /// Relative paths are made absolute, as workers are told them.
     pub fn new(paths: RuntimePaths, workers: usize, devices: &[String], resume: bool) -> Self {
+        let absolute = |path: PathBuf| std::path::absolute(&path).unwrap_or(path);
         Runtime {
             pool: Pool::new(workers, devices),
-            paths,
+            paths: RuntimePaths {
+                data: absolute(paths.data),
+                checkpoints: absolute(paths.checkpoints),
+            },
             resume,
             resumed: AtomicUsize::new(0),
         }
@@ -315,13 +323,21 @@ impl External {
         self.store.dir()
     }
 
-    /// Sends `request` to a leased worker (greeted, with the dataset); a worker that fails is
-    /// stopped, and the next job gets a fresh one.
-    fn call(&self, request: &Request<'_>) -> Result<Reply, WorkerError> {
+    /// Sends `request` to a leased worker (greeted, with the dataset) and checks that it wrote
+    /// `out`; a worker that fails is stopped (its stderr tail goes into the error), and the next
+    /// job gets a fresh one.
+    fn call(&self, request: &Request<'_>, out: &Path) -> Result<Reply, WorkerError> {
         let mut lease = self.runtime.pool.lease();
         let result = lease.worker(&self.config).and_then(|worker| {
             self.ensure_dataset(worker)?;
-            worker.call(request, self.config.timeout)
+            let reply = worker.call(request, self.config.timeout)?;
+            match std::fs::metadata(out) {
+                Ok(meta) if meta.is_file() && meta.len() > 0 => Ok(reply),
+                _ => Err(worker.failed(Failure::NoCheckpoint {
+                    op: request.op(),
+                    path: out.to_path_buf(),
+                })),
+            }
         });
         if result.is_err() {
             lease.discard();
@@ -388,7 +404,7 @@ impl External {
             out: &out,
         };
         let started = Instant::now();
-        let reply = self.call(&request).inspect_err(|_| {
+        let reply = self.call(&request, &out).inspect_err(|_| {
             let _ = std::fs::remove_file(&out);
         })?;
         let wall_s = started.elapsed().as_secs_f64();
@@ -468,7 +484,7 @@ impl Constituent for External {
             ids: &ids,
             out: &out,
         };
-        let read = self.call(&request).and_then(|_| read_proba(&out));
+        let read = self.call(&request, &out).and_then(|_| read_proba(&out));
         let _ = std::fs::remove_file(&out);
         Ok(read.and_then(|proba| check_proba(proba, ids.len(), self.handover.classes))?)
     }

@@ -130,12 +130,7 @@ impl WorkerProcess {
                 op,
                 message: reply.error.unwrap_or_else(|| "no error message".to_owned()),
             })),
-            Err(failure) => {
-                if matches!(failure, Failure::Timeout { .. }) {
-                    self.kill();
-                }
-                Err(self.failed(failure))
-            }
+            Err(failure) => Err(self.failed(failure)),
         }
     }
 
@@ -164,12 +159,11 @@ impl WorkerProcess {
         Ok(())
     }
 
-    /// An error for `failure`, with the tail of the worker's stderr (waiting briefly for the
-    /// last lines of a worker that exited).
+    /// An error for `failure`, with the tail of the worker's stderr. The worker is stopped
+    /// first (it is not used after a failure), so its last lines are all read.
     pub fn failed(&mut self, failure: Failure) -> WorkerError {
-        if matches!(failure, Failure::Exited { .. } | Failure::Timeout { .. }) {
-            self.join_readers();
-        }
+        self.kill();
+        self.join_readers();
         WorkerError {
             failure,
             stderr: self.stderr_tail(),

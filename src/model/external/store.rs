@@ -82,6 +82,7 @@ impl DiskStore {
             _ => {
                 let _ = fs::remove_file(temporary);
                 return Err(WorkerError::new(Failure::NoCheckpoint {
+                    op: "fit",
                     path: temporary.to_path_buf(),
                 }));
             }
