@@ -220,6 +220,8 @@ pub struct RuntimePaths {
 pub struct Runtime {
     pool: Pool,
     paths: RuntimePaths,
+    /// Held while a dataset is written, so trials preparing at once do not write it twice.
+    handing_over: std::sync::Mutex<()>,
     resume: bool,
     resumed: AtomicUsize,
 }
@@ -236,6 +238,7 @@ impl Runtime {
                 data: absolute(paths.data),
                 checkpoints: absolute(paths.checkpoints),
             },
+            handing_over: std::sync::Mutex::new(()),
             resume,
             resumed: AtomicUsize::new(0),
         }
@@ -277,7 +280,10 @@ impl Runtime {
                 });
             }
         }
-        let handover = Handover::write(&self.paths.data, data, shape)?;
+        let handover = {
+            let _writing = self.handing_over.lock().expect("not poisoned");
+            Handover::write(&self.paths.data, data, shape)?
+        };
         Ok(External {
             fingerprint: fingerprint(settings),
             config: WorkerConfig {
@@ -477,6 +483,9 @@ impl Constituent for External {
         let ModelState::External(checkpoint) = state else {
             return Err(not_external());
         };
+        if rows.is_empty() {
+            return Ok(Array2::zeros((0, self.handover.classes)));
+        }
         let out = self.store.temporary("predict")?;
         let ids = point_ids(rows.ids);
         let request = Request::Predict {
