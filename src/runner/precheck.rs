@@ -39,6 +39,9 @@ pub fn precheck(
             };
             plan::check_sizes(spec, trial, n_train, &origin)?;
         }
+        if let Some(invalid) = shape_mismatch(&settings.model, &data) {
+            return Err(spec.locate(invalid, trial).into());
+        }
         let distribution = &settings.unlearning.distribution;
         if !checked
             .iter()
@@ -54,6 +57,26 @@ pub fn precheck(
         }
     }
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())
+}
+
+/// An external model's `model.shape` that does not hold the dataset's features.
+fn shape_mismatch(model: &ModelSettings, data: &Dataset) -> Option<Invalid> {
+    let ModelSettings::External(ExternalSettings {
+        shape: Some(shape), ..
+    }) = model
+    else {
+        return None;
+    };
+    let width: usize = shape.iter().product();
+    (width != data.n_features()).then(|| {
+        Invalid::new(
+            "model.shape",
+            format!(
+                "{shape:?} holds {width} values per point, but the points have {} features",
+                data.n_features()
+            ),
+        )
+    })
 }
 
 /// Starts and greets the worker of every distinct external model of `trials`, so a missing

@@ -338,3 +338,34 @@ fn slurm_asks_for_gpus_per_task() {
     let zero = sisa(dir.path(), &["slurm", spec, "--out", "o2", "--gpus-per-task", "0"]);
     assert_eq!(zero.status.code(), Some(2));
 }
+
+#[test]
+fn external_settings_are_checked_with_their_key_and_line() {
+    let base = "name: bad\ndataset: {synthetic: blobs, samples: 100, features: 4}\nmodel:\n  \
+                kind: external\n";
+    let worker = format!(
+        "  command: ['{}', '{}']\n",
+        python().display(),
+        example("misbehaving.py")
+    );
+    let cases = [
+        (String::new(), "model.command", "give the worker's command"),
+        (
+            format!("{worker}  options: {{epochs: 2.5}}\n"),
+            "model.options.epochs",
+            "whole number",
+        ),
+        (format!("{worker}  timeout: 0\n"), "model.timeout", "> 0"),
+        (format!("{worker}  devices: ['a b']\n"), "model.devices[0]", "a device is"),
+        (format!("{worker}  shape: [3, 3]\n"), "model.shape", "9 values per point"),
+    ];
+    for (keys, key, message) in cases {
+        let spec = format!("{base}{keys}");
+        let (dir, path) = workspace("bad.yaml", &spec);
+        let out = sisa(dir.path(), &["validate", path.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{spec}: {stderr}");
+        assert!(stderr.contains("bad.yaml:"), "{stderr}");
+        assert!(stderr.contains(key) && stderr.contains(message), "{key}, {message}: {stderr}");
+    }
+}

@@ -152,3 +152,24 @@ impl Drop for Lease<'_> {
         self.pool.freed.notify_one();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn there_is_one_slot_per_job_or_per_device() {
+        assert_eq!(Pool::new(4, &[]).size(), 4);
+        assert_eq!(Pool::new(0, &[]).size(), 1);
+        let devices = ["0".to_owned(), "1".to_owned()];
+        let pool = Pool::new(4, &devices);
+        assert_eq!(pool.size(), 2);
+        let first = pool.lease();
+        let second = pool.lease();
+        let mut seen = [first.device.clone(), second.device.clone()];
+        seen.sort();
+        assert_eq!(seen, [Some("0".to_owned()), Some("1".to_owned())]);
+        drop(first);
+        assert_eq!(pool.lease().device, Some("0".to_owned()), "a freed slot is leased again");
+    }
+}

@@ -289,3 +289,59 @@ fn keep_tail(pipe: impl std::io::Read, tail: &Mutex<VecDeque<String>>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(command: &[&str]) -> Result<WorkerProcess, WorkerError> {
+        WorkerProcess::spawn(&Launch {
+            command: command.iter().map(|part| part.to_string()).collect(),
+            threads: 1,
+            device: Some("7".to_owned()),
+        })
+    }
+
+    fn hello(worker: &mut WorkerProcess, timeout: Option<Duration>) -> Failure {
+        worker
+            .hello(&serde_json::Map::new(), 1, timeout)
+            .unwrap_err()
+            .failure
+    }
+
+    #[test]
+    fn a_missing_program_cannot_start() {
+        let Err(error) = start(&["/nonexistent/worker"]) else {
+            panic!("started")
+        };
+        assert!(matches!(error.failure, Failure::Start { .. }), "{error}");
+    }
+
+    #[test]
+    fn an_echo_is_garbage_an_exit_is_an_exit_and_silence_times_out() {
+        // `cat` echoes the request, which is JSON but not a reply (no `ok`).
+        let mut echo = start(&["cat"]).unwrap();
+        assert!(matches!(hello(&mut echo, None), Failure::Garbage { .. }));
+        let mut exits = start(&["sh", "-c", "echo gone >&2; exit 4"]).unwrap();
+        let error = exits.hello(&serde_json::Map::new(), 1, None).unwrap_err();
+        assert!(matches!(error.failure, Failure::Exited { .. }), "{error}");
+        assert_eq!(error.stderr, ["gone"]);
+        let mut silent = start(&["sleep", "30"]).unwrap();
+        let started = Instant::now();
+        let failure = hello(&mut silent, Some(Duration::from_millis(200)));
+        assert!(matches!(failure, Failure::Timeout { .. }), "{failure}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_environment_carries_the_protocol_threads_and_device() {
+        let mut worker = start(&[
+            "sh",
+            "-c",
+            "echo $SISA_WORKER_PROTOCOL $OMP_NUM_THREADS $CUDA_VISIBLE_DEVICES >&2",
+        ])
+        .unwrap();
+        let error = worker.hello(&serde_json::Map::new(), 1, None).unwrap_err();
+        assert_eq!(error.stderr, ["1 1 7"]);
+    }
+}
