@@ -10,8 +10,8 @@ use super::{
 use crate::clock::Stopwatch;
 use crate::cost;
 use crate::data::DatasetCache;
-use crate::model::external::Scratch;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
+use crate::model::external::Scratch;
 use crate::report::format;
 use crate::results::{Document, Provenance, ProvenanceLog, ResultsError};
 use crate::runner::launch::slurm::array_task_index;
@@ -46,13 +46,12 @@ pub fn default_jobs() -> usize {
 /// `sisa run`: every trial not yet saved, or one (`--trial-index`, or the Slurm array task this
 /// process is), on this machine.
 fn run(args: &RunArgs) -> Result<()> {
-    let session = Session::open(args.spec.load()?, args.out.as_deref())?.with_external(
-        ExternalOptions {
+    let session =
+        Session::open(args.spec.load()?, args.out.as_deref())?.with_external(ExternalOptions {
             checkpoints: args.checkpoints.clone(),
             keep_checkpoints: args.keep_checkpoints,
             devices: args.devices.clone(),
-        },
-    );
+        });
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let reporter = Reporter::new(args.quiet);
     let index = match args.trial_index {

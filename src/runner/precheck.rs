@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::Error;
-use crate::requests::RequestModel;
 use crate::model::external::handshake;
-use crate::spec::{plan, DataSource, Distribution, ExternalSettings, Invalid, ModelSettings, Spec, Trial};
+use crate::requests::RequestModel;
+use crate::spec::{
+    plan, DataSource, Distribution, ExternalSettings, Invalid, ModelSettings, Spec, Trial,
+};
 
 /// Loads the datasets of `trials` into `cache` and checks every trial against its data; returns
 /// one summary per distinct dataset. Sizes known from the spec alone (synthetic data) were

@@ -75,7 +75,8 @@ pub fn verify(
     let unlearned = engine.train(workers, &removed, &mut store)?;
     // Trained from scratch by a model of its own: an external one keeps its checkpoints apart,
     // so none written while unlearning can stand in for one trained here.
-    let scratch_model = model::build_in(&prepared.settings.model, &prepared.data, runtime, "scratch")?;
+    let scratch_model =
+        model::build_in(&prepared.settings.model, &prepared.data, runtime, "scratch")?;
     let scratch_engine = prepared.engine_of(&*scratch_model);
     let scratch = scratch_engine.train(workers, &removed, &mut CheckpointStore::new())?;
 

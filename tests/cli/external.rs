@@ -58,7 +58,12 @@ fn slow_sklearn_worker(dir: &Path, delay: f64) -> PathBuf {
 fn alive(pid: i32) -> bool {
     // A zombie has no state other than `Z`; once reaped, /proc has no entry.
     fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| !stat.split_whitespace().nth(2).is_some_and(|state| state == "Z"))
+        .map(|stat| {
+            !stat
+                .split_whitespace()
+                .nth(2)
+                .is_some_and(|state| state == "Z")
+        })
         .unwrap_or(false)
 }
 
@@ -111,12 +116,24 @@ fn the_sklearn_worker_runs_a_trial_and_verify_certifies_it_exact() {
     let left: Vec<_> = fs::read_dir(&checkpoints)
         .map(|entries| entries.flatten().collect())
         .unwrap_or_default();
-    assert!(left.is_empty(), "a saved trial's checkpoints are removed: {left:?}");
+    assert!(
+        left.is_empty(),
+        "a saved trial's checkpoints are removed: {left:?}"
+    );
 
     // Run again in another folder, on one thread, keeping the checkpoints: same table.
     let kept = sisa(
         dir.path(),
-        &["run", spec, "--out", "kept", "--jobs", "1", "--keep-checkpoints", "--quiet"],
+        &[
+            "run",
+            spec,
+            "--out",
+            "kept",
+            "--jobs",
+            "1",
+            "--keep-checkpoints",
+            "--quiet",
+        ],
     );
     assert!(kept.status.success(), "{}", text(&kept.stderr));
     assert_eq!(
@@ -134,12 +151,20 @@ fn the_sklearn_worker_runs_a_trial_and_verify_certifies_it_exact() {
         .flatten()
         .map(|entry| entry.path())
         .collect();
-    assert!(files.iter().any(|f| f.extension().is_some_and(|e| e == "ckpt")));
-    assert!(files.iter().any(|f| f.extension().is_some_and(|e| e == "json")));
+    assert!(files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "ckpt")));
+    assert!(files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "json")));
 
     let verified = sisa(dir.path(), &["verify", spec]);
     let stdout = text(&verified.stdout);
-    assert!(verified.status.success(), "{stdout}{}", text(&verified.stderr));
+    assert!(
+        verified.status.success(),
+        "{stdout}{}",
+        text(&verified.stderr)
+    );
     assert!(stdout.contains("Result: EXACT"), "{stdout}");
 }
 
@@ -149,19 +174,36 @@ fn a_killed_external_trial_resumes_from_its_checkpoints() {
     let worker = slow_sklearn_worker(dir.path(), 0.15);
     let text_spec = spec("resume", &[worker.to_str().unwrap()], "{epochs: 4}", "");
     fs::write(dir.path().join("resume.yaml"), text_spec).unwrap();
-    let uninterrupted = sisa(dir.path(), &["run", "resume.yaml", "--out", "whole", "--quiet"]);
-    assert!(uninterrupted.status.success(), "{}", text(&uninterrupted.stderr));
+    let uninterrupted = sisa(
+        dir.path(),
+        &["run", "resume.yaml", "--out", "whole", "--quiet"],
+    );
+    assert!(
+        uninterrupted.status.success(),
+        "{}",
+        text(&uninterrupted.stderr)
+    );
     fs::remove_file(dir.path().join("pids.txt")).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_sisa"))
-        .args(["run", "resume.yaml", "--out", "killed", "--jobs", "1", "--quiet"])
+        .args([
+            "run",
+            "resume.yaml",
+            "--out",
+            "killed",
+            "--jobs",
+            "1",
+            "--quiet",
+        ])
         .current_dir(dir.path())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let checkpoints = dir.path().join("killed/checkpoints");
     let sidecars = || -> usize {
-        let Ok(trials) = fs::read_dir(&checkpoints) else { return 0 };
+        let Ok(trials) = fs::read_dir(&checkpoints) else {
+            return 0;
+        };
         trials
             .flatten()
             .flat_map(|trial| fs::read_dir(trial.path()).into_iter().flatten().flatten())
@@ -170,8 +212,14 @@ fn a_killed_external_trial_resumes_from_its_checkpoints() {
     };
     let started = Instant::now();
     while sidecars() < 4 {
-        assert!(child.try_wait().unwrap().is_none(), "the trial ended before it was killed");
-        assert!(started.elapsed() < Duration::from_secs(120), "no checkpoints in two minutes");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the trial ended before it was killed"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoints in two minutes"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     child.kill().unwrap(); // SIGKILL
@@ -201,7 +249,12 @@ fn a_killed_external_trial_resumes_from_its_checkpoints() {
 fn misbehaving_workers_fail_their_trial_only_with_the_workers_stderr() {
     let extra = "  timeout: 3\nsweep:\n  model.options.mode: ['', crash, hang, garbage, \
                  no-checkpoint, fit-error]\n";
-    let text_spec = spec("misbehaving", &[&example("misbehaving.py")], "{mode: ''}", extra);
+    let text_spec = spec(
+        "misbehaving",
+        &[&example("misbehaving.py")],
+        "{mode: ''}",
+        extra,
+    );
     let (dir, path) = workspace("misbehaving.yaml", &text_spec);
     let started = Instant::now();
     let out = sisa(
@@ -211,7 +264,10 @@ fn misbehaving_workers_fail_their_trial_only_with_the_workers_stderr() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(60), "no hang: {stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "no hang: {stderr}"
+    );
     assert!(stderr.contains("5 of 6 trials failed"), "{stderr}");
     for expected in [
         "misbehaving worker (crash): crashing mid-fit",
@@ -269,10 +325,16 @@ fn a_worker_that_cannot_start_or_greet_is_a_spec_error() {
             let out = sisa(dir.path(), &args);
             let stderr = text(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-            assert!(stderr.contains(&format!("bad.yaml:5:")) || stderr.contains("bad.yaml:"), "{stderr}");
+            assert!(
+                stderr.contains(&format!("bad.yaml:5:")) || stderr.contains("bad.yaml:"),
+                "{stderr}"
+            );
             assert!(stderr.contains(key), "{key} not in: {stderr}");
             assert!(stderr.contains(message), "{message} not in: {stderr}");
-            assert!(!dir.path().join("out").exists(), "nothing written: {stderr}");
+            assert!(
+                !dir.path().join("out").exists(),
+                "nothing written: {stderr}"
+            );
         }
     }
 }
@@ -295,12 +357,22 @@ fn each_worker_gets_its_own_device_and_workers_follow_the_devices() {
         ),
     )
     .unwrap();
-    let text_spec = spec("devices", &[script.to_str().unwrap()], "{}", "")
-        .replace("shards: 3", "shards: 6");
+    let text_spec =
+        spec("devices", &[script.to_str().unwrap()], "{}", "").replace("shards: 3", "shards: 6");
     fs::write(dir.path().join("devices.yaml"), text_spec).unwrap();
     let out = sisa(
         dir.path(),
-        &["run", "devices.yaml", "--out", "out", "--jobs", "4", "--devices", "0,1", "--quiet"],
+        &[
+            "run",
+            "devices.yaml",
+            "--out",
+            "out",
+            "--jobs",
+            "4",
+            "--devices",
+            "0,1",
+            "--quiet",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lines = fs::read_to_string(&log).unwrap();
@@ -318,24 +390,37 @@ fn each_worker_gets_its_own_device_and_workers_follow_the_devices() {
         (1..=2).contains(&devices.len()),
         "at most one worker per device with 4 jobs: {lines}"
     );
-    assert_eq!(distinct.len(), devices.len(), "each worker its own device: {lines}");
+    assert_eq!(
+        distinct.len(),
+        devices.len(),
+        "each worker its own device: {lines}"
+    );
     assert!(
         distinct.iter().all(|d| *d == "0" || *d == "1"),
         "CUDA_VISIBLE_DEVICES reaches the worker: {lines}"
     );
     let first = lines.lines().next().unwrap();
-    assert!(first.ends_with(" None"), "no devices in the spec, none at handshake: {first}");
+    assert!(
+        first.ends_with(" None"),
+        "no devices in the spec, none at handshake: {first}"
+    );
 }
 
 #[test]
 fn slurm_asks_for_gpus_per_task() {
     let (dir, path) = workspace("sk.yaml", &sklearn_spec("gpus"));
     let spec = path.to_str().unwrap();
-    let out = sisa(dir.path(), &["slurm", spec, "--out", "out", "--gpus-per-task", "2"]);
+    let out = sisa(
+        dir.path(),
+        &["slurm", spec, "--out", "out", "--gpus-per-task", "2"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let script = fs::read_to_string(dir.path().join("out/slurm/array.sbatch")).unwrap();
     assert!(script.contains("#SBATCH --gpus-per-task=2\n"), "{script}");
-    let zero = sisa(dir.path(), &["slurm", spec, "--out", "o2", "--gpus-per-task", "0"]);
+    let zero = sisa(
+        dir.path(),
+        &["slurm", spec, "--out", "o2", "--gpus-per-task", "0"],
+    );
     assert_eq!(zero.status.code(), Some(2));
 }
 
@@ -356,8 +441,16 @@ fn external_settings_are_checked_with_their_key_and_line() {
             "whole number",
         ),
         (format!("{worker}  timeout: 0\n"), "model.timeout", "> 0"),
-        (format!("{worker}  devices: ['a b']\n"), "model.devices[0]", "a device is"),
-        (format!("{worker}  shape: [3, 3]\n"), "model.shape", "9 values per point"),
+        (
+            format!("{worker}  devices: ['a b']\n"),
+            "model.devices[0]",
+            "a device is",
+        ),
+        (
+            format!("{worker}  shape: [3, 3]\n"),
+            "model.shape",
+            "9 values per point",
+        ),
     ];
     for (keys, key, message) in cases {
         let spec = format!("{base}{keys}");
@@ -366,6 +459,9 @@ fn external_settings_are_checked_with_their_key_and_line() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{spec}: {stderr}");
         assert!(stderr.contains("bad.yaml:"), "{stderr}");
-        assert!(stderr.contains(key) && stderr.contains(message), "{key}, {message}: {stderr}");
+        assert!(
+            stderr.contains(key) && stderr.contains(message),
+            "{key}, {message}: {stderr}"
+        );
     }
 }

@@ -133,7 +133,11 @@ impl fmt::Display for Failure {
             Failure::NoCheckpoint { op, path } => write!(
                 f,
                 "the worker replied to `{op}` without writing {} `{}`",
-                if *op == "fit" { "the checkpoint" } else { "its output" },
+                if *op == "fit" {
+                    "the checkpoint"
+                } else {
+                    "its output"
+                },
                 path.display()
             ),
             Failure::BadPredictions { message } => {
@@ -200,7 +204,9 @@ pub fn handshake(settings: &ExternalSettings) -> Result<String, WorkerError> {
         device: settings.devices.first().cloned(),
     };
     let mut worker = WorkerProcess::spawn(&launch)?;
-    let timeout = settings.timeout.map_or(HELLO_TIMEOUT, Duration::from_secs_f64);
+    let timeout = settings
+        .timeout
+        .map_or(HELLO_TIMEOUT, Duration::from_secs_f64);
     worker.hello(&settings.options, settings.threads, Some(timeout))?;
     let name = worker.name.clone();
     worker.shutdown();

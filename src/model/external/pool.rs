@@ -170,6 +170,10 @@ mod tests {
         seen.sort();
         assert_eq!(seen, [Some("0".to_owned()), Some("1".to_owned())]);
         drop(first);
-        assert_eq!(pool.lease().device, Some("0".to_owned()), "a freed slot is leased again");
+        assert_eq!(
+            pool.lease().device,
+            Some("0".to_owned()),
+            "a freed slot is leased again"
+        );
     }
 }

@@ -123,7 +123,9 @@ impl WorkerProcess {
         timeout: Option<Duration>,
     ) -> Result<Reply, WorkerError> {
         let op = request.op();
-        let reply = self.exchange(request, timeout).and_then(|line| parse(op, &line));
+        let reply = self
+            .exchange(request, timeout)
+            .and_then(|line| parse(op, &line));
         match reply {
             Ok(reply) if reply.ok => Ok(reply),
             Ok(reply) => Err(self.failed(Failure::Refused {

@@ -95,7 +95,13 @@ impl Prepared {
 
     /// The SISA engine over this trial's layout, training `model` (one built like the trial's).
     pub fn engine_of<'a>(&'a self, model: &'a dyn Constituent) -> Engine<'a> {
-        Engine::new(&self.data, &self.layout, model, self.seeds, Purpose::Training)
+        Engine::new(
+            &self.data,
+            &self.layout,
+            model,
+            self.seeds,
+            Purpose::Training,
+        )
     }
 
     /// The baseline's layout: every training point in one shard of one slice, full budget.

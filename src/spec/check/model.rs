@@ -5,8 +5,8 @@ use super::Checked;
 use crate::spec::error::Invalid;
 use crate::spec::raw::{RawExternal, RawLogistic, RawModel};
 use crate::spec::settings::{
-    Activation, ExternalSettings, LogisticSettings, LogisticSolver, MlpSettings, ModelSettings, NaiveBayesSettings,
-    SplitCriterion, TreeSettings,
+    Activation, ExternalSettings, LogisticSettings, LogisticSolver, MlpSettings, ModelSettings,
+    NaiveBayesSettings, SplitCriterion, TreeSettings,
 };
 
 pub(super) fn model(raw: Option<RawModel>) -> Checked<ModelSettings> {
@@ -140,9 +140,7 @@ fn external(raw: RawExternal) -> Checked<ExternalSettings> {
 /// A device as `CUDA_VISIBLE_DEVICES` names it: an index or an id such as `GPU-3f2a...`.
 pub(crate) fn device_name(key: &str, value: &crate::spec::yaml::Value) -> Checked<String> {
     let text = match value {
-        crate::spec::yaml::Value::Number(number) if number.as_u64().is_some() => {
-            number.to_string()
-        }
+        crate::spec::yaml::Value::Number(number) if number.as_u64().is_some() => number.to_string(),
         crate::spec::yaml::Value::String(text) => text.trim().to_owned(),
         _ => String::new(),
     };
