@@ -59,10 +59,9 @@ fn alive(pid: i32) -> bool {
     // A zombie has no state other than `Z`; once reaped, /proc has no entry.
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|stat| {
-            !stat
-                .split_whitespace()
+            stat.split_whitespace()
                 .nth(2)
-                .is_some_and(|state| state == "Z")
+                .is_none_or(|state| state != "Z")
         })
         .unwrap_or(false)
 }
@@ -325,10 +324,7 @@ fn a_worker_that_cannot_start_or_greet_is_a_spec_error() {
             let out = sisa(dir.path(), &args);
             let stderr = text(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-            assert!(
-                stderr.contains(&format!("bad.yaml:5:")) || stderr.contains("bad.yaml:"),
-                "{stderr}"
-            );
+            assert!(stderr.contains("bad.yaml:"), "{stderr}");
             assert!(stderr.contains(key), "{key} not in: {stderr}");
             assert!(stderr.contains(message), "{message} not in: {stderr}");
             assert!(
