@@ -141,8 +141,14 @@ impl Session {
     }
 
     /// The workers and folders of external models for a run of `trials` on `jobs` threads:
-    /// one worker per job, or per device; `None` when no trial uses an external model.
-    fn external_runtime(&self, trials: &[&Trial], jobs: usize) -> Option<Arc<Runtime>> {
+    /// one worker per job, or per device; `None` when no trial uses an external model. With
+    /// `resume`, checkpoints an interrupted run left are taken instead of training again.
+    fn external_runtime(
+        &self,
+        trials: &[&Trial],
+        jobs: usize,
+        resume: bool,
+    ) -> Option<Arc<Runtime>> {
         let external = trials
             .iter()
             .find_map(|trial| match &trial.settings.model {
@@ -159,7 +165,7 @@ impl Session {
             checkpoints: (self.external.checkpoints.clone())
                 .unwrap_or_else(|| self.folder.checkpoints_folder()),
         };
-        Some(Arc::new(Runtime::new(paths, jobs, devices, true)))
+        Some(Arc::new(Runtime::new(paths, jobs, devices, resume)))
     }
 
     /// The spec.
@@ -241,7 +247,8 @@ impl Session {
         let stop = AtomicBool::new(false);
         let outcome = Mutex::new(RunOutcome::default());
         let underway = Underway::default();
-        let runtime = self.external_runtime(trials, workers.jobs());
+        // `--force` trains everything again, also steps whose checkpoints were kept.
+        let runtime = self.external_runtime(trials, workers.jobs(), !options.force);
         let runtime = runtime.as_ref();
         let coordinators = workers.jobs().min(trials.len());
         std::thread::scope(|scope| {

@@ -461,3 +461,30 @@ fn external_settings_are_checked_with_their_key_and_line() {
         );
     }
 }
+
+#[test]
+fn the_shipped_sklearn_experiment_validates_with_its_worker() {
+    // `python3` in the spec is found on PATH: put the test Python first.
+    let bin = tempfile::tempdir().unwrap();
+    let wrapper = bin.path().join("python3");
+    fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec '{}' \"$@\"\n", python().display()),
+    )
+    .unwrap();
+    let mut permissions = fs::metadata(&wrapper).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    fs::set_permissions(&wrapper, permissions).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_sisa"))
+        .args(["validate", "experiments/external-sklearn.yaml"])
+        .current_dir(repository())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
