@@ -300,7 +300,7 @@ columns! {
     /// See [`StepRecord::checkpoint_bytes`].
     CHECKPOINT_BYTES = "checkpoint_bytes", Real(|r| Some(r.checkpoint_bytes as f64)), Measure;
     /// See [`StepRecord::fits_at_limit`].
-    FITS_AT_LIMIT = "fits_at_limit", Real(|r| Some(r.fits_at_limit as f64)), Measure;
+    FITS_AT_LIMIT = "fits_at_limit", Count(|r| r.fits_at_limit), Measure;
     /// See [`StepRecord::baseline_reused`].
     BASELINE_REUSED = "baseline_reused", Count(|r| r.baseline_reused), Timing;
 }
