@@ -93,6 +93,11 @@ fn the_sklearn_worker_runs_a_trial_and_verify_certifies_it_exact() {
     let spec = path.to_str().unwrap();
     let out = sisa(dir.path(), &["run", spec, "--out", "out", "--jobs", "2"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("training steps"),
+        "a first run reuses no steps: {}",
+        text(&out.stdout)
+    );
     let rows = read_csv(&dir.path().join("out/steps.csv"));
     assert_eq!(rows.len(), 2, "one row per request count");
     for row in &rows {
