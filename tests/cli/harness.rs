@@ -156,7 +156,7 @@ pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
 }
 
 /// The repository's root (where `examples/` and `python/` are).
-pub fn repository() -> PathBuf {
+pub(crate) fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -164,7 +164,7 @@ pub fn repository() -> PathBuf {
 /// set, else a virtual environment made once (under a file lock, so concurrent test processes
 /// wait for one another) in the target's temporary folder with `python3 -m venv` and
 /// `pip install numpy scikit-learn` from the package registry.
-pub fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     PYTHON
         .get_or_init(|| match std::env::var_os("SISA_TEST_PYTHON") {
