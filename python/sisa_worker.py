@@ -193,8 +193,9 @@ class _Worker:
 
     def __init__(self, fit: FitFn, predict: PredictFn, name: str,
                  parse_options: Callable[[dict], Options],
-                 save: Callable[[State, str], None], load: Callable[[str], State]):
-        self.fit_fn, self.predict_fn, self.name = fit, predict, name
+                 save: Callable[[State, str], None], load: Callable[[str], State],
+                 version: str | None = None):
+        self.fit_fn, self.predict_fn, self.name, self.version = fit, predict, name, version
         self.parse_options, self.save, self.load = parse_options, save, load
         self.options: Options = None
         self.greeted = False
@@ -224,7 +225,10 @@ class _Worker:
                              f"not {request.get('protocol')!r}")
         self.options = self.parse_options(dict(request.get("options") or {}))
         self.greeted = True
-        return {"ok": True, "protocol": PROTOCOL, "name": self.name}
+        reply = {"ok": True, "protocol": PROTOCOL, "name": self.name}
+        if self.version is not None:
+            reply["version"] = self.version
+        return reply
 
     def require_dataset(self) -> Dataset:
         if self.dataset is None:
@@ -260,7 +264,7 @@ class _Worker:
 def run(fit: FitFn, predict: PredictFn, name: str,
         parse_options: Callable[[dict], Options] | None = None,
         save: Callable[[State, str], None] = save_state,
-        load: Callable[[str], State] = load_state) -> None:
+        load: Callable[[str], State] = load_state, version: str | None = None) -> None:
     """Serve the protocol on stdin/stdout until `bye` or end of input, then exit with status 0.
 
     fit(warm, X, y, step) -> state, or (state, info) where info may give "passes" (points x
@@ -271,11 +275,13 @@ def run(fit: FitFn, predict: PredictFn, name: str,
         ValueError) to reject the spec's model.options at hello. Default: the dict as it is.
     save(state, path) / load(path) -> state: checkpoint storage; equal states must give
         byte-identical files. Default: `save_state` / `load_state`.
+    version: the worker's own version, sent in the hello reply when given.
 
     Anything the worker or its libraries print goes to stderr, so stdout carries only replies.
     """
     requests, replies = _claim_protocol_streams()
-    worker = _Worker(fit, predict, name, parse_options or (lambda options: options), save, load)
+    worker = _Worker(fit, predict, name, parse_options or (lambda options: options), save, load,
+                     version)
     for line in iter(requests.readline, ""):
         if not line.strip():
             continue

@@ -11,10 +11,13 @@ use crate::clock::Stopwatch;
 use crate::cost;
 use crate::data::DatasetCache;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
+use crate::model::external::Scratch;
 use crate::report::format;
 use crate::results::{Document, Provenance, ProvenanceLog, ResultsError};
 use crate::runner::launch::slurm::array_task_index;
-use crate::runner::{self, Launcher, Local, OneTrial, Prepared, RunOptions, Session, SlurmArray};
+use crate::runner::{
+    self, ExternalOptions, Launcher, Local, OneTrial, Prepared, RunOptions, Session, SlurmArray,
+};
 use crate::spec::{plan, Spec, Trial};
 use crate::workers::Workers;
 
@@ -56,7 +59,12 @@ pub fn default_jobs() -> usize {
 /// `sisa run`: every trial not yet saved, or one (`--trial-index`, or the Slurm array task this
 /// process is), on this machine.
 fn run(args: &RunArgs) -> Result<()> {
-    let session = Session::open(args.spec.load()?, args.out.as_deref())?;
+    let session =
+        Session::open(args.spec.load()?, args.out.as_deref())?.with_external(ExternalOptions {
+            checkpoints: args.checkpoints.clone(),
+            keep_checkpoints: args.keep_checkpoints,
+            devices: args.devices.clone(),
+        });
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
     let reporter = Reporter::new(args.quiet);
     let index = match args.trial_index {
@@ -146,6 +154,7 @@ fn slurm(args: &SlurmArgs) -> Result<()> {
         time: args.time.clone(),
         cpus_per_task: args.cpus_per_task,
         max_parallel: args.max_parallel,
+        gpus_per_task: args.gpus_per_task,
         submit: args.submit,
     };
     launcher.launch(&session, &Reporter::new(false))
@@ -252,8 +261,9 @@ fn expected_cost(args: &CostArgs) -> Result<()> {
     Ok(())
 }
 
-/// The first trial of a spec, its data checked, with the workers that prepared it.
-fn first_trial(args: &SpecArgs) -> Result<(Trial, Prepared, Workers)> {
+/// The first trial of a spec, its data checked, with the workers that prepared it (and, for an
+/// external model, its worker processes, stopped when dropped).
+fn first_trial(args: &SpecArgs) -> Result<(Trial, Prepared, Workers, Option<Scratch>)> {
     let (spec, trials) = args.spec_and_plan()?;
     let trial = trials
         .into_iter()
@@ -262,10 +272,12 @@ fn first_trial(args: &SpecArgs) -> Result<(Trial, Prepared, Workers)> {
     let workers = Workers::new(default_jobs())?;
     let cache = DatasetCache::new();
     workers.install(|| runner::precheck::precheck(&spec, &[&trial], &cache))?;
+    let scratch = Scratch::for_model(&trial.settings.model, workers.jobs());
+    let runtime = scratch.as_ref().map(|scratch| &scratch.runtime);
     let prepared = workers
-        .install(|| Prepared::new(&trial, &cache))
+        .install(|| Prepared::new(&trial, &cache, runtime))
         .map_err(|source| trial_error(&trial, source))?;
-    Ok((trial, prepared, workers))
+    Ok((trial, prepared, workers, scratch))
 }
 
 /// A failure of `trial`, as a command's error.
@@ -281,7 +293,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     if args.load {
         return bench_load(args);
     }
-    let (trial, prepared, workers) = first_trial(&args.spec)?;
+    let (trial, prepared, workers, _scratch) = first_trial(&args.spec)?;
     let mut fits = Vec::new();
     for _ in 0..args.repeats {
         let measurement = runner::bench::fit_once(&prepared, &workers)
@@ -377,7 +389,7 @@ fn bench_load(args: &BenchArgs) -> Result<()> {
 }
 
 fn export(args: &ExportArgs) -> Result<()> {
-    let (_, prepared, _) = first_trial(&args.spec)?;
+    let (_, prepared, _, _) = first_trial(&args.spec)?;
     let split = &prepared.split;
     let paths =
         crate::data::export::write_split(&prepared.data, &split.train, &split.test, &args.out)

@@ -157,6 +157,24 @@ pub struct RunArgs {
     /// SLURM_ARRAY_TASK_ID when that is set. `sisa collect` merges afterwards.
     #[arg(long, value_name = "I")]
     pub trial_index: Option<usize>,
+    /// External models: keep checkpoints in DIR (one folder per trial, e.g. on a fast local
+    /// disk) [default: the results folder's checkpoints/].
+    #[arg(long, value_name = "DIR")]
+    pub checkpoints: Option<PathBuf>,
+    /// External models: keep a trial's checkpoints after its rows are saved (by default they
+    /// are removed then).
+    #[arg(long)]
+    pub keep_checkpoints: bool,
+    /// External models: one worker per device, each seeing only its own in
+    /// CUDA_VISIBLE_DEVICES, e.g. `0,1` (overrides `model.devices`).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = device_name)]
+    pub devices: Vec<String>,
+}
+
+/// A device as `--devices` takes it: an index or an id of letters, digits, `-` and `_`.
+fn device_name(text: &str) -> Result<String, String> {
+    let value = crate::spec::yaml::Value::String(text.to_owned());
+    crate::spec::check::device_name("--devices", &value).map_err(|invalid| invalid.message)
 }
 
 /// Options of `sisa plan`.
@@ -201,6 +219,10 @@ pub struct SlurmArgs {
     /// Most tasks running at once [default: no limit].
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_parallel: Option<u32>,
+    /// GPUs per task, for external models (their workers inherit the CUDA_VISIBLE_DEVICES
+    /// Slurm sets).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub gpus_per_task: Option<u16>,
     /// Submit the job array and the collect job with sbatch.
     #[arg(long)]
     pub submit: bool,

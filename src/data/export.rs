@@ -47,7 +47,7 @@ fn bytes_of_f32(values: &[f32]) -> Vec<u8> {
 }
 
 /// An NPY version 1.0 file: magic, header padded so the data starts at a multiple of 64 bytes.
-fn write_npy(path: &Path, dtype: &str, shape: &[usize], data: Vec<u8>) -> io::Result<()> {
+pub fn write_npy(path: &Path, dtype: &str, shape: &[usize], data: Vec<u8>) -> io::Result<()> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
     let shape = if dims.len() == 1 {
         format!("({},)", dims[0])

@@ -1,6 +1,7 @@
 //! Constituent models behind one trait, so the engine, the checkpoint store and aggregation work
 //! for any model (the paper's goal G5). One file per model; [`build`] chooses by spec.
 
+pub mod external;
 pub mod kernels;
 pub mod lbfgs;
 pub mod logistic;
@@ -233,7 +234,8 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// The constituent a spec asks for, over a dataset with `n_classes` classes.
+/// The constituent a spec asks for, over a dataset with `n_classes` classes. External models
+/// need a [`external::Runtime`] (see [`build_in`]); here they fail to train.
 pub fn build(settings: &ModelSettings, n_classes: usize) -> Box<dyn Constituent> {
     match settings {
         ModelSettings::Logistic(logistic) => {
@@ -244,6 +246,23 @@ pub fn build(settings: &ModelSettings, n_classes: usize) -> Box<dyn Constituent>
             Box::new(naive_bayes::NaiveBayes::new(bayes.clone(), n_classes))
         }
         ModelSettings::DecisionTree(tree) => Box::new(tree::Tree::new(tree.clone(), n_classes)),
+        ModelSettings::External(_) => Box::new(external::Detached),
+    }
+}
+
+/// The constituent a spec asks for, over `data`: an external model gets its workers from
+/// `runtime` and keeps its checkpoints in the folder `name` (a trial id).
+pub fn build_in(
+    settings: &ModelSettings,
+    data: &Dataset,
+    runtime: Option<&std::sync::Arc<external::Runtime>>,
+    name: &str,
+) -> Result<Box<dyn Constituent>, ModelError> {
+    match (settings, runtime) {
+        (ModelSettings::External(external), Some(runtime)) => {
+            Ok(Box::new(runtime.constituent(external, data, name)?))
+        }
+        _ => Ok(build(settings, data.n_classes())),
     }
 }
 

@@ -18,6 +18,20 @@ pub enum ModelState {
     Bayes(Box<linfa_bayes::GaussianNb<f64, usize>>),
     /// A decision tree.
     Tree(TreeState),
+    /// A checkpoint an external worker wrote, on disk.
+    External(ExternalState),
+}
+
+/// A checkpoint file of an external model: where it is, its size and its digest (what exact
+/// unlearning compares, so equal digests mean byte-identical files).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalState {
+    /// The file, in its content-keyed store.
+    pub path: std::path::PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The BLAKE3 digest of its contents.
+    pub digest: [u8; 32],
 }
 
 /// A decision tree's nodes; the root is node 0.
@@ -146,10 +160,16 @@ impl ModelState {
                 }
                 bytes
             }
+            ModelState::External(external) => {
+                let mut bytes = vec![5u8];
+                bytes.extend(external.digest);
+                bytes
+            }
         }
     }
 
-    /// Memory the parameters take, in bytes (what a checkpoint costs to keep).
+    /// Memory the parameters take, in bytes (what a checkpoint costs to keep; for an external
+    /// model, the size of its file).
     pub fn byte_size(&self) -> usize {
         match self {
             ModelState::SingleClass(_) => std::mem::size_of::<ClassId>(),
@@ -170,6 +190,7 @@ impl ModelState {
                     TreeNode::Leaf { counts } => counts.len() * std::mem::size_of::<f32>(),
                 })
                 .sum(),
+            ModelState::External(external) => external.bytes as usize,
             // linfa-bayes keeps its parameters private: count their serialised size.
             ModelState::Bayes(_) => self.to_bytes().len(),
         }

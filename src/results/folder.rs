@@ -207,6 +207,18 @@ impl ResultsFolder {
         self.trials_folder().join(format!("{id}.parquet"))
     }
 
+    /// The folder of the datasets handed to external workers (`.npy` files, one folder per
+    /// dataset).
+    pub fn worker_data_folder(&self) -> PathBuf {
+        self.root.join("worker-data")
+    }
+
+    /// The folder of external models' checkpoints, one folder per trial, when not set apart
+    /// (`--checkpoints DIR`).
+    pub fn checkpoints_folder(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+
     /// The folder of the provenance of trials run apart (cluster array tasks).
     pub fn trial_provenance_folder(&self) -> PathBuf {
         self.root.join("provenance")

@@ -14,7 +14,7 @@ pub mod verify;
 
 pub use launch::{Launcher, Local, OneTrial, SlurmArray};
 pub use observer::{Event, Notice, Observer, Phase, RunStart};
-pub use session::{RunOptions, RunOutcome, Session};
+pub use session::{ExternalOptions, RunOptions, RunOutcome, Session};
 pub use trial::{run_trial, Prepared};
 pub use verify::{verify, Certificate, ShardVerdict};
 

@@ -1,13 +1,17 @@
 //! Before anything runs or is written: every dataset the trials use is loaded (once, into the
 //! run's cache), and each trial's sizes and request distribution are checked against it, so bad
-//! data fail with exit code 2 and the spec's line, not part-way through a run.
+//! data fail with exit code 2 and the spec's line, not part-way through a run. The workers of
+//! external models are started and greeted once, for the same reason.
 
 use std::sync::Arc;
 
 use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::Error;
+use crate::model::external::handshake;
 use crate::requests::RequestModel;
-use crate::spec::{plan, DataSource, Distribution, Spec, Trial};
+use crate::spec::{
+    plan, DataSource, Distribution, ExternalSettings, Invalid, ModelSettings, Spec, Trial,
+};
 
 /// Loads the datasets of `trials` into `cache` and checks every trial against its data; returns
 /// one summary per distinct dataset. Sizes known from the spec alone (synthetic data) were
@@ -17,6 +21,7 @@ pub fn precheck(
     trials: &[&Trial],
     cache: &DatasetCache,
 ) -> Result<Vec<DatasetSummary>, Error> {
+    check_workers(spec, trials)?;
     let mut summaries: Vec<(Arc<Dataset>, DatasetSummary)> = Vec::new();
     // Request distributions already checked against a dataset: trials that differ only in
     // shards, slices or repeat share them.
@@ -36,6 +41,9 @@ pub fn precheck(
             };
             plan::check_sizes(spec, trial, n_train, &origin)?;
         }
+        if let Some(invalid) = shape_mismatch(&settings.model, &data) {
+            return Err(spec.locate(invalid, trial).into());
+        }
         let distribution = &settings.unlearning.distribution;
         if !checked
             .iter()
@@ -51,4 +59,50 @@ pub fn precheck(
         }
     }
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())
+}
+
+/// An external model's `model.shape` that does not hold the dataset's features.
+fn shape_mismatch(model: &ModelSettings, data: &Dataset) -> Option<Invalid> {
+    let ModelSettings::External(ExternalSettings {
+        shape: Some(shape), ..
+    }) = model
+    else {
+        return None;
+    };
+    let width: usize = shape.iter().product();
+    (width != data.n_features()).then(|| {
+        Invalid::new(
+            "model.shape",
+            format!(
+                "{shape:?} holds {width} values per point, but the points have {} features",
+                data.n_features()
+            ),
+        )
+    })
+}
+
+/// Starts and greets the worker of every distinct external model of `trials`, so a missing
+/// command (or options the worker rejects) is an error at `model.command` (or `model.options`)
+/// before anything runs; the message carries the worker's stderr tail.
+pub fn check_workers(spec: &Spec, trials: &[&Trial]) -> Result<(), Error> {
+    let mut greeted: Vec<&ExternalSettings> = Vec::new();
+    for trial in trials {
+        let ModelSettings::External(external) = &trial.settings.model else {
+            continue;
+        };
+        if greeted.contains(&external) {
+            continue;
+        }
+        if let Err(error) = handshake(external) {
+            let key = if error.refused_options() {
+                "model.options"
+            } else {
+                "model.command"
+            };
+            let message = format!("`{}`: {error}", external.command.join(" "));
+            return Err(spec.locate(Invalid::new(key, message), trial).into());
+        }
+        greeted.push(external);
+    }
+    Ok(())
 }

@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::observer::{Event, Notice, Observer};
 use super::precheck::precheck;
@@ -22,11 +22,12 @@ use crate::clock::Stopwatch;
 use crate::data::{DatasetCache, DatasetSummary};
 use crate::error::Error;
 use crate::interrupt;
+use crate::model::external::{Runtime, RuntimePaths};
 use crate::plot::{self, FigurePlan};
 use crate::report;
 use crate::results::provenance::TrialProvenance;
 use crate::results::{swept_columns, Document, Provenance, ResultsError, ResultsFolder, Table};
-use crate::spec::{plan, Spec, Trial, TrialId};
+use crate::spec::{plan, ModelSettings, Spec, Trial, TrialId};
 use crate::workers::Workers;
 
 /// A planned spec and its results folder.
@@ -36,6 +37,19 @@ pub struct Session {
     figures: FigurePlan,
     folder: ResultsFolder,
     cache: DatasetCache,
+    external: ExternalOptions,
+}
+
+/// How a run treats the workers and checkpoints of external models.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExternalOptions {
+    /// Where checkpoints go (one folder per trial) instead of the results folder's
+    /// `checkpoints/`.
+    pub checkpoints: Option<PathBuf>,
+    /// Keep a trial's checkpoints after its rows are saved (by default they are removed).
+    pub keep_checkpoints: bool,
+    /// Accelerators, one worker each (overrides `model.devices`).
+    pub devices: Vec<String>,
 }
 
 /// How a run goes about its trials.
@@ -116,7 +130,42 @@ impl Session {
             figures,
             folder,
             cache: DatasetCache::new(),
+            external: ExternalOptions::default(),
         })
+    }
+
+    /// The session with `options` for external models.
+    pub fn with_external(mut self, options: ExternalOptions) -> Session {
+        self.external = options;
+        self
+    }
+
+    /// The workers and folders of external models for a run of `trials` on `jobs` threads:
+    /// one worker per job, or per device; `None` when no trial uses an external model. With
+    /// `resume`, checkpoints an interrupted run left are taken instead of training again.
+    fn external_runtime(
+        &self,
+        trials: &[&Trial],
+        jobs: usize,
+        resume: bool,
+    ) -> Option<Arc<Runtime>> {
+        let external = trials
+            .iter()
+            .find_map(|trial| match &trial.settings.model {
+                ModelSettings::External(external) => Some(external),
+                _ => None,
+            })?;
+        let devices = if self.external.devices.is_empty() {
+            &external.devices
+        } else {
+            &self.external.devices
+        };
+        let paths = RuntimePaths {
+            data: self.folder.worker_data_folder(),
+            checkpoints: (self.external.checkpoints.clone())
+                .unwrap_or_else(|| self.folder.checkpoints_folder()),
+        };
+        Some(Arc::new(Runtime::new(paths, jobs, devices, resume)))
     }
 
     /// The spec.
@@ -198,6 +247,9 @@ impl Session {
         let stop = AtomicBool::new(false);
         let outcome = Mutex::new(RunOutcome::default());
         let underway = Underway::default();
+        // `--force` trains everything again, also steps whose checkpoints were kept.
+        let runtime = self.external_runtime(trials, workers.jobs(), !options.force);
+        let runtime = runtime.as_ref();
         let coordinators = workers.jobs().min(trials.len());
         std::thread::scope(|scope| {
             for _ in 0..coordinators {
@@ -206,7 +258,7 @@ impl Session {
                         let Some(&trial) = trials.get(next.fetch_add(1, Ordering::SeqCst)) else {
                             break;
                         };
-                        let ended = self.run_one(trial, workers, observer, &underway);
+                        let ended = self.run_one(trial, workers, runtime, observer, &underway);
                         let mut outcome = outcome.lock().expect("not poisoned");
                         match ended {
                             Ok(saved) => outcome.saved.push(saved),
@@ -228,6 +280,15 @@ impl Session {
                 });
             }
         });
+        if let Some(runtime) = runtime {
+            runtime.shutdown();
+            let reused = runtime.resumed();
+            if reused > 0 {
+                observer.notice(&Notice::Info(format!(
+                    "reused {reused} training steps from the checkpoints of an interrupted run"
+                )));
+            }
+        }
         let (trained, reused) = underway.baselines.counts();
         if reused > 0 {
             observer.notice(&Notice::Info(format!(
@@ -247,6 +308,7 @@ impl Session {
         &self,
         trial: &Trial,
         workers: &Workers,
+        runtime: Option<&Arc<Runtime>>,
         observer: &dyn Observer,
         underway: &Underway,
     ) -> Result<TrialProvenance, Ended> {
@@ -265,6 +327,7 @@ impl Session {
             experiment,
             &self.cache,
             workers,
+            runtime,
             &underway.baselines,
             &progress,
         )
@@ -282,6 +345,9 @@ impl Session {
                 failed(error.to_string());
                 Ended::NotSaved(error)
             })?;
+        if let (Some(runtime), false) = (runtime, self.external.keep_checkpoints) {
+            let _ = std::fs::remove_dir_all(runtime.checkpoints(&trial.id.to_string()));
+        }
         let wall_s = watch.elapsed().wall_s;
         let at_limit = records.iter().map(|r| r.fits_at_limit).max().unwrap_or(0);
         let model = trial.settings.model.name();

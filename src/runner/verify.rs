@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::trial::Prepared;
 use super::TrialError;
 use crate::data::{DatasetCache, PointId};
+use crate::model::{self, external::Scratch};
 use crate::sisa::{self, CheckpointStore};
 use crate::spec::{Invalid, Trial};
 use crate::workers::Workers;
@@ -58,7 +59,9 @@ pub fn verify(
     cache: &DatasetCache,
     workers: &Workers,
 ) -> Result<Certificate, TrialError> {
-    let prepared = workers.install(|| Prepared::new(trial, cache))?;
+    let scratch = Scratch::for_model(&trial.settings.model, workers.jobs());
+    let runtime = scratch.as_ref().map(|scratch| &scratch.runtime);
+    let prepared = workers.install(|| Prepared::new(trial, cache, runtime))?;
     let n_train = prepared.split.train.len();
     if count >= n_train {
         let message = format!("{count} points cannot be unlearned from {n_train} training points");
@@ -70,7 +73,12 @@ pub fn verify(
     let removed_points = prepared.draw_requests(0, count);
     let removed: HashSet<PointId> = removed_points.iter().copied().collect();
     let unlearned = engine.train(workers, &removed, &mut store)?;
-    let scratch = engine.train(workers, &removed, &mut CheckpointStore::new())?;
+    // Trained from scratch by a model of its own: an external one keeps its checkpoints apart,
+    // so none written while unlearning can stand in for one trained here.
+    let scratch_model =
+        model::build_in(&prepared.settings.model, &prepared.data, runtime, "scratch")?;
+    let scratch_engine = prepared.engine_of(&*scratch_model);
+    let scratch = scratch_engine.train(workers, &removed, &mut CheckpointStore::new())?;
 
     let locations = prepared.layout.locations();
     let unlearned_bytes = unlearned.ensemble.parameter_bytes();

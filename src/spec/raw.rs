@@ -107,6 +107,28 @@ pub enum RawModel {
     NaiveBayes(RawNaiveBayes),
     /// `kind: decision-tree`.
     DecisionTree(RawTree),
+    /// `kind: external`: a worker process trains and predicts (docs/worker-protocol.md).
+    External(RawExternal),
+}
+
+/// Options of `kind: external`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternal {
+    /// The worker's argv (no shell).
+    pub command: Option<Vec<String>>,
+    /// Passed to the worker as they are; `epochs` is also the unsliced budget E.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub options: Option<Mapping>,
+    /// Seconds one call may take.
+    pub timeout: Option<f64>,
+    /// The per-point shape handed to the worker (e.g. `[1, 28, 28]`).
+    pub shape: Option<Vec<usize>>,
+    /// Threads per worker process (`OMP_NUM_THREADS` and the like).
+    pub threads: Option<usize>,
+    /// Accelerators: one worker per entry, each with its own `CUDA_VISIBLE_DEVICES`.
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
+    pub devices: Option<Vec<Value>>,
 }
 
 /// Options of `kind: mlp`.

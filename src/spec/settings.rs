@@ -279,6 +279,30 @@ pub enum ModelSettings {
     NaiveBayes(NaiveBayesSettings),
     /// A decision tree (linfa-trees).
     DecisionTree(TreeSettings),
+    /// A model trained by a worker process (docs/worker-protocol.md).
+    External(ExternalSettings),
+}
+
+/// Settings of `kind: external`: the worker command and what it is given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExternalSettings {
+    /// The worker's argv (no shell), at least the program.
+    pub command: Vec<String>,
+    /// The spec's `model.options`, as JSON, passed to the worker as they are.
+    pub options: serde_json::Map<String, serde_json::Value>,
+    /// The unsliced budget E: `options.epochs`, default 1.
+    pub epochs: u32,
+    /// The per-point shape handed to the worker (`None`: flat vectors).
+    pub shape: Option<Vec<usize>>,
+    /// Threads per worker process; default 1.
+    pub threads: usize,
+    /// Seconds one call may take (`None`: no limit). Does not change results.
+    #[serde(skip)]
+    pub timeout: Option<f64>,
+    /// Accelerators, one worker each (empty: as many workers as jobs, devices untouched). Does
+    /// not change results.
+    #[serde(skip)]
+    pub devices: Vec<String>,
 }
 
 impl ModelSettings {
@@ -289,6 +313,7 @@ impl ModelSettings {
             ModelSettings::Mlp(_) => "mlp",
             ModelSettings::NaiveBayes(_) => "naive-bayes",
             ModelSettings::DecisionTree(_) => "decision-tree",
+            ModelSettings::External(_) => "external",
         }
     }
 }

@@ -154,3 +154,62 @@ pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
     }
     bytes
 }
+
+/// The repository's root (where `examples/` and `python/` are).
+pub(crate) fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A Python with numpy and scikit-learn, for the external-model tests: `$SISA_TEST_PYTHON` when
+/// set, else a virtual environment made once (under a file lock, so concurrent test processes
+/// wait for one another) in the target's temporary folder with `python3 -m venv` and
+/// `pip install numpy scikit-learn` from the package registry.
+pub(crate) fn python() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| match std::env::var_os("SISA_TEST_PYTHON") {
+            Some(python) => PathBuf::from(python),
+            None => test_venv(),
+        })
+        .clone()
+}
+
+fn test_venv() -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    fs::create_dir_all(root).expect("the target's temporary folder");
+    let venv = root.join("sisa-test-venv");
+    let ready = venv.join("sisa-ready");
+    let lock = fs::File::create(root.join("sisa-test-venv.lock")).expect("lock file");
+    // SAFETY: flock on a file descriptor we own; the lock ends when `lock` is closed.
+    let locked = unsafe {
+        use std::os::fd::AsRawFd;
+        libc::flock(lock.as_raw_fd(), libc::LOCK_EX)
+    };
+    assert_eq!(locked, 0, "cannot lock the test venv");
+    let python = venv.join("bin").join("python");
+    if !ready.exists() {
+        let _ = fs::remove_dir_all(&venv);
+        let steps: [(&str, Vec<&str>); 2] = [
+            ("python3", vec!["-m", "venv", venv.to_str().unwrap()]),
+            (
+                python.to_str().unwrap(),
+                vec!["-m", "pip", "install", "--quiet", "numpy", "scikit-learn"],
+            ),
+        ];
+        for (program, args) in steps {
+            let out = Command::new(program)
+                .args(&args)
+                .output()
+                .unwrap_or_else(|e| panic!("{program} {args:?}: {e} (set SISA_TEST_PYTHON to a Python with numpy and scikit-learn)"));
+            assert!(
+                out.status.success(),
+                "{program} {args:?} failed (set SISA_TEST_PYTHON to a Python with numpy and \
+                 scikit-learn): {}",
+                text(&out.stderr)
+            );
+        }
+        fs::write(&ready, "").expect("marker written");
+    }
+    drop(lock);
+    python
+}

@@ -4,6 +4,7 @@
 
 mod analysis;
 mod data;
+mod external;
 mod figures;
 mod folder;
 mod harness;

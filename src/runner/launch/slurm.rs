@@ -46,6 +46,8 @@ pub struct SlurmArray {
     pub cpus_per_task: u16,
     /// Most tasks running at once.
     pub max_parallel: Option<u32>,
+    /// GPUs per task (`#SBATCH --gpus-per-task`), for external models.
+    pub gpus_per_task: Option<u16>,
     /// Whether to submit the scripts with `sbatch`.
     pub submit: bool,
 }
@@ -104,15 +106,15 @@ impl Launcher for SlurmArray {
             .map(|k| format!("%{k}"))
             .unwrap_or_default();
         let name = session.spec().name().as_str();
-        let array = self.script(
-            &format!("sisa-{name}"),
-            &[
-                format!("--array=0-{last}{limit}"),
-                format!("--cpus-per-task={}", self.cpus_per_task),
-                format!("--output={}", directive_path(&logs.join("trial-%a.out"))),
-            ],
-            &run.join(" "),
-        );
+        let mut directives = vec![
+            format!("--array=0-{last}{limit}"),
+            format!("--cpus-per-task={}", self.cpus_per_task),
+            format!("--output={}", directive_path(&logs.join("trial-%a.out"))),
+        ];
+        if let Some(gpus) = self.gpus_per_task {
+            directives.push(format!("--gpus-per-task={gpus}"));
+        }
+        let array = self.script(&format!("sisa-{name}"), &directives, &run.join(" "));
         let collect = self.script(
             &format!("sisa-{name}-collect"),
             &[format!(

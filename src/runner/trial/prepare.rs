@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::quality::Quality;
 use crate::cost::{StepCost, TrialModel, UniformSizes};
 use crate::data::{Dataset, DatasetCache, PointId, Split};
+use crate::model::external::Runtime;
 use crate::model::{self, Constituent, Progression, Rows};
 use crate::requests::{RequestModel, Schedule};
 use crate::runner::TrialError;
@@ -37,8 +38,13 @@ pub struct Prepared {
 impl Prepared {
     /// Loads (or reuses) the data and draws the split, request model and layout from the
     /// trial's seeds. The sizes the settings need were checked against the data before any trial
-    /// ran (`runner::precheck`).
-    pub fn new(trial: &Trial, cache: &DatasetCache) -> Result<Prepared, TrialError> {
+    /// ran (`runner::precheck`). An external model gets its workers from `runtime` and keeps its
+    /// checkpoints in the trial's folder there.
+    pub fn new(
+        trial: &Trial,
+        cache: &DatasetCache,
+        runtime: Option<&Arc<Runtime>>,
+    ) -> Result<Prepared, TrialError> {
         let settings = trial.settings.clone();
         let seeds = trial.seeds();
         let source = &settings.dataset.source;
@@ -67,7 +73,7 @@ impl Prepared {
             return Err(Invalid::new("unlearning.requests", message).into());
         }
         let layout = build_layout(&settings, &split, &requests, seeds)?;
-        let model = model::build(&settings.model, data.n_classes());
+        let model = model::build_in(&settings.model, &data, runtime, &trial.id.to_string())?;
         // Fits read the dataset's sparse index; build it here, once per dataset and before any
         // fit is timed: shared preparation, like loading the data, is no trial's retraining cost.
         data.sparse();
@@ -84,10 +90,15 @@ impl Prepared {
 
     /// The SISA engine over this trial's layout.
     pub fn engine(&self) -> Engine<'_> {
+        self.engine_of(&*self.model)
+    }
+
+    /// The SISA engine over this trial's layout, training `model` (one built like the trial's).
+    pub fn engine_of<'a>(&'a self, model: &'a dyn Constituent) -> Engine<'a> {
         Engine::new(
             &self.data,
             &self.layout,
-            &*self.model,
+            model,
             self.seeds,
             Purpose::Training,
         )

@@ -8,6 +8,7 @@ mod unlearning;
 mod values;
 
 pub(crate) use dataset::resolve;
+pub(crate) use model::device_name;
 
 use std::path::Path;
 

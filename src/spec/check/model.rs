@@ -3,10 +3,10 @@
 use super::values::{at_least, non_negative, positive};
 use super::Checked;
 use crate::spec::error::Invalid;
-use crate::spec::raw::{RawLogistic, RawModel};
+use crate::spec::raw::{RawExternal, RawLogistic, RawModel};
 use crate::spec::settings::{
-    Activation, LogisticSettings, LogisticSolver, MlpSettings, ModelSettings, NaiveBayesSettings,
-    SplitCriterion, TreeSettings,
+    Activation, ExternalSettings, LogisticSettings, LogisticSolver, MlpSettings, ModelSettings,
+    NaiveBayesSettings, SplitCriterion, TreeSettings,
 };
 
 pub(super) fn model(raw: Option<RawModel>) -> Checked<ModelSettings> {
@@ -70,6 +70,89 @@ pub(super) fn model(raw: Option<RawModel>) -> Checked<ModelSettings> {
                 )?,
                 criterion: options.criterion.unwrap_or(SplitCriterion::Gini),
             }),
+            RawModel::External(options) => ModelSettings::External(external(options)?),
         },
     )
+}
+
+/// Checks `kind: external`: a command, options that convert to JSON (with `epochs`, when given,
+/// a whole number of at least 1), and the ranges of the other keys.
+fn external(raw: RawExternal) -> Checked<ExternalSettings> {
+    let command = raw.command.unwrap_or_default();
+    if command.first().is_none_or(|program| program.is_empty()) {
+        return Err(Invalid::new(
+            "model.command",
+            "give the worker's command as a list, e.g. [python3, examples/workers/sklearn_sgd.py]",
+        ));
+    }
+    let options = match raw.options {
+        None => serde_json::Map::new(),
+        Some(mapping) => match serde_json::to_value(&mapping) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => {
+                return Err(Invalid::new(
+                    "model.options",
+                    "must be a mapping with text keys and plain values (numbers, text, \
+                     booleans, lists, mappings)",
+                ))
+            }
+        },
+    };
+    let epochs = match options.get("epochs") {
+        None => 1,
+        Some(value) => value
+            .as_u64()
+            .filter(|&epochs| epochs >= 1 && epochs <= u64::from(u32::MAX))
+            .map(|epochs| epochs as u32)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "model.options.epochs",
+                    format!("must be a whole number of at least 1, got {value}"),
+                )
+            })?,
+    };
+    if let Some(shape) = &raw.shape {
+        for (index, &extent) in shape.iter().enumerate() {
+            at_least(&format!("model.shape[{index}]"), extent, 1)?;
+        }
+    }
+    let devices = raw
+        .devices
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(index, device)| device_name(&format!("model.devices[{index}]"), device))
+        .collect::<Checked<Vec<String>>>()?;
+    Ok(ExternalSettings {
+        command,
+        options,
+        epochs,
+        shape: raw.shape,
+        threads: at_least("model.threads", raw.threads.unwrap_or(1), 1)?,
+        timeout: raw
+            .timeout
+            .map(|seconds| positive("model.timeout", seconds))
+            .transpose()?,
+        devices,
+    })
+}
+
+/// A device as `CUDA_VISIBLE_DEVICES` names it: an index or an id such as `GPU-3f2a...`.
+pub(crate) fn device_name(key: &str, value: &crate::spec::yaml::Value) -> Checked<String> {
+    let text = match value {
+        crate::spec::yaml::Value::Number(number) if number.as_u64().is_some() => number.to_string(),
+        crate::spec::yaml::Value::String(text) => text.trim().to_owned(),
+        _ => String::new(),
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if text.is_empty() || !text.chars().all(plain) {
+        return Err(Invalid::new(
+            key,
+            format!(
+                "a device is an index (0, 1, ...) or an id such as GPU-3f2a; got {}",
+                crate::spec::yaml::compact(value)
+            ),
+        ));
+    }
+    Ok(text)
 }
