@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{At, DataError, Result};
 use super::input;
-use super::raw_table::{Column, Places, RawTable, Text, Values};
+use super::raw_table::{not_a_float, Block, Column, Places, RawTable, Text, Values};
 
 /// The rows of one LIBSVM file, still sparse.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +71,9 @@ fn parse(path: &Path, text: &str) -> Result<Sparse> {
                 )));
             }
             previous = Some(index);
+            input::reserve(&mut sparse.entries, 1, || {
+                format!("the entries of `{}`", path.display())
+            })?;
             sparse.entries.push((index, value));
         }
         sparse.lines.push(line_number);
@@ -97,18 +100,32 @@ pub fn to_tables(train: Sparse, test: Option<Sparse>) -> Result<(RawTable, Optio
     let width = if zero_based { largest + 1 } else { largest };
     let rows: u64 = files.iter().map(|file| file.lines.len() as u64).sum();
     input::check_matrix(&train.path, rows, width.max(1))?;
-    let dense = |file| dense(file, width as usize, zero_based);
-    Ok((dense(train), test.map(dense)))
+    let dense = |file| dense(file, width.max(1) as usize, zero_based);
+    Ok((dense(train)?, test.map(dense).transpose()?))
 }
 
-fn dense(file: Sparse, width: usize, zero_based: bool) -> RawTable {
+/// The table of one file: the label, then one feature column per index (in the block).
+fn dense(file: Sparse, width: usize, zero_based: bool) -> Result<RawTable> {
     let rows = file.lines.len();
-    let mut columns: Vec<Vec<f64>> = vec![vec![0.0; rows]; width.max(1)];
+    let first = usize::from(!zero_based);
+    let mut values: Vec<f32> = Vec::new();
+    input::reserve_exact(&mut values, rows * width, || {
+        format!("the features of `{}`", file.path.display())
+    })?;
+    values.resize(rows * width, 0.0);
     let mut start = 0;
     for (row, &end) in file.ends.iter().enumerate() {
         for &(index, value) in &file.entries[start..end] {
-            let column = if zero_based { index } else { index - 1 };
-            columns[column as usize][row] = value;
+            let column = (index as usize) - first;
+            if !value.is_nan() && !(value as f32).is_finite() {
+                let what = not_a_float(value);
+                return Err(DataError::at(
+                    &file.path,
+                    At::Line(file.lines[row]),
+                    format!("column {} (`{index}`): {what}", column + 1),
+                ));
+            }
+            values[row * width + column] = value as f32;
         }
         start = end;
     }
@@ -116,19 +133,17 @@ fn dense(file: Sparse, width: usize, zero_based: bool) -> RawTable {
         name: Some("label".to_owned()),
         values: Values::Text(file.labels.into_iter().collect::<Text>()),
     };
-    let first = usize::from(!zero_based);
-    let features = columns
-        .into_iter()
-        .enumerate()
-        .map(|(column, values)| Column {
-            name: Some((column + first).to_string()),
-            values: Values::Numbers(values),
-        });
-    RawTable {
-        path: file.path,
-        places: Places::Lines(file.lines),
-        columns: std::iter::once(label).chain(features).collect(),
-    }
+    let features = (0..width).map(|column| Column {
+        name: Some((column + first).to_string()),
+        values: Values::Block(column),
+    });
+    let mut table = RawTable::new(
+        file.path,
+        Places::Lines(file.lines),
+        std::iter::once(label).chain(features).collect(),
+    );
+    table.block = Block { width, values };
+    Ok(table)
 }
 
 #[cfg(test)]
@@ -136,10 +151,9 @@ mod tests {
     use super::*;
 
     fn numbers(table: &RawTable, column: usize) -> Vec<f64> {
-        match &table.columns[column].values {
-            Values::Numbers(numbers) => numbers.clone(),
-            Values::Text(_) => panic!("text"),
-        }
+        (0..table.n_rows())
+            .map(|row| table.number(column, row).expect("numbers"))
+            .collect()
     }
 
     #[test]
@@ -186,6 +200,9 @@ mod tests {
         }
         let huge = parse(Path::new("a.svm"), "1 4000000000:1\n").unwrap();
         let error = to_tables(huge, None).unwrap_err().to_string();
-        assert!(error.contains("more than the"), "{error}");
+        assert!(error.contains("more than the limit"), "{error}");
+        let infinite = parse(Path::new("a.svm"), "1 1:2\n1 2:1e999\n").unwrap();
+        let error = to_tables(infinite, None).unwrap_err().to_string();
+        assert_eq!(error, "a.svm:2: column 2 (`2`): inf is not a finite number");
     }
 }

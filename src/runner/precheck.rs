@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::Error;
 use crate::requests::RequestModel;
+use crate::runner::observer::{Notice, Observer};
 use crate::spec::{plan, DataSource, Distribution, Spec, Trial};
 
 /// Loads the datasets of `trials` into `cache` and checks every trial against its data; returns
@@ -51,4 +52,12 @@ pub fn precheck(
         }
     }
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())
+}
+
+/// Tells `observer` what loading the `datasets` found worth a warning (a column left out, one
+/// that adds many features), once per dataset.
+pub fn warn(datasets: &[DatasetSummary], observer: &dyn Observer) {
+    for warning in datasets.iter().flat_map(|dataset| &dataset.warnings) {
+        observer.notice(&Notice::Warning(warning.clone()));
+    }
 }

@@ -5,6 +5,7 @@ use super::Launcher;
 use crate::error::Error;
 use crate::results::{Document, Provenance};
 use crate::runner::observer::{Observer, RunStart};
+use crate::runner::precheck;
 use crate::runner::session::{RunOptions, RunOutcome, Session};
 use crate::workers::Workers;
 
@@ -36,6 +37,7 @@ impl Launcher for Local {
         } else {
             // Bad data fail here, before anything is written.
             let datasets = session.precheck(&pending, &workers)?;
+            precheck::warn(&datasets, observer);
             observer.started(&start);
             session.save_inputs(&datasets)?;
             folder.save(Document::Provenance, &provenance.to_json())?;
