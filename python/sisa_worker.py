@@ -36,8 +36,9 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Mapping
+from typing import IO, Any
 
 import numpy as np
 
@@ -163,6 +164,9 @@ class Dataset:
         if self.labels.shape != (len(self.features),) or self.labels.dtype != np.int64:
             raise ValueError(f"labels must be an int64 array of shape ({len(self.features)},), "
                              f"got {self.labels.dtype} with shape {self.labels.shape}")
+        if len(self.labels) and (self.labels.min() < 0 or self.labels.max() >= self.classes):
+            raise ValueError(f"labels must be in 0..{self.classes}, got "
+                             f"{self.labels.min()}..{self.labels.max()}")
         width = self.features.shape[1]
         self.shape = tuple(request["shape"]) if request.get("shape") is not None else (width,)
         if math.prod(self.shape) != width:
@@ -197,7 +201,7 @@ class _Worker:
         self.dataset: Dataset | None = None
 
     def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Answer one request; exceptions become failure replies in `serve`."""
+        """Answer one request; `run` turns exceptions into failure replies."""
         op = request.get("op")
         if op == "hello":
             return self.hello(request)
@@ -237,12 +241,8 @@ class _Worker:
                        classes=dataset.classes, options=self.options)
         result = self.fit_fn(warm, X, y, step)
         state, info = result if isinstance(result, tuple) else (result, {})
-        unknown = set(info) - FIT_INFO_KEYS
-        if unknown:
-            raise ValueError(f"fit returned unknown info keys {sorted(unknown)}; "
-                             f"known: {sorted(FIT_INFO_KEYS)}")
+        reply = {"ok": True, **_fit_info(info)}
         _write_or_remove(request["out"], lambda path: self.save(state, path))
-        reply = {"ok": True, **{key: float(value) for key, value in info.items()}}
         reply["cpu_s"] = time.process_time() - started
         return reply
 
@@ -338,6 +338,18 @@ def _write_or_remove(path: str, write: Callable[[str], None]) -> None:
         if os.path.exists(path):
             os.remove(path)
         raise
+
+
+def _fit_info(info: Mapping[str, Any]) -> dict[str, float]:
+    """The reply fields of the info dict a fit returned, checked."""
+    unknown = set(info) - FIT_INFO_KEYS
+    if unknown:
+        raise ValueError(f"fit returned unknown info keys {sorted(unknown)}; "
+                         f"known: {sorted(FIT_INFO_KEYS)}")
+    fields = {key: float(value) for key, value in info.items()}
+    if not all(math.isfinite(value) and value >= 0 for value in fields.values()):
+        raise ValueError(f"fit returned info {fields}; values must be finite and non-negative")
+    return fields
 
 
 def _check_probabilities(probabilities: np.ndarray, rows: int, classes: int) -> None:

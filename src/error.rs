@@ -2,7 +2,7 @@
 
 use crate::data::DataError;
 use crate::report::ReportError;
-use crate::results::{ReadError, ResultsError};
+use crate::results::{LockError, ReadError, ResultsError};
 use crate::runner::TrialError;
 use crate::spec::SpecError;
 use crate::workers::PoolError;
@@ -14,6 +14,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code of bad input: a spec, override, value or data file the user can fix.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a run stopped by Ctrl-C (the shell's code for an interrupt, 128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,27 @@ pub enum Error {
     /// A report could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// The results folder is in use, or cannot be locked.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// A finished trial could not be saved; the run stopped there.
+    #[error("{source}; the run stopped there, with {saved} of {total} trials saved (the same command resumes; --keep-going runs the others anyway)")]
+    SaveFailed {
+        /// Why.
+        source: ResultsError,
+        /// Trials saved by this run.
+        saved: usize,
+        /// Trials this run was to run.
+        total: usize,
+    },
+    /// The run was asked to stop (Ctrl-C) and stopped cleanly.
+    #[error("interrupted: {saved} of {total} trials were saved this run (nothing half-written); run the same command again to resume")]
+    Interrupted {
+        /// Trials saved by this run.
+        saved: usize,
+        /// Trials this run was to run.
+        total: usize,
+    },
     /// The worker pool could not start.
     #[error(transparent)]
     Pool(#[from] PoolError),
@@ -78,11 +101,13 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Spec(_) | Error::Usage(_) | Error::Read(_) | Error::Data(_) => EXIT_BAD_INPUT,
+            Error::Lock(LockError::Busy { .. }) => EXIT_BAD_INPUT,
             Error::Trial { source, .. } if source.is_user_error() => EXIT_BAD_INPUT,
             Error::TrialsFailed {
                 user_errors: true, ..
             } => EXIT_BAD_INPUT,
             Error::Silent(code) => *code,
+            Error::Interrupted { .. } => EXIT_INTERRUPTED,
             _ => EXIT_FAILURE,
         }
     }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod cost;
 pub mod data;
 pub mod error;
+pub mod interrupt;
 pub mod model;
 pub mod plot;
 pub mod report;

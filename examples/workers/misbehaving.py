@@ -47,7 +47,7 @@ def write_file(path, data):
 
 def write_uniform_npy(path, rows, classes):
     """Write a float64 .npy of shape (rows, classes) filled with 1/classes, without numpy."""
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, classes)
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows}, {classes}), }}"
     header += " " * (63 - (10 + len(header)) % 64) + "\n"  # pad so the data starts 64-aligned
     data = struct.pack(f"<{rows * classes}d", *([1.0 / classes] * (rows * classes)))
     prefix = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header))

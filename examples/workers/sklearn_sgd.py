@@ -27,6 +27,8 @@ Options (spec `model.options`), with their defaults:
   fit_intercept: true.
 """
 
+from __future__ import annotations
+
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path

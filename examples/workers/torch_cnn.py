@@ -15,12 +15,14 @@ algorithms and a fixed thread count, equal steps give byte-identical checkpoints
 Options (spec `model.options`), with their defaults:
   epochs: the unsliced budget E; sisa reads it and sends each step its share, so the worker
       only checks it is a positive number.
-  learning_rate: 0.05
-  batch_size: 64
+  learning_rate: 0.1
+  batch_size: 32
   momentum: 0.0
   device: "cpu"; "cuda" when a GPU is available (results then depend on the GPU model).
   threads: 1, the number of CPU threads torch uses (checkpoints can depend on it).
 """
+
+from __future__ import annotations
 
 import os
 import sys
@@ -45,8 +47,8 @@ PREDICT_BATCH = 1024
 class Options:
     """The worker's options; see the module docstring."""
 
-    learning_rate: float = 0.05
-    batch_size: int = 64
+    learning_rate: float = 0.1
+    batch_size: int = 32
     momentum: float = 0.0
     device: str = "cpu"
     threads: int = 1
@@ -94,10 +96,7 @@ class Net(nn.Module):
             raise ValueError(f"images must be at least 16x16, got shape {list(shape)}")
         self.conv1 = nn.Conv2d(channels, 16, kernel_size=5)
         self.conv2 = nn.Conv2d(16, 32, kernel_size=5)
-        def pooled(side):  # a side after two rounds of 5x5 convolution and 2x2 pooling
-            return ((side - 4) // 2 - 4) // 2
-
-        flat = 32 * pooled(height) * pooled(width)
+        flat = 32 * _side_after_convolutions(height) * _side_after_convolutions(width)
         self.fc1 = nn.Linear(flat, 128)
         self.fc2 = nn.Linear(128, classes)
 
@@ -107,20 +106,31 @@ class Net(nn.Module):
         return self.fc2(F.relu(self.fc1(x.flatten(1))))
 
 
-def build(state, shape, classes: int, options: Options):
-    """The network and its optimiser, continuing from `state` when given one."""
-    model = Net(shape, classes).to(options.device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=options.learning_rate,
-                                momentum=options.momentum)
+def _side_after_convolutions(side: int) -> int:
+    """An image side after two rounds of 5x5 convolution and 2x2 max pooling."""
+    return ((side - 4) // 2 - 4) // 2
+
+
+def network(state, shape, classes: int, device: str) -> Net:
+    """The network, with the weights of `state` when given one."""
+    model = Net(shape, classes).to(device)
     if state is not None:
         model.load_state_dict({name[len("model/"):]: torch.from_numpy(value)
                                for name, value in state.items() if name.startswith("model/")})
+    return model
+
+
+def optimiser(model: Net, state, options: Options) -> torch.optim.SGD:
+    """SGD over the model's parameters, with the momentum buffers of `state` when it has any."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=options.learning_rate,
+                                momentum=options.momentum)
+    if state is not None and options.momentum > 0:
         for name, parameter in model.named_parameters():
             buffer = state.get(f"momentum/{name}")
-            if buffer is not None and options.momentum > 0:
+            if buffer is not None:
                 optimizer.state[parameter]["momentum_buffer"] = (
                     torch.from_numpy(buffer).to(options.device))
-    return model, optimizer
+    return optimizer
 
 
 def checkpoint(model: Net, optimizer: torch.optim.SGD) -> dict:
@@ -150,7 +160,8 @@ def fit(warm, X, y, step: sisa_worker.FitStep):
     # Independent streams for the initial weights and for the batch order.
     init_seed, order_seed = np.random.SeedSequence(step.seed).generate_state(2, np.uint64)
     torch.manual_seed(int(init_seed))
-    model, optimizer = build(warm, X.shape[1:], step.classes, options)
+    model = network(warm, X.shape[1:], step.classes, options.device)
+    optimizer = optimiser(model, warm, options)
     order = torch.Generator().manual_seed(int(order_seed))
     inputs = torch.from_numpy(X).to(options.device)
     labels = torch.from_numpy(y).to(options.device)
@@ -172,7 +183,7 @@ def fit(warm, X, y, step: sisa_worker.FitStep):
 
 def predict(state, X, classes, options: Options):
     """Softmax probabilities of the network in `state`."""
-    model, _ = build(state, X.shape[1:], classes, options)
+    model = network(state, X.shape[1:], classes, options.device)
     model.eval()
     probabilities = np.zeros((len(X), classes))
     with torch.inference_mode():

@@ -5,14 +5,14 @@ use super::reporter::Reporter;
 use super::text;
 use super::{
     BenchArgs, CollectArgs, Command, CostArgs, CostMode, ExportArgs, PlanArgs, ReportArgs, RunArgs,
-    SlurmArgs, SpecArgs, VerifyArgs,
+    SlurmArgs, SpecArgs, ValidateArgs, VerifyArgs,
 };
 use crate::clock::Stopwatch;
 use crate::cost;
 use crate::data::DatasetCache;
 use crate::error::{Error, Result, EXIT_FAILURE, EXIT_OK};
 use crate::report::format;
-use crate::results::{Document, ResultsError};
+use crate::results::{Document, Provenance, ProvenanceLog, ResultsError};
 use crate::runner::launch::slurm::array_task_index;
 use crate::runner::{self, Launcher, Local, OneTrial, Prepared, RunOptions, Session, SlurmArray};
 use crate::spec::{plan, Spec, Trial};
@@ -57,9 +57,11 @@ fn run(args: &RunArgs) -> Result<()> {
             options: RunOptions {
                 force: args.force,
                 fail_fast: args.fail_fast,
+                keep_going: args.keep_going,
             },
         }),
     };
+    crate::interrupt::install();
     let result = launcher.launch(&session, &reporter);
     reporter.clear_status();
     result
@@ -68,6 +70,7 @@ fn run(args: &RunArgs) -> Result<()> {
 /// `sisa collect`: merges the trials saved in a results folder, which must hold all of them.
 fn collect(args: &CollectArgs) -> Result<()> {
     let session = Session::at(&args.results)?;
+    let _lock = session.folder().lock(true)?;
     let (table, missing) = session.collect()?;
     let total = session.trials().len();
     let (Some(mut table), true) = (table, missing.is_empty()) else {
@@ -89,12 +92,12 @@ fn collect(args: &CollectArgs) -> Result<()> {
             indexes.join(", "),
         )));
     };
+    // The collect's own record lists the trials it merged (run apart, each with its own record).
+    let mut invocation = Provenance::start(1);
+    invocation.trials = session.provenance().map(|p| p.trials).unwrap_or_default();
+    invocation.finish();
+    ProvenanceLog::record(session.folder(), &invocation)?;
     let provenance = session.provenance();
-    if let Some(provenance) = &provenance {
-        session
-            .folder()
-            .save(Document::Provenance, &provenance.to_json())?;
-    }
     let reporter = Reporter::new(false);
     session.publish(&mut table, true, provenance.as_ref(), &reporter)?;
     Ok(())
@@ -103,6 +106,7 @@ fn collect(args: &CollectArgs) -> Result<()> {
 /// `sisa report`: redraws the figures and the report from the saved tables.
 fn render_report(args: &ReportArgs) -> Result<()> {
     let session = Session::at(&args.results)?;
+    let _lock = session.folder().lock(true)?;
     let mut table = session.saved_table()?;
     let reporter = Reporter::new(true);
     for path in session.publish(&mut table, false, session.provenance().as_ref(), &reporter)? {
@@ -320,13 +324,31 @@ fn export(args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-fn validate(args: &SpecArgs) -> Result<()> {
-    let (spec, trials) = args.spec_and_plan()?;
-    crate::plot::requested(&spec)?;
+/// `sisa validate`: everything `sisa run` checks before it trains: the spec, the figures it asks
+/// for, and (unless `--no-data`) every trial's data: files found, read, and the sizes and request
+/// distribution checked against them.
+fn validate(args: &ValidateArgs) -> Result<()> {
+    let session = Session::open(args.spec.load()?, None)?;
+    let (spec, trials) = (session.spec(), session.trials());
+    let data = if args.no_data {
+        "data not checked (--no-data)".to_owned()
+    } else {
+        let workers = Workers::new(default_jobs())?;
+        let all: Vec<&Trial> = trials.iter().collect();
+        let datasets = session.precheck(&all, &workers)?;
+        for warning in datasets.iter().flat_map(|dataset| &dataset.warnings) {
+            eprintln!("warning: {warning}");
+        }
+        let shapes: Vec<String> = datasets
+            .iter()
+            .map(|d| format!("{}: {} rows", d.name, d.rows))
+            .collect();
+        format!("data read and checked ({})", shapes.join("; "))
+    };
     let points = trials.len() / spec.repeats() as usize;
     println!(
-        "{}: valid; {} trials ({points} sweep points x {} repeats)",
-        args.spec.display(),
+        "{}: valid; {} trials ({points} sweep points x {} repeats); {data}",
+        args.spec.spec.display(),
         trials.len(),
         spec.repeats()
     );

@@ -27,8 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Run every trial of a spec and write tables to the results folder.
     Run(RunArgs),
-    /// Check a spec and its overrides without running anything.
-    Validate(SpecArgs),
+    /// Check a spec and its overrides, and the data every trial would read, without running
+    /// anything.
+    Validate(ValidateArgs),
     /// List the trials a spec expands to: index, id, repeat and swept values.
     Plan(PlanArgs),
     /// Merge the trials saved in a results folder (e.g. by a cluster job array) into the tables,
@@ -64,6 +65,17 @@ pub struct BenchArgs {
     /// Time building the first trial's dataset (reading and encoding its files) instead of fits.
     #[arg(long)]
     pub load: bool,
+}
+
+/// Options of `sisa validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Check the spec alone, not its data files (when they are not on this machine).
+    #[arg(long)]
+    pub no_data: bool,
 }
 
 /// Options of `sisa export`.
@@ -118,6 +130,10 @@ pub struct RunArgs {
     /// Stop starting trials after the first one fails.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Go on with the other trials when one's results cannot be written (e.g. a full disk);
+    /// by default the run stops at the first such trial.
+    #[arg(long)]
+    pub keep_going: bool,
     /// Run only trial I of the plan (see `sisa plan`) and save it, without merging; defaults to
     /// SLURM_ARRAY_TASK_ID when that is set. `sisa collect` merges afterwards.
     #[arg(long, value_name = "I")]
@@ -243,7 +259,14 @@ impl SpecArgs {
                 overrides.push(parsed);
             }
         }
-        Ok(Spec::load(&self.spec, &overrides)?)
+        let spec = Spec::load(&self.spec, &overrides)?;
+        for pinned in spec.pinned() {
+            eprintln!(
+                "note: `{}` pins a swept key: the spec's `{}` is not swept",
+                pinned.by, pinned.axis
+            );
+        }
+        Ok(spec)
     }
 }
 

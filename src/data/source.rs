@@ -110,9 +110,8 @@ fn labels_path(files: &DataFiles) -> &std::path::Path {
 
 #[cfg(test)]
 mod tests {
-    //! Loads the real datasets in `../shared/data` (see its README) through the whole path a spec
-    //! takes. Skipped with a note when that folder is missing, unless
-    //! `SISA_REQUIRE_SHARED_DATA=1` makes its absence a failure.
+    //! Loads the real datasets shipped in `experiments/data` (see its README) through the whole
+    //! path a spec takes. They are part of the repository, so these tests always run.
 
     use std::path::{Path, PathBuf};
     use std::time::Instant;
@@ -121,23 +120,9 @@ mod tests {
     use crate::spec::raw::RawSpec;
     use crate::spec::{check, yaml, DatasetSettings};
 
-    /// The shared data folder, or `None` (with a note) when it is absent and not required.
-    fn shared_data() -> Option<PathBuf> {
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-        if folder.is_dir() {
-            return Some(folder);
-        }
-        let required = std::env::var("SISA_REQUIRE_SHARED_DATA").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "SISA_REQUIRE_SHARED_DATA=1 but {} is missing",
-            folder.display()
-        );
-        eprintln!(
-            "note: {} is missing; skipping the tests on real datasets",
-            folder.display()
-        );
-        None
+    /// The folder of the shipped real datasets.
+    fn shipped_data() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/data")
     }
 
     /// The dataset settings of a spec's `dataset` section (paths relative to `base`).
@@ -161,10 +146,10 @@ mod tests {
 
     #[test]
     fn letter_recognition() {
-        let Some(shared) = shared_data() else { return };
+        let data_folder = shipped_data();
         let data = load_with(
-            &shared,
-            "  path: uci-letter/letter-recognition.data.gz\n  format: csv\n  label: first\n",
+            &data_folder,
+            "  path: letter-recognition.data.gz\n  format: csv\n  label: first\n",
         )
         .unwrap();
         assert_eq!(data.name, "letter-recognition");
@@ -181,12 +166,8 @@ mod tests {
 
     #[test]
     fn location30() {
-        let Some(shared) = shared_data() else { return };
-        let data = load_with(
-            &shared,
-            "  path: location30/location30.csv.gz\n  label: first\n",
-        )
-        .unwrap();
+        let data_folder = shipped_data();
+        let data = load_with(&data_folder, "  path: location30.csv.gz\n  label: first\n").unwrap();
         assert_eq!(data.features.dim(), (5_010, 446));
         assert_eq!(data.n_classes(), 30);
         // Quoted numeric labels "1".."30", sorted as numbers.
@@ -199,16 +180,16 @@ mod tests {
 
     #[test]
     fn adult_with_its_test_file_and_categories() {
-        let Some(shared) = shared_data() else { return };
-        let dataset = "  path: uci-adult/adult.data.gz\n  format: csv\n  \
-                       test_path: uci-adult/adult.test.gz\n";
-        let error = load_with(&shared, dataset).unwrap_err().to_string();
+        let data_folder = shipped_data();
+        let dataset = "  path: adult.data.gz\n  format: csv\n  \
+                       test_path: adult.test.gz\n";
+        let error = load_with(&data_folder, dataset).unwrap_err().to_string();
         assert!(
             error.contains("adult.data.gz:15: 2399 of 32561 rows have a missing value"),
             "{error}"
         );
         assert!(error.contains("missing: drop-rows"), "{error}");
-        let data = load_with(&shared, &format!("{dataset}  missing: drop-rows\n")).unwrap();
+        let data = load_with(&data_folder, &format!("{dataset}  missing: drop-rows\n")).unwrap();
         // 30,162 complete training rows and 15,060 complete test rows.
         assert_eq!(data.test_start, Some(30_162));
         assert_eq!(data.n_points(), 30_162 + 15_060);
@@ -247,11 +228,11 @@ mod tests {
 
     #[test]
     fn mnist_test_set() {
-        let Some(shared) = shared_data() else { return };
+        let data_folder = shipped_data();
         let data = load_with(
-            &shared,
-            "  path: mnist-t10k/t10k-images-idx3-ubyte.gz\n  \
-             labels_path: mnist-t10k/t10k-labels-idx1-ubyte.gz\n",
+            &data_folder,
+            "  path: t10k-images-idx3-ubyte.gz\n  \
+             labels_path: t10k-labels-idx1-ubyte.gz\n",
         )
         .unwrap();
         assert_eq!(data.features.dim(), (10_000, 784));
@@ -277,10 +258,10 @@ mod tests {
     #[test]
     #[ignore = "a benchmark; prints timings"]
     fn benchmark_loading_a_20000_row_csv() {
-        let Some(shared) = shared_data() else { return };
+        let data_folder = shipped_data();
         let source = settings(
-            &shared,
-            "  path: uci-letter/letter-recognition.data.gz\n  format: csv\n  label: first\n",
+            &data_folder,
+            "  path: letter-recognition.data.gz\n  format: csv\n  label: first\n",
         )
         .source;
         let mut times = Vec::new();

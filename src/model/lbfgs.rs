@@ -34,6 +34,9 @@ pub struct Outcome {
     pub iterations: u32,
     /// Objective evaluations (each one pass over the data).
     pub evaluations: u32,
+    /// Whether it stopped because it ran out of iterations, its gradient still above the
+    /// tolerance (what scikit-learn warns about with a `ConvergenceWarning`).
+    pub at_limit: bool,
 }
 
 /// Correction pairs kept (SciPy's default `maxcor`).
@@ -102,11 +105,14 @@ pub fn minimize(objective: &mut impl Objective, x0: Vec<f64>, stopping: Stopping
             break;
         }
     }
+    let at_limit =
+        iterations >= stopping.max_iterations && max_abs(&gradient) > stopping.gradient_tolerance;
     Outcome {
         x,
         value,
         iterations,
         evaluations,
+        at_limit,
     }
 }
 

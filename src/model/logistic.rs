@@ -115,7 +115,7 @@ impl Logistic {
         rows: Rows<'_>,
         present: &[ClassId],
         budget: u32,
-    ) -> (LinearState, u64) {
+    ) -> (LinearState, lbfgs::Outcome) {
         let n_features = rows.data.n_features();
         let columns = self.columns(present);
         let mut objective = LogLoss::new(rows, &columns, self.settings.alpha);
@@ -126,7 +126,7 @@ impl Logistic {
         let x0 = self.initial(warm, n_features, &columns);
         let outcome = lbfgs::minimize(&mut objective, x0, stopping);
         let state = self.state(&outcome.x, n_features, &columns, present, warm);
-        (state, u64::from(outcome.evaluations))
+        (state, outcome)
     }
 
     fn fit_linfa(
@@ -224,17 +224,19 @@ impl Constituent for Logistic {
             Some(ModelState::Linear(linear)) => Some(linear),
             _ => None,
         };
-        let (state, sample_passes) = match self.settings.solver {
+        match self.settings.solver {
             LogisticSolver::Lbfgs => {
-                let (state, evaluations) = self.fit_lbfgs(warm, rows, &present, budget.iterations);
-                (state, Some(evaluations as f64 * rows.len() as f64))
+                let (state, outcome) = self.fit_lbfgs(warm, rows, &present, budget.iterations);
+                let passes = f64::from(outcome.evaluations) * rows.len() as f64;
+                let mut fitted = Fitted::new(ModelState::Linear(state), Some(passes));
+                fitted.at_limit = outcome.at_limit;
+                Ok(fitted)
             }
-            LogisticSolver::Linfa => (
-                self.fit_linfa(warm, rows, &present, budget.iterations)?,
-                None,
-            ),
-        };
-        Ok(Fitted::new(ModelState::Linear(state), sample_passes))
+            LogisticSolver::Linfa => {
+                let state = self.fit_linfa(warm, rows, &present, budget.iterations)?;
+                Ok(Fitted::new(ModelState::Linear(state), None))
+            }
+        }
     }
 
     fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {

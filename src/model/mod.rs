@@ -132,6 +132,9 @@ pub struct Fitted {
     /// The cost the fit measured itself, when the work ran where the calling thread's clock
     /// cannot see it (another process, an accelerator); the engine then records it instead.
     pub measured: Option<MeasuredCost>,
+    /// Whether an optimiser with a stopping tolerance ran out of its budget first (it has not
+    /// converged; the model may be worse than it could be).
+    pub at_limit: bool,
 }
 
 impl Fitted {
@@ -141,6 +144,7 @@ impl Fitted {
             state,
             sample_passes,
             measured: None,
+            at_limit: false,
         }
     }
 }
@@ -162,6 +166,16 @@ pub struct ModelError {
     pub model: &'static str,
     /// What the library reported.
     pub message: String,
+}
+
+impl ModelError {
+    /// The error of a training step not started because the run was asked to stop.
+    pub fn interrupted() -> Self {
+        ModelError {
+            model: "run",
+            message: "interrupted".to_owned(),
+        }
+    }
 }
 
 /// Points of a dataset, by id: how models see training sets and test sets without copies.

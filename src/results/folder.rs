@@ -20,7 +20,10 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{CsvWriter, DataFrame, ParquetWriter, PolarsError, SerWriter};
+use polars::prelude::{
+    CsvWriter, DataFrame, KeyValueMetadata, ParquetReader, ParquetWriter, PolarsError, SerReader,
+    SerWriter,
+};
 
 use super::record::StepRecord;
 use super::summary;
@@ -49,6 +52,73 @@ pub enum ResultsError {
 }
 
 type Result<T, E = ResultsError> = std::result::Result<T, E>;
+
+/// The lock file of a results folder.
+const LOCK_FILE: &str = ".lock";
+
+/// The metadata key of the trial id in a trial's file.
+const TRIAL_ID_KEY: &str = "sisa.trial_id";
+
+/// The metadata key of the checksum of a trial's rows.
+const CHECKSUM_KEY: &str = "sisa.rows_blake3";
+
+/// A results folder that could not be locked.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another run holds the lock.
+    #[error(
+        "`{}` is in use by another sisa run{}; wait for it to end, or write elsewhere with --out",
+        folder.display(),
+        holder.map(|pid| format!(" (process {pid})")).unwrap_or_default()
+    )]
+    Busy {
+        /// The folder.
+        folder: PathBuf,
+        /// The process holding it, when it wrote its id.
+        holder: Option<u32>,
+    },
+    /// The lock file could not be opened.
+    #[error("cannot lock `{}`: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+/// A held lock on a results folder, released when dropped (or when the process ends, however).
+/// A folder the lock created is removed again when nothing else was written into it, so a run
+/// that stops at bad input leaves nothing behind.
+#[derive(Debug)]
+pub struct FolderLock {
+    file: File,
+    path: PathBuf,
+    created: Option<PathBuf>,
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        let Some(folder) = &self.created else {
+            return;
+        };
+        let only_the_lock = fs::read_dir(folder).is_ok_and(|mut entries| {
+            entries.all(|entry| entry.is_ok_and(|e| e.path() == self.path))
+        });
+        if only_the_lock {
+            let _ = self.file.set_len(0);
+            let _ = fs::remove_file(&self.path);
+            let _ = fs::remove_dir(folder);
+        }
+    }
+}
+
+/// A BLAKE3 hash (hex) of a table's rows: of its CSV rendering, which reads back the same.
+fn checksum(frame: &mut DataFrame) -> polars::prelude::PolarsResult<String> {
+    let mut csv = Vec::new();
+    CsvWriter::new(&mut csv).finish(frame)?;
+    Ok(blake3::hash(&csv).to_hex().to_string())
+}
 
 /// The files of a results folder that have one fixed name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,12 +231,123 @@ impl ResultsFolder {
         Ok(logs)
     }
 
-    /// Saves one finished trial's rows.
+    /// Saves one finished trial's rows, with its id and a checksum of the rows in the file's
+    /// metadata (checked when the file is read back).
     pub fn save_trial(&self, id: &TrialId, records: &[StepRecord]) -> Result<PathBuf> {
         let path = self.trial_path(id);
         let mut table = frame(&path, Table::from_records(records))?;
-        write_parquet(&path, table.frame_mut())?;
+        let checksum = frame(&path, checksum(table.frame_mut()))?;
+        let metadata = KeyValueMetadata::from_static(vec![
+            (TRIAL_ID_KEY.to_owned(), id.to_string()),
+            (CHECKSUM_KEY.to_owned(), checksum),
+        ]);
+        write_table(&path, |file| {
+            let writer = ParquetWriter::new(file).with_key_value_metadata(Some(metadata));
+            writer.finish(table.frame_mut()).map(drop)
+        })?;
         Ok(path)
+    }
+
+    /// Reads trial `id`'s saved rows (with the `swept` columns), checking that the file is the
+    /// one saved for this id and that its rows are those it was saved with.
+    pub fn read_trial(&self, id: &TrialId, swept: &[String]) -> Result<Table, ReadError> {
+        let path = self.trial_path(id);
+        let tampered = |reason: String| ReadError::Tampered {
+            path: path.clone(),
+            reason,
+        };
+        let format = |source| ReadError::Format {
+            path: path.clone(),
+            source,
+        };
+        let file = File::open(&path).map_err(|source| ReadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut reader = ParquetReader::new(file);
+        let metadata = reader.get_metadata().map_err(format)?;
+        let value = |key: &str| {
+            let pairs = metadata.key_value_metadata().as_ref()?;
+            pairs.iter().find(|pair| pair.key == key)?.value.clone()
+        };
+        let (saved_id, saved_checksum) = (value(TRIAL_ID_KEY), value(CHECKSUM_KEY));
+        let (Some(saved_id), Some(saved_checksum)) = (saved_id, saved_checksum) else {
+            return Err(tampered(
+                "it records no trial id or checksum (written by hand, or by \
+                                 an older sisa)"
+                    .to_owned(),
+            ));
+        };
+        if saved_id != id.as_str() {
+            return Err(tampered(format!("it holds the rows of trial {saved_id}")));
+        }
+        let mut frame = reader.finish().map_err(format)?;
+        if checksum(&mut frame).map_err(format)? != saved_checksum {
+            return Err(tampered(
+                "its rows differ from those it was saved with (edited or damaged)".to_owned(),
+            ));
+        }
+        Table::from_frame(frame, swept).map_err(|source| ReadError::Column { path, source })
+    }
+
+    /// Removes the temporaries an interrupted run left in `trials/` (a run killed while it was
+    /// writing a file); returns how many. Call it only while holding the folder's lock.
+    pub fn remove_temporaries(&self) -> usize {
+        let Ok(entries) = fs::read_dir(self.trials_folder()) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .filter(|entry| is_temporary(&entry.file_name().to_string_lossy()))
+            .filter(|entry| fs::remove_file(entry.path()).is_ok())
+            .count()
+    }
+
+    /// Takes the folder's lock: `exclusive` for a run that writes the whole folder (others wait
+    /// or stop), shared for the single trials of a cluster array (they write apart). Released
+    /// when the returned guard is dropped.
+    pub fn lock(&self, exclusive: bool) -> std::result::Result<FolderLock, LockError> {
+        let path = self.root.join(LOCK_FILE);
+        let created = !self.root.exists();
+        fs::create_dir_all(&self.root).map_err(|source| LockError::Io {
+            path: self.root.clone(),
+            source,
+        })?;
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| LockError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        let mode = if exclusive {
+            libc::LOCK_EX
+        } else {
+            libc::LOCK_SH
+        };
+        // SAFETY: flock on a file descriptor this process owns; no memory is shared.
+        let locked =
+            unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), mode | libc::LOCK_NB) }
+                == 0;
+        if !locked {
+            let holder = fs::read_to_string(&path).unwrap_or_default();
+            return Err(LockError::Busy {
+                folder: self.root.clone(),
+                holder: holder.trim().parse().ok(),
+            });
+        }
+        if exclusive {
+            let _ = file.set_len(0);
+            let _ = (&file).write_all(std::process::id().to_string().as_bytes());
+        }
+        Ok(FolderLock {
+            file,
+            path,
+            created: created.then(|| self.root.clone()),
+        })
     }
 
     /// Where figure `name` is kept, in format `extension` (`svg`, `png`).
@@ -186,9 +367,8 @@ impl ResultsFolder {
         let mut tables = Vec::new();
         let mut missing = Vec::new();
         for id in ids {
-            let path = self.trial_path(id);
-            if path.exists() {
-                tables.push(Table::read(&path, swept)?);
+            if self.trial_path(id).exists() {
+                tables.push(self.read_trial(id, swept)?);
             } else {
                 missing.push(id.clone());
             }
@@ -206,6 +386,11 @@ impl ResultsFolder {
     /// Where the full table is kept.
     pub fn steps_path(&self) -> PathBuf {
         self.root.join("steps.parquet")
+    }
+
+    /// Whether the folder holds a results spec (a run wrote into it before).
+    pub fn has_spec(&self) -> bool {
+        self.path(Document::Spec).exists()
     }
 
     /// Saves the full table (Parquet and CSV) and the summary over repeats; returns the paths.
@@ -313,7 +498,16 @@ fn write_atomically(
             source,
         });
     }
-    fs::rename(&temporary, path).map_err(io_error(path))
+    fs::rename(&temporary, path).map_err(io_error(path))?;
+    // The rename is durable only once the folder's entry is on disk too.
+    File::open(folder)
+        .and_then(|folder| folder.sync_all())
+        .map_err(io_error(folder))
+}
+
+/// Whether `name` is one of this module's temporary names.
+fn is_temporary(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".tmp")
 }
 
 /// A temporary name in the same folder as `path` (so the rename is atomic), keeping its extension

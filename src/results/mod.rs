@@ -7,8 +7,8 @@ pub mod record;
 pub mod summary;
 pub mod table;
 
-pub use folder::{Document, ResultsError, ResultsFolder};
-pub use provenance::Provenance;
+pub use folder::{Document, FolderLock, LockError, ResultsError, ResultsFolder};
+pub use provenance::{Provenance, ProvenanceLog};
 pub use record::{column, swept_column, timing_columns, ColumnName, StepRecord, COLUMNS};
 pub use summary::{groups, Group, Stat};
 pub use table::{swept_columns, MissingColumn, ReadError, Table};

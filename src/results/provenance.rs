@@ -1,6 +1,7 @@
-//! How a results folder was produced: the command, the tool and compiler versions, the git commit,
-//! the machine, when the run started and ended, and each trial's seed and wall time. Written as
-//! `provenance.json` beside the tables.
+//! How a results folder was produced: for every invocation that wrote into it, the command (with
+//! its overrides), the tool and compiler versions, the git commit, the machine, when it started and
+//! ended, and each trial it saved, with its seed and wall time. `provenance.json` beside the tables
+//! keeps every invocation, appended; a re-run never replaces an earlier one's record.
 
 use std::collections::HashSet;
 use std::fs;
@@ -9,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::folder::{Document, ResultsFolder};
+use super::folder::{Document, ResultsError, ResultsFolder};
 
 /// Provenance of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,8 +31,51 @@ pub struct Provenance {
     pub finished: Option<String>,
     /// The machine it ran on.
     pub machine: Machine,
+    /// The process that ran it (with `started`, what tells invocations apart).
+    #[serde(default)]
+    pub process: u32,
     /// One entry per trial that finished in this run.
     pub trials: Vec<TrialProvenance>,
+}
+
+/// `provenance.json`: every invocation that wrote into a results folder, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProvenanceLog {
+    /// The invocations.
+    pub invocations: Vec<Provenance>,
+}
+
+impl ProvenanceLog {
+    /// The log of `folder` (empty when none is saved; a file from before logs were kept reads as
+    /// one invocation).
+    pub fn read(folder: &ResultsFolder) -> ProvenanceLog {
+        let Ok(text) = fs::read_to_string(folder.path(Document::Provenance)) else {
+            return ProvenanceLog::default();
+        };
+        serde_json::from_str(&text)
+            .or_else(|_| {
+                serde_json::from_str(&text).map(|single| ProvenanceLog {
+                    invocations: vec![single],
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    /// Records `invocation` in `folder`'s log: appended, or replacing its own earlier entry (an
+    /// invocation writes one when it starts and again when it ends).
+    pub fn record(folder: &ResultsFolder, invocation: &Provenance) -> Result<(), ResultsError> {
+        let mut log = ProvenanceLog::read(folder);
+        let same = |entry: &Provenance| {
+            entry.started == invocation.started && entry.process == invocation.process
+        };
+        match log.invocations.iter_mut().find(|entry| same(entry)) {
+            Some(entry) => *entry = invocation.clone(),
+            None => log.invocations.push(invocation.clone()),
+        }
+        let json = serde_json::to_string_pretty(&log).expect("provenance serialises");
+        folder.save(Document::Provenance, &format!("{json}\n"))?;
+        Ok(())
+    }
 }
 
 /// The machine a run used.
@@ -77,6 +121,7 @@ impl Provenance {
             started: utc_now(),
             finished: None,
             machine: Machine::this(),
+            process: std::process::id(),
             trials: Vec::new(),
         }
     }
@@ -86,16 +131,16 @@ impl Provenance {
         self.finished = Some(utc_now());
     }
 
-    /// The provenance of a results folder: its `provenance.json` (a whole run) and those of single
-    /// trials run apart (cluster array tasks), merged: every trial once, the earliest start
-    /// and the latest end. `None` when there is none.
+    /// The provenance of a results folder in one record, for reports: the latest invocation's
+    /// command and machine, with every trial of every invocation (and of single trials run apart,
+    /// as cluster array tasks) once, the earliest start and the latest end. `None` when there is
+    /// none.
     pub fn merged(folder: &ResultsFolder) -> Option<Provenance> {
         let read = |path: &Path| -> Option<Provenance> {
             serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
         };
-        let mut parts: Vec<Provenance> = read(&folder.path(Document::Provenance))
-            .into_iter()
-            .collect();
+        let mut parts: Vec<Provenance> = ProvenanceLog::read(folder).invocations;
+        parts.reverse();
         if let Ok(entries) = fs::read_dir(folder.trial_provenance_folder()) {
             let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
             paths.sort();

@@ -110,6 +110,9 @@ pub struct StepRecord {
     pub train_points: f64,
     /// Bytes of checkpoints kept after the initial training.
     pub checkpoint_bytes: u64,
+    /// Fits that stopped at their iteration limit before converging: the final fit of each shard
+    /// trained initially or retrained up to this step, and the baseline's.
+    pub fits_at_limit: u64,
 }
 
 /// The name of a column of the results table. The fixed columns are the constants of [`column`];
@@ -291,6 +294,8 @@ columns! {
     TRAIN_POINTS = "train_points", Real(|r| Some(r.train_points)), Measure;
     /// See [`StepRecord::checkpoint_bytes`].
     CHECKPOINT_BYTES = "checkpoint_bytes", Real(|r| Some(r.checkpoint_bytes as f64)), Measure;
+    /// See [`StepRecord::fits_at_limit`].
+    FITS_AT_LIMIT = "fits_at_limit", Real(|r| Some(r.fits_at_limit as f64)), Measure;
 }
 
 /// The columns whose values depend on the machine's speed and load, not only on the spec and

@@ -31,6 +31,14 @@ pub enum ReadError {
         /// Why.
         source: PolarsError,
     },
+    /// A trial's file is not what was saved for that trial.
+    #[error("`{}` cannot be trusted: {reason}; delete it, or run with --force to recompute every trial", path.display())]
+    Tampered {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The file lacks a column this version of sisa writes (or the spec sweeps).
     #[error("`{}` is not a results table of this spec: {source}", path.display())]
     Column {
@@ -119,16 +127,22 @@ impl Table {
                 path: path.to_owned(),
                 source,
             })?;
+        Table::from_frame(frame, swept).map_err(|source| ReadError::Column {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// The table of a frame read back, checking it has every column this version writes and
+    /// one per swept key.
+    pub fn from_frame(frame: DataFrame, swept: &[String]) -> Result<Table, MissingColumn> {
         let table = Table {
             frame,
             swept: swept.to_vec(),
         };
         let expected = COLUMNS.iter().map(|c| c.name.as_str());
         for name in expected.chain(swept.iter().map(String::as_str)) {
-            table.column(name).map_err(|source| ReadError::Column {
-                path: path.to_owned(),
-                source,
-            })?;
+            table.column(name)?;
         }
         Ok(table)
     }

@@ -9,6 +9,7 @@
 //! synced and renamed into place) and reports it before it takes the next one, so a trial that
 //! finishes is on disk at once, whatever the others are doing.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -20,6 +21,7 @@ use super::TrialError;
 use crate::clock::Stopwatch;
 use crate::data::{DatasetCache, DatasetSummary};
 use crate::error::Error;
+use crate::interrupt;
 use crate::plot::{self, FigureKind};
 use crate::report;
 use crate::results::provenance::TrialProvenance;
@@ -43,6 +45,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Start no trial after one fails.
     pub fail_fast: bool,
+    /// Go on running trials after one could not be saved (by default the run stops there).
+    pub keep_going: bool,
 }
 
 /// What happened to the trials a run was given.
@@ -54,16 +58,29 @@ pub struct RunOutcome {
     pub failed: Vec<(usize, TrialError)>,
     /// Trials not started because the run stopped early (`--fail-fast`, or a save failed).
     pub not_started: usize,
-    /// The first trial whose rows could not be written; the run stopped there.
+    /// The first trial whose rows could not be written (the run stopped there, unless asked to
+    /// keep going).
     pub save_error: Option<ResultsError>,
+    /// Whether the run was asked to stop (Ctrl-C): trials under way were abandoned, unsaved.
+    pub interrupted: bool,
 }
 
 impl RunOutcome {
     /// The run's result: `Ok` when every trial was saved, else the error that says how many
     /// failed (each was reported as it happened).
     pub fn into_result(self, total: usize) -> Result<(), Error> {
-        if let Some(error) = self.save_error {
-            return Err(Error::Results(error));
+        if self.interrupted {
+            return Err(Error::Interrupted {
+                saved: self.saved.len(),
+                total,
+            });
+        }
+        if let Some(source) = self.save_error {
+            return Err(Error::SaveFailed {
+                source,
+                saved: self.saved.len(),
+                total,
+            });
         }
         if self.failed.is_empty() && self.not_started == 0 {
             return Ok(());
@@ -117,6 +134,31 @@ impl Session {
         &self.folder
     }
 
+    /// Checks that the results folder is this spec's: a folder that holds another spec's trials
+    /// (other settings, overrides or sweep) is refused, so one run never mixes with or replaces
+    /// another's results. Re-running the same spec resumes.
+    pub fn check_folder(&self) -> Result<(), Error> {
+        if !self.folder.has_spec() {
+            return Ok(());
+        }
+        let saved = Spec::load(&self.folder.path(Document::Spec), &[])?;
+        let theirs = plan(&saved)?;
+        let ours: std::collections::HashSet<&TrialId> = self.trials.iter().map(|t| &t.id).collect();
+        let common = theirs.iter().filter(|t| ours.contains(&t.id)).count();
+        if common == theirs.len() && common == self.trials.len() {
+            return Ok(());
+        }
+        Err(Error::Usage(format!(
+            "`{}` holds the results of other settings ({} trials, {common} of them also in this \
+             run of {}); write this run elsewhere with --out (e.g. --out {}-2), or remove that \
+             folder to start over",
+            self.folder.root().display(),
+            theirs.len(),
+            self.trials.len(),
+            self.folder.root().display(),
+        )))
+    }
+
     /// The trials whose results are not saved yet (all of them with `force`).
     pub fn pending(&self, force: bool) -> Vec<&Trial> {
         self.trials
@@ -155,18 +197,20 @@ impl Session {
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let outcome = Mutex::new(RunOutcome::default());
+        let warned = Mutex::new(HashSet::new());
         let coordinators = workers.jobs().min(trials.len());
         std::thread::scope(|scope| {
             for _ in 0..coordinators {
                 scope.spawn(|| {
-                    while !stop.load(Ordering::SeqCst) {
+                    while !stop.load(Ordering::SeqCst) && !interrupt::requested() {
                         let Some(&trial) = trials.get(next.fetch_add(1, Ordering::SeqCst)) else {
                             break;
                         };
-                        let ended = self.run_one(trial, workers, observer);
+                        let ended = self.run_one(trial, workers, observer, &warned);
                         let mut outcome = outcome.lock().expect("not poisoned");
                         match ended {
                             Ok(saved) => outcome.saved.push(saved),
+                            Err(Ended::Interrupted) => outcome.interrupted = true,
                             Err(Ended::Failed(error)) => {
                                 outcome.failed.push((trial.index, error));
                                 if options.fail_fast {
@@ -175,7 +219,9 @@ impl Session {
                             }
                             Err(Ended::NotSaved(error)) => {
                                 outcome.save_error.get_or_insert(error);
-                                stop.store(true, Ordering::SeqCst);
+                                if !options.keep_going {
+                                    stop.store(true, Ordering::SeqCst);
+                                }
                             }
                         }
                     }
@@ -183,6 +229,7 @@ impl Session {
             }
         });
         let mut outcome = outcome.into_inner().expect("not poisoned");
+        outcome.interrupted |= interrupt::requested();
         outcome.not_started = trials.len().saturating_sub(next.load(Ordering::SeqCst));
         outcome.saved.sort_by_key(|trial| trial.index);
         outcome
@@ -194,6 +241,7 @@ impl Session {
         trial: &Trial,
         workers: &Workers,
         observer: &dyn Observer,
+        warned: &Mutex<HashSet<&'static str>>,
     ) -> Result<TrialProvenance, Ended> {
         observer.event(&Event::Started { trial });
         let watch = Stopwatch::start();
@@ -207,6 +255,9 @@ impl Session {
         };
         let records =
             run_trial(trial, experiment, &self.cache, workers, &progress).map_err(|error| {
+                if interrupt::requested() {
+                    return Ended::Interrupted;
+                }
                 failed(self.describe(trial, &error));
                 Ended::Failed(error)
             })?;
@@ -218,6 +269,17 @@ impl Session {
                 Ended::NotSaved(error)
             })?;
         let wall_s = watch.elapsed().wall_s;
+        let at_limit = records.iter().map(|r| r.fits_at_limit).max().unwrap_or(0);
+        let model = trial.settings.model.name();
+        if at_limit > 0 && warned.lock().expect("not poisoned").insert(model) {
+            observer.notice(&Notice::Warning(format!(
+                "{model} stopped at its iteration limit before converging in {at_limit} fits of \
+                 trial {} (said once per model; the `fits_at_limit` column counts them in every \
+                 trial): its accuracy may be lower than it could be; scale the features \
+                 (`dataset.standardize: true`) or raise `model.max_iterations`",
+                trial.index
+            )));
+        }
         observer.event(&Event::Saved {
             trial,
             path: &path,
@@ -303,8 +365,81 @@ impl Session {
 
 /// How a trial ended when it did not end saved.
 enum Ended {
+    /// The run was asked to stop while it ran.
+    Interrupted,
     /// It failed.
     Failed(TrialError),
     /// It finished but its rows could not be written.
     NotSaved(ResultsError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::launch::{Launcher, Local};
+    use crate::runner::observer::RunStart;
+
+    /// Remembers what a run told it.
+    #[derive(Default)]
+    struct Recorder {
+        lines: Mutex<Vec<String>>,
+    }
+
+    impl Observer for Recorder {
+        fn started(&self, run: &RunStart<'_>) {
+            let line = format!("started {} pending {}", run.experiment, run.pending);
+            self.lines.lock().unwrap().push(line);
+        }
+
+        fn event(&self, event: &Event<'_>) {
+            let line = match event {
+                Event::Started { trial } => format!("start {}", trial.index),
+                Event::Phase { .. } => return,
+                Event::Saved { trial, path, .. } => {
+                    assert!(path.exists(), "saved before it is reported");
+                    format!("saved {}", trial.index)
+                }
+                Event::Failed { trial, message } => format!("failed {}: {message}", trial.index),
+            };
+            self.lines.lock().unwrap().push(line);
+        }
+
+        fn notice(&self, notice: &Notice) {
+            self.lines.lock().unwrap().push(format!("{notice:?}"));
+        }
+
+        fn published(&self, table: &Table, paths: &[PathBuf]) {
+            let line = format!("published {} rows, {} files", table.height(), paths.len());
+            self.lines.lock().unwrap().push(line);
+        }
+    }
+
+    #[test]
+    fn a_spec_runs_end_to_end_through_a_session_without_the_command_line() {
+        let folder = tempfile::tempdir().unwrap();
+        let spec_path = folder.path().join("spec.yaml");
+        let text =
+            "name: library\nseed: 2\ndataset: {synthetic: blobs, samples: 300, features: 4}\n\
+                    unlearning: {requests: [1, 3]}\nsweep:\n  sisa.shards: [1, 3]\n";
+        std::fs::write(&spec_path, text).unwrap();
+        let spec = Spec::load(&spec_path, &[]).unwrap();
+        let session = Session::open(spec, Some(&folder.path().join("out"))).unwrap();
+        assert_eq!(session.pending(false).len(), 2);
+        let recorder = Recorder::default();
+        let local = Local {
+            jobs: 2,
+            options: RunOptions::default(),
+        };
+        local.launch(&session, &recorder).unwrap();
+        let mut lines = recorder.lines.into_inner().unwrap();
+        assert_eq!(lines.remove(0), "started library pending 2");
+        let published = lines.pop().unwrap();
+        assert!(published.starts_with("published 4 rows"), "{published}");
+        lines.sort();
+        assert_eq!(lines, ["saved 0", "saved 1", "start 0", "start 1"]);
+        assert!(session.pending(false).is_empty(), "both trials are saved");
+        let (table, missing) = session.collect().unwrap();
+        assert!(missing.is_empty());
+        assert_eq!(table.unwrap().swept_columns(), ["sisa.shards"]);
+    }
 }

@@ -105,6 +105,9 @@ pub struct Training {
     pub keys: Vec<CheckpointKey>,
     /// The checkpoints trained, to add to a store.
     pub checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
+    /// Shards retrained whose final fit stopped at its iteration limit rather than converging
+    /// (intermediate slice steps get a share of the budget by design and are not counted).
+    pub fits_at_limit: usize,
 }
 
 impl Training {
@@ -140,6 +143,8 @@ struct ShardTraining {
     retrained_from: Option<SliceId>,
     checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
     span: Option<(Instant, Instant)>,
+    /// Whether the shard's last fit stopped at its iteration limit.
+    at_limit: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -203,6 +208,7 @@ impl<'a> Engine<'a> {
             retrained_from: None,
             checkpoints: Vec::new(),
             span: None,
+            at_limit: false,
         };
         let mut prefix: Vec<PointId> = Vec::new();
         for (r, slice) in self.layout.slices(shard).iter().enumerate() {
@@ -219,6 +225,9 @@ impl<'a> Engine<'a> {
                 continue;
             }
             result.retrained_from.get_or_insert(SliceId(r));
+            if crate::interrupt::requested() {
+                return Err(ModelError::interrupted());
+            }
             if prefix.is_empty() {
                 result.state = None;
                 continue;
@@ -247,6 +256,7 @@ impl<'a> Engine<'a> {
                 points: step.prefix * prefix.len() as f64 + step.slice * remaining.len() as f64,
                 passes: fitted.sample_passes,
             };
+            result.at_limit = fitted.at_limit;
             let first = result.span.map_or(started, |(first, _)| first);
             result.span = Some((first, Instant::now()));
             let state = Arc::new(fitted.state);
@@ -298,11 +308,13 @@ fn assemble(shards: Vec<ShardTraining>) -> Result<Training, ModelError> {
     let mut shard_sizes = Vec::with_capacity(shards.len());
     let mut retrained_from = Vec::with_capacity(shards.len());
     let (mut keys, mut checkpoints) = (Vec::new(), Vec::new());
+    let mut fits_at_limit = 0;
     let mut span: Option<(Instant, Instant)> = None;
     for shard in shards {
         keys.extend(shard.keys);
         checkpoints.extend(shard.checkpoints);
         cost += shard.cost;
+        fits_at_limit += usize::from(shard.at_limit);
         if let Some((start, end)) = shard.span {
             span = Some(span.map_or((start, end), |(s, e)| (s.min(start), e.max(end))));
         }
@@ -320,6 +332,7 @@ fn assemble(shards: Vec<ShardTraining>) -> Result<Training, ModelError> {
         retrained_from,
         keys,
         checkpoints,
+        fits_at_limit,
     })
 }
 

@@ -20,4 +20,4 @@ pub use error::{Invalid, Problem, SpecError};
 pub use overrides::Override;
 pub use plan::{plan, Trial, TrialId};
 pub use settings::*;
-pub use spec::{ExperimentName, Spec, SweepAxis};
+pub use spec::{ExperimentName, Pinned, Spec, SweepAxis};

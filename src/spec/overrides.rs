@@ -33,8 +33,8 @@ impl Override {
     /// Parses `KEY=A,B,...` from `--sweep`.
     pub fn parse_sweep(argument: &str) -> Result<Override, String> {
         let (key, text) = split(argument)?;
-        let values = text
-            .split(',')
+        let values = top_level_items(text)
+            .into_iter()
             .map(|item| {
                 let item = item.trim();
                 if item.is_empty() {
@@ -73,6 +73,28 @@ impl Override {
             }
         }
     }
+}
+
+/// The comma-separated items of `text`, splitting only at commas outside brackets, braces and
+/// quotes, so a swept value may itself be a list or a section (`{kind: mlp, epochs: 5}`).
+fn top_level_items(text: &str) -> Vec<&str> {
+    let (mut items, mut depth, mut quote, mut start) = (Vec::new(), 0i32, None, 0);
+    for (at, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(open), _) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                items.push(&text[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&text[start..]);
+    items
 }
 
 /// The segments of a dotted key.
@@ -123,5 +145,21 @@ mod tests {
         assert!(Override::parse_sweep("sisa.shards=1,,2").is_err());
         assert!(Override::parse_set("sisa..shards=1").is_err());
         assert!(Override::parse_set("shards").is_err());
+    }
+
+    #[test]
+    fn sweep_values_may_be_lists_and_sections() {
+        let parsed =
+            Override::parse_sweep("model={kind: mlp, epochs: 5},{kind: logistic}").unwrap();
+        let Override::Sweep { values, .. } = &parsed else {
+            panic!("not a sweep")
+        };
+        assert_eq!(values.len(), 2);
+        assert_eq!(yaml::compact(&values[0]), r#"{"kind":"mlp","epochs":5}"#);
+        let lists = Override::parse_sweep("unlearning.requests=[1, 2],[4],'a,b'").unwrap();
+        let Override::Sweep { values, .. } = &lists else {
+            panic!("not a sweep")
+        };
+        assert_eq!(values.len(), 3);
     }
 }

@@ -311,6 +311,18 @@ mod tests {
         );
     }
 
+    /// A trial's id is the name of its saved results: a change to what the id hashes (a renamed
+    /// or reordered settings field, a changed default) would silently orphan every saved trial.
+    /// Change this literal only together with `ID_VERSION`, knowingly.
+    #[test]
+    fn trial_ids_are_pinned() {
+        let text = "name: pinned\nseed: 7\ndataset: {synthetic: purchase, samples: 2000}\n\
+                    model: {kind: logistic}\nsisa: {shards: 5, slices: 2}\n\
+                    unlearning: {requests: [1, 4]}\n";
+        let trials = plan(&load(text, &[]).unwrap()).unwrap();
+        assert_eq!(trials[0].id.as_str(), "5b334589d634055c");
+    }
+
     #[test]
     fn too_many_trials_is_an_error() {
         let text =

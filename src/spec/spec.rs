@@ -29,6 +29,16 @@ pub struct Spec {
     axes: Vec<SweepAxis>,
     overrides: Vec<Override>,
     figures: Option<Vec<String>>,
+    pinned: Vec<Pinned>,
+}
+
+/// A swept key that a `--set` override pins to one value: its axis is dropped, as Hydra does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pinned {
+    /// The axis dropped, as `sweep.KEY` or `zip.KEY`.
+    pub axis: String,
+    /// The override that pins it, as written.
+    pub by: String,
 }
 
 /// One swept key and the values it takes, in order.
@@ -89,6 +99,11 @@ impl Spec {
             path: path.to_owned(),
             source,
         })?;
+        // A byte-order mark (some Windows editors write one) is not part of the YAML.
+        let text = text
+            .strip_prefix('\u{feff}')
+            .map(str::to_owned)
+            .unwrap_or(text);
         let mut spec = Spec {
             path: path.to_owned(),
             folder: absolute_folder(path),
@@ -99,7 +114,9 @@ impl Spec {
             axes: Vec::new(),
             overrides: overrides.to_vec(),
             figures: None,
+            pinned: Vec::new(),
         };
+        spec.check_overrides()?;
         let mut document = yaml::parse(&spec.text).map_err(|f| spec.failure(f, &[]))?;
         if !document.is_mapping() {
             let message = "a spec is a mapping of keys such as `name`, `dataset` and `sisa`";
@@ -123,6 +140,8 @@ impl Spec {
         }
         spec.axes = spec.sweep_axes(raw.sweep.unwrap_or_default(), false, Vec::new())?;
         spec.axes = spec.sweep_axes(raw.zip.unwrap_or_default(), true, spec.axes.clone())?;
+        spec.pin_overridden_axes();
+        spec.check_zipped_points()?;
         spec.figures = raw.figures;
         if let Value::Mapping(map) = &mut document {
             map.remove("sweep");
@@ -155,6 +174,11 @@ impl Spec {
     /// The sweep axes, in the order of the file (then of `--sweep` options).
     pub fn axes(&self) -> &[SweepAxis] {
         &self.axes
+    }
+
+    /// The swept keys that `--set` overrides pinned (their axes are dropped).
+    pub fn pinned(&self) -> &[Pinned] {
+        &self.pinned
     }
 
     /// The figures the spec asks for, by name (`None`: choose from what the sweep varies); the
@@ -199,6 +223,77 @@ impl Spec {
         yaml::to_text(&document)
     }
 
+    /// Rejects overrides that contradict each other: one key swept twice, or both set and swept.
+    fn check_overrides(&self) -> Result<()> {
+        for (position, item) in self.overrides.iter().enumerate() {
+            let Override::Sweep { key, .. } = item else {
+                continue;
+            };
+            for earlier in &self.overrides[..position] {
+                let message = match earlier {
+                    Override::Sweep { key: other, .. } if overlaps(other, key) => format!(
+                        "`{other}` is already swept by `{}`; give all the values in one --sweep",
+                        earlier.describe()
+                    ),
+                    Override::Set { key: other, .. } if overlaps(other, key) => format!(
+                        "`{other}` is also pinned by `{}`; use one or the other",
+                        earlier.describe()
+                    ),
+                    _ => continue,
+                };
+                return Err(self
+                    .problem(Some(key), message, &[])
+                    .with_origin(item.describe()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the axes of keys that a `--set` override gives one value: the command line wins
+    /// over the file's sweep (as with Hydra), and [`Spec::pinned`] says so.
+    fn pin_overridden_axes(&mut self) {
+        let sets: Vec<&Override> = (self.overrides.iter())
+            .filter(|item| matches!(item, Override::Set { .. }))
+            .collect();
+        let mut pinned = Vec::new();
+        self.axes.retain(|axis| {
+            let Some(by) = sets
+                .iter()
+                .rev()
+                .find(|item| overlaps(item.key(), &axis.key))
+            else {
+                return true;
+            };
+            pinned.push(Pinned {
+                axis: format!("{}.{}", axis.section(), axis.key),
+                by: by.describe(),
+            });
+            false
+        });
+        self.pinned = pinned;
+    }
+
+    /// Rejects a `zip` section that lists the same combination of values twice: it would run
+    /// the same trials twice.
+    fn check_zipped_points(&self) -> Result<()> {
+        let zipped: Vec<&SweepAxis> = self.axes.iter().filter(|axis| axis.zipped).collect();
+        let Some(first) = zipped.first() else {
+            return Ok(());
+        };
+        let point = |i: usize| -> Vec<&Value> { zipped.iter().map(|a| &a.values[i]).collect() };
+        for later in 1..first.values.len() {
+            if let Some(earlier) = (0..later).find(|&earlier| point(earlier) == point(later)) {
+                let message = format!(
+                    "values {earlier} and {later} of the zipped keys are the same combination; \
+                     each combination gives its own trials, so list it once"
+                );
+                let key = format!("zip.{}", first.key);
+                return Err(self.problem(Some(&key), message, &[]));
+            }
+        }
+        Ok(())
+    }
+
     /// The axes of a `sweep` (or, `zipped`, a `zip`) section, after the `axes` already read.
     fn sweep_axes(
         &self,
@@ -240,6 +335,16 @@ impl Spec {
                     return Err(self.problem(here, message, &[]));
                 }
             };
+            if !zipped {
+                if let Some((earlier, later)) = first_repeat(&values) {
+                    let message = format!(
+                        "`{}` is listed twice (values {earlier} and {later}); each value gives \
+                         its own trials, so list it once (use `repeats` for more repetitions)",
+                        yaml::compact(&values[later])
+                    );
+                    return Err(self.problem(here, message, &[]));
+                }
+            }
             if let Some(first) = axes.iter().find(|axis| axis.zipped && zipped) {
                 if first.values.len() != values.len() {
                     let message = format!(
@@ -298,11 +403,11 @@ impl Spec {
             let swept = picks
                 .iter()
                 .find(|(axis, _)| within(key, &self.axes[*axis].key));
-            let overridden = self
-                .overrides
-                .iter()
-                .rev()
-                .find(|item| within(key, item.key()));
+            // A `--sweep KEY=...` writes the axis `sweep.KEY`.
+            let overridden = self.overrides.iter().rev().find(|item| match item {
+                Override::Set { key: set, .. } => within(key, set),
+                Override::Sweep { key: swept, .. } => within(key, &format!("sweep.{swept}")),
+            });
             if let Some(&(axis, value)) = swept {
                 let axis = &self.axes[axis];
                 problem.origin = Some(format!(
@@ -368,6 +473,14 @@ fn absolute_folder(spec: &Path) -> PathBuf {
 fn within(key: &str, prefix: &str) -> bool {
     key.strip_prefix(prefix)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// The positions of the first value that repeats an earlier one.
+fn first_repeat(values: &[Value]) -> Option<(usize, usize)> {
+    (1..values.len()).find_map(|later| {
+        let earlier = values[..later].iter().position(|v| *v == values[later])?;
+        Some((earlier, later))
+    })
 }
 
 fn overlaps(a: &str, b: &str) -> bool {

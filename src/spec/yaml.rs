@@ -214,15 +214,17 @@ fn child_mapping<'a>(
     }
 }
 
-/// The 1-based line and column at which a key path is written in block-style YAML, if it is.
+/// The 1-based line and column at which a key path is written, if it is.
 ///
 /// `segments` are mapping keys. This is a scan of indentation, not a parser: it serves error
-/// messages and gives up (`None`) on keys written in flow style (`{a: 1}`).
+/// messages. Keys inside a flow mapping (`model: {kind: mlp, epochs: 0}`) are found by name from
+/// the line their flow mapping starts on.
 pub fn line_of(text: &str, segments: &[&str]) -> Option<(usize, usize)> {
     let mut parent_indent: Option<usize> = None;
     let mut remaining = segments.iter().peekable();
     let mut found = None;
-    for (number, raw_line) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    for (number, raw_line) in lines.iter().enumerate() {
         let Some(wanted) = remaining.peek() else {
             break;
         };
@@ -238,9 +240,48 @@ pub fn line_of(text: &str, segments: &[&str]) -> Option<(usize, usize)> {
             found = Some((number + 1, indent + 1));
             parent_indent = Some(indent);
             remaining.next();
+            let value = content
+                .split_once(':')
+                .map_or("", |(_, value)| value.trim_start());
+            if value.starts_with('{') && remaining.peek().is_some() {
+                let rest: Vec<&str> = remaining.copied().collect();
+                return in_flow(&lines[number..], &rest)
+                    .map(|(line, column)| (number + line, column));
+            }
         }
     }
     remaining.peek().is_none().then_some(found).flatten()
+}
+
+/// Where the last of `keys` is written inside the flow mapping that starts on `lines[0]`, each
+/// key found after the previous one: (0-based line offset + 1, 1-based column).
+fn in_flow(lines: &[&str], keys: &[&str]) -> Option<(usize, usize)> {
+    let mut at = None;
+    let (mut line, mut column) = (0, 0);
+    for key in keys {
+        let (found_line, found_column) =
+            lines
+                .iter()
+                .enumerate()
+                .skip(line)
+                .find_map(|(offset, text)| {
+                    let from = if offset == line { column } else { 0 };
+                    flow_key(&text[from.min(text.len())..], key).map(|c| (offset, from + c))
+                })?;
+        (line, column) = (found_line, found_column + key.len());
+        at = Some((found_line + 1, found_column + 1));
+    }
+    at
+}
+
+/// The byte offset of `key:` in `text` as a key of a flow mapping (after `{`, `,` or at the start
+/// of a line).
+fn flow_key(text: &str, key: &str) -> Option<usize> {
+    text.match_indices(key).map(|(at, _)| at).find(|&at| {
+        let before = text[..at].trim_end().chars().last();
+        let after = text[at + key.len()..].trim_start();
+        matches!(before, None | Some('{') | Some(',')) && after.starts_with(':')
+    })
 }
 
 fn key_of(content: &str) -> Option<&str> {
@@ -374,6 +415,16 @@ mod tests {
         assert_eq!(line_of(TEXT, &["sweep", "sisa.shards"]), Some((9, 3)));
         assert_eq!(line_of(TEXT, &["sisa", "requests"]), None);
         assert_eq!(line_of(TEXT, &["model"]), None);
+    }
+
+    #[test]
+    fn finds_keys_inside_flow_mappings() {
+        let text =
+            "name: x\nmodel: {kind: mlp, epochs: 0}\ndataset: {\n  samples: 10,\n  features: 3}\n";
+        assert_eq!(line_of(text, &["model", "epochs"]), Some((2, 20)));
+        assert_eq!(line_of(text, &["model", "kind"]), Some((2, 9)));
+        assert_eq!(line_of(text, &["dataset", "features"]), Some((5, 3)));
+        assert_eq!(line_of(text, &["model", "hidden"]), None);
     }
 
     #[test]

@@ -25,9 +25,13 @@ sweep:
         &["run", path.to_str().unwrap(), "--out", "out", "--quiet"],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // One iteration never converges: --quiet prints that warning, once, and nothing else.
+    let stderr = text(&out.stderr);
+    assert!(out.stdout.is_empty(), "--quiet prints no table");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        out.stdout.is_empty() && out.stderr.is_empty(),
-        "--quiet prints nothing"
+        stderr.starts_with("warning: logistic stopped at its iteration limit"),
+        "{stderr}"
     );
     let rows = read_csv(&dir.path().join("out/steps.csv"));
     let mut means: BTreeMap<(u32, u32), (f64, usize)> = BTreeMap::new();

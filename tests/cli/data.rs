@@ -260,3 +260,30 @@ sisa:
         &["points.csv: dataset.stratify: a stratified split needs at least 2 points in every class", "`tiny` (1)"],
     );
 }
+
+#[test]
+fn validate_reads_the_data_as_run_would_unless_told_not_to() {
+    let spec = "name: t\ndataset: {path: points.csv, header: true, label: class}\n";
+    let (dir, path) = data_workspace(spec, &[]);
+    let path = path.to_str().unwrap();
+    let missing = sisa(dir.path(), &["validate", path]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stdout));
+    assert!(text(&missing.stderr).contains("points.csv"));
+    let skipped = sisa(dir.path(), &["validate", path, "--no-data"]);
+    assert!(skipped.status.success(), "{}", text(&skipped.stderr));
+    assert!(text(&skipped.stdout).contains("data not checked (--no-data)"));
+    // A value missing without a `missing:` policy is found by validate, with its line.
+    let gap = POINTS_CSV.replacen("1.5", "", 1);
+    fs::write(dir.path().join("points.csv"), gap).unwrap();
+    let incomplete = sisa(dir.path(), &["validate", path]);
+    assert_eq!(incomplete.status.code(), Some(2));
+    assert!(
+        text(&incomplete.stderr).contains("missing value"),
+        "{}",
+        text(&incomplete.stderr)
+    );
+    fs::write(dir.path().join("points.csv"), POINTS_CSV).unwrap();
+    let whole = sisa(dir.path(), &["validate", path]);
+    assert!(whole.status.success(), "{}", text(&whole.stderr));
+    assert!(text(&whole.stdout).contains("data read and checked"));
+}

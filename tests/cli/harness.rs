@@ -33,16 +33,29 @@ pub fn workspace(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let content = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = content.lines();
-    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let header = csv_fields(lines.next().expect("a header"));
     lines
-        .map(|line| {
-            header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(line.split(',').map(str::to_owned))
-                .collect()
-        })
+        .map(|line| header.iter().cloned().zip(csv_fields(line)).collect())
         .collect()
+}
+
+/// The fields of one CSV line, `"quoted, with commas"` and `""` escapes included.
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }
 
 pub fn without_timing(rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
@@ -102,4 +115,42 @@ pub fn means_by(
     sums.into_iter()
         .map(|(key, (sum, n))| (key, sum / n))
         .collect()
+}
+
+/// The trial files saved in a results folder's `trials/`, with their modification times, sorted;
+/// temporaries (hidden, renamed into place when complete) are not saved trials.
+pub fn saved_trials(folder: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut files: Vec<_> = fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+                .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+                .map(|p| {
+                    let modified = fs::metadata(&p).unwrap().modified().unwrap();
+                    (p, modified)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Decodes standard base64 (with `=` padding), as report.html embeds its figures.
+pub fn base64_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut buffer, mut bits) = (0u32, 0);
+    for byte in text.bytes().filter(|&b| b != b'=') {
+        let value = ALPHABET.iter().position(|&a| a == byte).expect("base64") as u32;
+        buffer = buffer << 6 | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((buffer >> bits) as u8);
+        }
+    }
+    bytes
 }

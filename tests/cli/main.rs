@@ -4,6 +4,7 @@
 
 mod analysis;
 mod data;
+mod folder;
 mod harness;
 mod resume;
 mod runs;

@@ -2,8 +2,11 @@
 //! failing trial does not stop the others.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use polars::prelude::{ParquetReader, SerReader};
 
 use super::harness::*;
 
@@ -33,27 +36,8 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
         .current_dir(dir.path())
         .spawn()
         .unwrap();
-    let saved = |folder: &Path| -> Vec<(PathBuf, std::time::SystemTime)> {
-        let mut files: Vec<_> = fs::read_dir(folder)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-                    // Temporaries (hidden, renamed into place when complete) are not saved trials.
-                    .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-                    .map(|p| {
-                        let modified = fs::metadata(&p).unwrap().modified().unwrap();
-                        (p, modified)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        files
-    };
     let started = std::time::Instant::now();
-    while saved(&trials).len() < 2 {
+    while saved_trials(&trials).len() < 2 {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the sweep ended before it was killed"
@@ -66,7 +50,7 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let before = saved(&trials);
+    let before = saved_trials(&trials);
     assert!(
         before.len() < 9,
         "killed part-way: {} of 9 trials saved",
@@ -84,7 +68,7 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
     assert!(stderr.contains(&expected), "{stderr}");
     assert!(stderr.contains("already saved"), "{stderr}");
     // The trials saved before the kill were not recomputed: same files, untouched.
-    let after = saved(&trials);
+    let after = saved_trials(&trials);
     assert_eq!(after.len(), 9);
     for file in &before {
         assert!(after.contains(file), "{} was rewritten", file.0.display());
@@ -93,10 +77,9 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
         &fs::read_to_string(dir.path().join("killed/provenance.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(
-        provenance["trials"].as_array().unwrap().len(),
-        9 - before.len()
-    );
+    let invocations = provenance["invocations"].as_array().unwrap();
+    let last = invocations.last().unwrap();
+    assert_eq!(last["trials"].as_array().unwrap().len(), 9 - before.len());
     assert_eq!(
         table_without_timing(&dir.path().join("killed/steps.csv")),
         table_without_timing(&dir.path().join("complete/steps.csv"))
@@ -107,7 +90,9 @@ fn a_killed_sweep_resumes_without_recomputing_finished_trials() {
         &["run", spec, "--out", "killed", "--force", "--quiet"],
     );
     assert!(forced.status.success());
-    assert!(saved(&trials).iter().all(|file| !before.contains(file)));
+    assert!(saved_trials(&trials)
+        .iter()
+        .all(|file| !before.contains(file)));
 }
 
 #[test]
@@ -179,7 +164,12 @@ fn single_trials_run_apart_and_collect_into_the_same_table() {
         &fs::read_to_string(dir.path().join("apart/provenance.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(provenance["trials"].as_array().unwrap().len(), 9);
+    let collect = &provenance["invocations"].as_array().unwrap()[0];
+    assert_eq!(
+        collect["trials"].as_array().unwrap().len(),
+        9,
+        "{provenance}"
+    );
     assert!(dir.path().join("apart/report.html").exists());
 }
 
@@ -233,5 +223,148 @@ sweep:
                 .unwrap()
                 .count()
                 == 0
+    );
+}
+
+/// Four fast trials and a slow one (a long fit, last in the plan), on two threads: each fast
+/// trial's file is complete and readable, and its line printed, while the slow trial is still
+/// running. (Saving from inside the worker pool left three of them as empty temporaries until the
+/// slow one ended.)
+const ONE_SLOW: &str = "\
+name: one-slow
+seed: 5
+dataset: {synthetic: purchase, samples: 4000, features: 200, classes: 2}
+model: {kind: mlp, hidden: [64], epochs: 1}
+baseline: none
+unlearning: {requests: [1]}
+sweep:
+  model.epochs: [2, 1, 3, 4, 3000]
+";
+
+#[test]
+fn finished_trials_are_saved_and_reported_while_a_slow_one_runs() {
+    let (dir, path) = workspace("one-slow.yaml", ONE_SLOW);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sisa"))
+        .args(["run", path.to_str().unwrap(), "--out", "out", "--jobs", "2"])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stderr = child.stderr.take().unwrap();
+    let reader = {
+        let lines = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        })
+    };
+    let trials = dir.path().join("out/trials");
+    let started = std::time::Instant::now();
+    while saved_trials(&trials).len() < 4 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the slow trial ended too soon"
+        );
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "fast trials not saved in two minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Each line is printed just after its file is renamed into place: give the last one a moment
+    // to travel through the pipe.
+    let done = |lines: &[String]| {
+        lines
+            .iter()
+            .filter(|line| line.contains(" done in "))
+            .count()
+    };
+    let waited = std::time::Instant::now();
+    while done(&lines.lock().unwrap()) < 4 && waited.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let still_running = child.try_wait().unwrap().is_none();
+    let saved = saved_trials(&trials);
+    let printed = lines.lock().unwrap().clone();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(
+        still_running,
+        "the slow trial was still running when the fast ones were checked"
+    );
+    assert_eq!(saved.len(), 4, "{saved:?}");
+    for (file, _) in &saved {
+        let frame = ParquetReader::new(fs::File::open(file).unwrap()).finish();
+        assert_eq!(
+            frame.unwrap().height(),
+            1,
+            "{} complete and readable",
+            file.display()
+        );
+    }
+    assert_eq!(
+        done(&printed),
+        4,
+        "a line per saved trial, printed as it was saved: {printed:?}"
+    );
+    assert!(
+        !printed.iter().any(|line| line.contains("trial 4 ")),
+        "{printed:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_and_the_same_command_resumes() {
+    let (dir, path) = workspace("resumable.yaml", RESUMABLE);
+    let spec = path.to_str().unwrap();
+    let complete = sisa(dir.path(), &["run", spec, "--out", "complete", "--quiet"]);
+    assert!(complete.status.success(), "{}", text(&complete.stderr));
+    let child = Command::new(env!("CARGO_BIN_EXE_sisa"))
+        .args(["run", spec, "--out", "stopped", "--jobs", "1", "--quiet"])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let trials = dir.path().join("stopped/trials");
+    let started = std::time::Instant::now();
+    while saved_trials(&trials).is_empty() {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no trial saved in two minutes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let interrupt = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupt.success());
+    let stopped = child.wait_with_output().unwrap();
+    let stderr = text(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(130), "{stderr}");
+    let saved = saved_trials(&trials).len();
+    assert!(saved < 9, "stopped part-way: {saved} saved");
+    assert!(
+        stderr.contains(&format!(
+            "interrupted: {saved} of 9 trials were saved this run"
+        )) && stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let leftovers: Vec<_> = fs::read_dir(&trials)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file: {leftovers:?}");
+    let resumed = sisa(dir.path(), &["run", spec, "--out", "stopped"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(text(&resumed.stderr).contains(&format!("{saved} more already saved")));
+    assert_eq!(
+        table_without_timing(&dir.path().join("stopped/steps.csv")),
+        table_without_timing(&dir.path().join("complete/steps.csv"))
     );
 }

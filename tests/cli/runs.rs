@@ -2,7 +2,7 @@
 //! certificate, the report, and the analytic model's command.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::{ParquetReader, SerReader};
 
@@ -155,9 +155,18 @@ fn the_html_report_embeds_every_figure_and_needs_no_other_file() {
     }
     assert!(!html.contains("<link") && !html.contains("<script"));
     // The PNGs are embedded byte for byte.
+    let prefix = "src=\"data:image/png;base64,";
+    let embedded: Vec<Vec<u8>> = html
+        .match_indices(prefix)
+        .map(|(at, _)| {
+            let data = &html[at + prefix.len()..];
+            base64_decode(&data[..data.find('"').unwrap()])
+        })
+        .collect();
     for figure in &figures {
         let png = fs::read(figure).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{}", figure.display());
+        assert!(embedded.contains(&png), "{} is embedded", figure.display());
     }
     let markdown = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(markdown.contains("![") && markdown.contains("figures/"));
@@ -235,4 +244,25 @@ fn cost_prints_the_analytic_model_as_json() {
         ],
     );
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The quickstart's table, timing columns aside, equals the one committed in
+/// `tests/expected/quickstart-steps.csv` (written by the binary before the application layer was
+/// restructured): refactoring must not change a single result.
+#[test]
+fn the_quickstart_table_equals_the_committed_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let spec = root.join("experiments/quickstart.yaml");
+    let out = sisa(
+        dir.path(),
+        &["run", spec.to_str().unwrap(), "--out", "out", "--quiet"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected = read_csv(&root.join("tests/expected/quickstart-steps.csv"));
+    let measured = table_without_timing(&dir.path().join("out/steps.csv"));
+    assert_eq!(measured.len(), expected.len());
+    for (row, (measured, expected)) in measured.iter().zip(&expected).enumerate() {
+        assert_eq!(measured, expected, "row {row}");
+    }
 }

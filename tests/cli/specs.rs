@@ -94,3 +94,86 @@ fn shipped_experiments_are_valid() {
     }
     assert!(checked >= 4, "{checked} specs");
 }
+
+const SWEEPS: &str = "\
+name: sweeps
+seed: 1
+dataset: {synthetic: blobs, samples: 300, features: 4}
+unlearning: {requests: [1, 3]}
+sweep:
+  sisa.shards: [1, 3]
+";
+
+#[test]
+fn any_key_can_be_swept_seed_and_whole_sections_included() {
+    let (dir, path) = workspace("sweeps.yaml", SWEEPS);
+    let spec = path.to_str().unwrap();
+    let model = "--sweep=model={kind: logistic, max_iterations: 20},{kind: naive-bayes}";
+    let out = sisa(
+        dir.path(),
+        &[
+            "run", spec, "--sweep", "seed=1,2", model, "--out", "out", "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = read_csv(&dir.path().join("out/steps.csv"));
+    assert_eq!(
+        rows.len(),
+        2 * 2 * 2 * 2,
+        "shards x seeds x models x request counts"
+    );
+    let seeds: std::collections::BTreeSet<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["seed"].as_str(), r["sweep.seed"].as_str()))
+        .collect();
+    assert_eq!(
+        seeds.into_iter().collect::<Vec<_>>(),
+        [("1", "1"), ("2", "2")]
+    );
+    let models: std::collections::BTreeSet<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["model"].as_str(), r["sweep.model"].as_str()))
+        .collect();
+    let expected = [
+        ("logistic", r#"{"kind":"logistic","max_iterations":20}"#),
+        ("naive-bayes", r#"{"kind":"naive-bayes"}"#),
+    ];
+    assert_eq!(models.into_iter().collect::<Vec<_>>(), expected);
+    assert_eq!(
+        fs::read_dir(dir.path().join("out/trials")).unwrap().count(),
+        8
+    );
+}
+
+#[test]
+fn set_on_a_swept_key_pins_it() {
+    let (dir, path) = workspace("sweeps.yaml", SWEEPS);
+    let spec = path.to_str().unwrap();
+    let plan = sisa(dir.path(), &["plan", spec, "--set", "sisa.shards=3"]);
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    let stderr = text(&plan.stderr);
+    assert!(
+        stderr.contains("`--set sisa.shards=3` pins a swept key: the spec's `sweep.sisa.shards`"),
+        "{stderr}"
+    );
+    let listed = text(&plan.stdout);
+    assert_eq!(
+        listed.lines().count(),
+        3,
+        "header, rule, one trial: {listed}"
+    );
+    assert!(!listed.contains("sisa.shards"), "{listed}");
+    let verify = sisa(
+        dir.path(),
+        &["verify", spec, "--set", "sisa.shards=3", "--json"],
+    );
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    assert!(text(&verify.stdout).contains("\"shards\": 3"));
+}
+
+#[test]
+fn a_spec_with_a_byte_order_mark_reads_like_one_without() {
+    let (dir, path) = workspace("bom.yaml", &format!("\u{feff}{SWEEPS}"));
+    let out = sisa(dir.path(), &["validate", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -3,8 +3,8 @@
 
 use super::Launcher;
 use crate::error::Error;
-use crate::results::{Document, Provenance};
-use crate::runner::observer::{Observer, RunStart};
+use crate::results::{Provenance, ProvenanceLog};
+use crate::runner::observer::{Notice, Observer, RunStart};
 use crate::runner::precheck;
 use crate::runner::session::{RunOptions, RunOutcome, Session};
 use crate::workers::Workers;
@@ -21,6 +21,13 @@ pub struct Local {
 impl Launcher for Local {
     fn launch(&self, session: &Session, observer: &dyn Observer) -> Result<(), Error> {
         let folder = session.folder();
+        let _lock = folder.lock(true)?;
+        session.check_folder()?;
+        let removed = folder.remove_temporaries();
+        if removed > 0 {
+            let text = format!("removed {removed} partly written files an interrupted run left");
+            observer.notice(&Notice::Info(text));
+        }
         let pending = session.pending(self.options.force);
         let workers = Workers::new(self.jobs)?;
         let mut provenance = Provenance::start(workers.jobs());
@@ -40,14 +47,18 @@ impl Launcher for Local {
             precheck::warn(&datasets, observer);
             observer.started(&start);
             session.save_inputs(&datasets)?;
-            folder.save(Document::Provenance, &provenance.to_json())?;
+            ProvenanceLog::record(folder, &provenance)?;
             outcome = session.run(&pending, &workers, self.options, observer);
             provenance.trials = outcome.saved.clone();
         }
         provenance.finish();
-        folder.save(Document::Provenance, &provenance.to_json())?;
+        ProvenanceLog::record(folder, &provenance)?;
+        if outcome.interrupted {
+            return outcome.into_result(pending.len());
+        }
+        let provenance = session.provenance();
         if let (Some(mut table), _) = session.collect()? {
-            session.publish(&mut table, true, Some(&provenance), observer)?;
+            session.publish(&mut table, true, provenance.as_ref(), observer)?;
         }
         outcome.into_result(pending.len())
     }

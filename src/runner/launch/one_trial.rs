@@ -35,6 +35,9 @@ impl OneTrial {
 impl Launcher for OneTrial {
     fn launch(&self, session: &Session, observer: &dyn Observer) -> Result<(), Error> {
         let trial = &session.trials()[self.index];
+        // Shared: the other tasks of the array write their own trials at the same time.
+        let _lock = session.folder().lock(false)?;
+        session.check_folder()?;
         let workers = Workers::new(self.jobs)?;
         let datasets = session.precheck(&[trial], &workers)?;
         precheck::warn(&datasets, observer);
@@ -52,6 +55,9 @@ impl Launcher for OneTrial {
         provenance.finish();
         let json = provenance.to_json();
         session.folder().save_trial_provenance(trial.index, &json)?;
+        if outcome.interrupted {
+            return outcome.into_result(1);
+        }
         match outcome.failed.into_iter().next() {
             None => outcome.save_error.map_or(Ok(()), |error| Err(error.into())),
             Some((index, source)) => Err(Error::Trial {

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use super::prepare::Prepared;
 use super::quality::Quality;
 use crate::data::PointId;
+use crate::model::ModelError;
 use crate::requests::{Schedule, Start};
 use crate::runner::{Phase, TrialError};
 use crate::sisa::{train_together, CheckpointStore, Cost, Run, Training};
@@ -29,6 +30,9 @@ pub struct StepOutcome {
     pub quality: Quality,
     /// The baseline's cost (summed like SISA's) and test accuracy, when the spec asks for one.
     pub baseline: Option<(Cost, f64)>,
+    /// Fits that stopped at their iteration limit: the initial training's, SISA's and the
+    /// baseline's up to this step (see [`Training::fits_at_limit`]).
+    pub fits_at_limit: usize,
 }
 
 /// A trial's initial training and its recorded steps.
@@ -63,9 +67,13 @@ pub fn execute(
     let mut sisa_cost = Cost::zero();
     let mut shards_hit: HashSet<usize> = HashSet::new();
     let mut baseline_cost: Option<Cost> = None;
+    let mut fits_at_limit = initial.fits_at_limit;
     let mut steps = Vec::with_capacity(schedule.recorded());
     let empty = CheckpointStore::new();
     for (index, step) in schedule.steps.iter().enumerate() {
+        if crate::interrupt::requested() {
+            return Err(ModelError::interrupted().into());
+        }
         progress(Phase::Unlearning {
             step: index + 1,
             steps: schedule.steps.len(),
@@ -75,6 +83,7 @@ pub fn execute(
             sisa_cost = Cost::zero();
             shards_hit.clear();
             baseline_cost = None;
+            fits_at_limit = initial.fits_at_limit;
         }
         removed.extend(step.points(&prepared.requests));
         let store = match step.start {
@@ -101,6 +110,8 @@ pub fn execute(
             running.retain(&unlearned.keys);
         }
         sisa_cost += unlearned.cost;
+        fits_at_limit += unlearned.fits_at_limit;
+        fits_at_limit += baseline.as_ref().map_or(0, |b| b.fits_at_limit);
         shards_hit.extend(unlearned.retrained_shards());
         if let Some(baseline) = &baseline {
             let total = baseline_cost.get_or_insert_with(Cost::zero);
@@ -124,6 +135,7 @@ pub fn execute(
             shards_retrained: shards_hit.len(),
             quality: Quality::of(&unlearned.ensemble, prepared, workers)?,
             baseline,
+            fits_at_limit,
         });
     }
     Ok(Executed {

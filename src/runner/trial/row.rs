@@ -82,6 +82,7 @@ impl TrialRows<'_> {
             train_wall_s: initial.wall_s,
             train_points: initial.points,
             checkpoint_bytes: self.executed.checkpoint_bytes as u64,
+            fits_at_limit: step.fits_at_limit as u64,
         }
     }
 }
