@@ -131,6 +131,16 @@ pub fn read(
     table.finish()
 }
 
+/// The error for a record (from `line` on) longer than [`limits::LINE_BYTES`].
+fn line_too_long(path: &Path, line: u64, limit: u64) -> DataError {
+    input::limit_error(
+        path,
+        &limits::LINE_BYTES,
+        limit,
+        format!("line {line} runs on without a line break (is it a text table?)"),
+    )
+}
+
 /// The hint for a file whose lines hold semicolons that are not separators.
 fn semicolon_hint() -> String {
     "; is the file `;`-separated? Then set `separator: \";\"` (and `decimal: \",\"` if its \
@@ -238,7 +248,7 @@ impl<'a> TableReader<'a> {
                 values: Vec::new(),
             },
             lines: Vec::new(),
-            max_rows: value_limit / read.max(1),
+            max_rows: value_limit / (read + limits::ROW_OVERHEAD_VALUES),
             value_limit,
             warnings: Vec::new(),
         })
@@ -253,7 +263,12 @@ impl<'a> TableReader<'a> {
                 self.path,
                 &limits::FEATURE_VALUES,
                 self.value_limit,
-                format!("has more than {} rows of {read} columns", self.max_rows),
+                format!(
+                    "has more than {} rows of {read} columns (each row counts as {} values more, \
+                     for its bookkeeping)",
+                    self.max_rows,
+                    limits::ROW_OVERHEAD_VALUES
+                ),
             ));
         }
         let what = || format!("the rows of `{}`", self.path.display());
@@ -519,6 +534,8 @@ struct Records<R> {
     after_cr: bool,
     /// The line the current record starts on.
     record_line: u64,
+    /// Most bytes a record may take ([`limits::LINE_BYTES`]).
+    line_limit: u64,
 }
 
 /// The fields of the current record: their bytes one after another, where each ends, and whether
@@ -531,6 +548,10 @@ struct Fields {
     /// Where the field being read starts in `bytes`.
     start: usize,
 }
+
+/// Bytes a record's bookkeeping takes per field (its end and whether it was quoted), counted
+/// against [`limits::LINE_BYTES`] with its text.
+const FIELD_OVERHEAD_BYTES: usize = std::mem::size_of::<usize>() + 1;
 
 impl Fields {
     fn clear(&mut self) {
@@ -550,6 +571,11 @@ impl Fields {
         self.ends.push(self.bytes.len());
         self.quoted.push(quoted);
         self.start = self.bytes.len();
+    }
+
+    /// The memory the current record takes, about.
+    fn footprint(&self) -> u64 {
+        (self.bytes.len() + self.ends.len() * FIELD_OVERHEAD_BYTES) as u64
     }
 
     fn extend(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
@@ -572,6 +598,7 @@ impl Records<Box<dyn BufRead>> {
             line: 1,
             after_cr: false,
             record_line: 1,
+            line_limit: limits::LINE_BYTES.value()?,
         })
     }
 }
@@ -626,6 +653,7 @@ impl<R: BufRead> Records<R> {
             line,
             after_cr,
             record_line,
+            line_limit,
         } = self;
         let path: &Path = path;
         let separator = *separator;
@@ -793,6 +821,9 @@ impl<R: BufRead> Records<R> {
             if finished {
                 *record_line = start_line;
                 return Ok(Some(start_line));
+            }
+            if fields.footprint() > *line_limit {
+                return Err(line_too_long(path, start_line, *line_limit));
             }
         }
     }
@@ -995,6 +1026,28 @@ mod tests {
             error.contains("has 2 fields, but `column_names` names 1"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_stops_the_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let endless = "0".repeat(200_000);
+        std::fs::write(&path, format!("1,2\n{endless}")).unwrap();
+        let mut records = Records::open(&path, b',').unwrap();
+        records.line_limit = 100_000;
+        assert_eq!(records.next().unwrap(), Some(1));
+        let error = records.next().unwrap_err().to_string();
+        assert!(
+            error.contains("line 2 runs on without a line break"),
+            "{error}"
+        );
+        assert!(error.contains("SISA_MAX_LINE_BYTES"), "{error}");
+        // Separators count too: a field's bookkeeping outweighs its text.
+        std::fs::write(&path, ",".repeat(200_000)).unwrap();
+        let mut records = Records::open(&path, b',').unwrap();
+        records.line_limit = 1_000_000;
+        assert!(records.next().is_err());
     }
 
     #[test]

@@ -23,6 +23,21 @@ pub const FEATURE_VALUES: Limit = Limit {
     unit: "values",
 };
 
+/// What each row of a text table costs besides its values, in values (4 bytes each): its line
+/// number, its place among the kept rows, its class. Counted against [`FEATURE_VALUES`] with the
+/// values, so that the limit bounds the memory of narrow tables too (a file of millions of
+/// two-column lines holds few values but many rows).
+pub const ROW_OVERHEAD_VALUES: u64 = 6;
+
+/// Longest line (record) of a text data file: 64 MiB. Lines of real tables take kilobytes; a
+/// file without line breaks (binary data, a compression bomb of one byte repeated) is refused
+/// before it fills memory.
+pub const LINE_BYTES: Limit = Limit {
+    variable: "SISA_MAX_LINE_BYTES",
+    default: 64 << 20,
+    unit: "bytes",
+};
+
 /// Most bytes read from one data file, after decompression: 16 GiB.
 pub const DATA_BYTES: Limit = Limit {
     variable: "SISA_MAX_DATA_BYTES",

@@ -53,11 +53,9 @@ pub fn features(
     } else {
         Order::RowMajor
     };
+    // Every error, the short read's too, is prefixed once, here.
     binary::read_features(path, reader, element, (rows, width), order, |held| {
-        prefix_error(
-            binary::truncated(path, &header.shape, element.size, held),
-            &here,
-        )
+        binary::truncated(path, &header.shape, element.size, held)
     })
     .map_err(|error| prefix_error(error, &here))
 }
