@@ -724,6 +724,20 @@ fn devices_and_oversized_synthetic_data_are_refused_before_reading() {
         "name: t\ndataset: {path: /dev/zero, format: csv}\n",
         &["cannot read `/dev/zero`: it is not a regular file (a device, pipe or socket)"],
     );
+    // A device as the spec: refused after 1 MiB, not read until memory runs out.
+    let dir = tempfile::tempdir().unwrap();
+    let out = sisa_limited(
+        dir.path(),
+        &["validate", "/dev/zero"],
+        &[],
+        Some(MEMORY_CEILING),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/dev/zero: is larger than 1048576 bytes (1 MiB)"),
+        "{}",
+        text(&out.stderr)
+    );
     // 40M x 50 values: refused at validate, not an allocation abort at run.
     hostile_spec(
         "name: t\ndataset: {synthetic: blobs, samples: 40000000, features: 50}\n",
