@@ -481,17 +481,13 @@ mod tests {
         ] {
             let exact = UniformSizes::uniform(n, shards, slices).batch(k).sisa;
             let simulated = mean((0..4000).map(|_| simulate_batch(n, shards, slices, k, &mut rng)));
-            assert!(
-                (simulated - exact).abs() < 0.02 * exact,
-                "{n} {shards} {slices} {k}: {simulated} vs {exact}"
+            let eq3 = batch_sharding(n as f64, shards as f64, k as f64).sisa;
+            check_exact_model(
+                (n, shards, slices, k),
+                exact,
+                simulated,
+                ("Eq. 3", eq3, 0.01),
             );
-            if slices == 1 {
-                let eq3 = batch_sharding(n as f64, shards as f64, k as f64).sisa;
-                assert!(
-                    (eq3 - exact).abs() < 0.01 * exact,
-                    "Eq. 3 {eq3} vs exact {exact}"
-                );
-            }
         }
     }
 
@@ -502,17 +498,33 @@ mod tests {
             let exact = UniformSizes::uniform(n, shards, slices).sequential(k).sisa;
             let simulated =
                 mean((0..1500).map(|_| simulate_sequential(n, shards, slices, k, &mut rng)));
-            assert!(
-                (simulated - exact).abs() < 0.02 * exact,
-                "{n} {shards} {slices} {k}: {simulated} vs {exact}"
+            let eq2 = sequential_sharding(n as f64, shards as f64, k as f64).sisa;
+            check_exact_model(
+                (n, shards, slices, k),
+                exact,
+                simulated,
+                ("Eq. 2", eq2, 0.02),
             );
-            if slices == 1 {
-                let eq2 = sequential_sharding(n as f64, shards as f64, k as f64).sisa;
-                assert!(
-                    (eq2 - exact).abs() < 0.02 * exact,
-                    "Eq. 2 {eq2} vs exact {exact}"
-                );
-            }
+        }
+    }
+
+    /// The exact model within 2% of the Monte Carlo mean and, without slicing, within
+    /// `tolerance` of the paper's equation.
+    fn check_exact_model(
+        (n, shards, slices, k): (usize, usize, usize, usize),
+        exact: f64,
+        simulated: f64,
+        (equation, paper, tolerance): (&str, f64, f64),
+    ) {
+        assert!(
+            (simulated - exact).abs() < 0.02 * exact,
+            "{n} {shards} {slices} {k}: {simulated} vs {exact}"
+        );
+        if slices == 1 {
+            assert!(
+                (paper - exact).abs() < tolerance * exact,
+                "{equation} {paper} vs exact {exact}"
+            );
         }
     }
 

@@ -132,6 +132,27 @@ fn standard_normal(rng: &mut Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// Gaussian blobs for tests: `samples` points of `classes` classes in `features` dimensions,
+/// drawn with `seed`.
+#[cfg(test)]
+pub fn test_blobs(
+    samples: usize,
+    features: usize,
+    classes: usize,
+    noise: f64,
+    seed: u64,
+) -> Dataset {
+    use rand::SeedableRng;
+    let settings = BlobsSettings {
+        samples,
+        features,
+        classes,
+        noise,
+    };
+    blobs(&settings, &mut Rng::seed_from_u64(seed))
+}
+
+#[cfg(test)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -510,7 +510,7 @@ mod tests {
     use crate::data::{synthetic, Dataset as Points, PointId};
     use crate::model::Budget;
     use crate::seed::Rng;
-    use crate::spec::{BlobsSettings, PurchaseSettings};
+    use crate::spec::PurchaseSettings;
     use rand::SeedableRng;
 
     fn points(features: Vec<f32>, labels: Vec<u32>, n_classes: usize) -> Points {
@@ -655,15 +655,7 @@ mod tests {
             },
             &mut Rng::seed_from_u64(3),
         );
-        let multi = synthetic::blobs(
-            &BlobsSettings {
-                samples: 600,
-                features: 5,
-                classes: 4,
-                noise: 8.0,
-            },
-            &mut Rng::seed_from_u64(4),
-        );
+        let multi = synthetic::test_blobs(600, 5, 4, 8.0, 4);
         for data in [binary, multi] {
             let ids = data.ids();
             let n_classes = data.n_classes();
@@ -693,15 +685,7 @@ mod tests {
 
     #[test]
     fn lbfgs_counts_its_passes_and_honours_the_budget() {
-        let data = synthetic::blobs(
-            &BlobsSettings {
-                samples: 300,
-                features: 4,
-                classes: 3,
-                noise: 6.0,
-            },
-            &mut Rng::seed_from_u64(5),
-        );
+        let data = synthetic::test_blobs(300, 4, 3, 6.0, 5);
         let ids = data.ids();
         let model = Logistic::new(settings(LogisticSolver::Lbfgs), 3);
         let short = model

@@ -681,7 +681,7 @@ mod tests {
     use super::*;
     use crate::data::{synthetic, Dataset};
     use crate::model::Budget;
-    use crate::spec::{BlobsSettings, PurchaseSettings};
+    use crate::spec::PurchaseSettings;
 
     fn settings(epochs: u32) -> MlpSettings {
         MlpSettings {
@@ -708,15 +708,7 @@ mod tests {
 
     #[test]
     fn learns_separable_blobs_and_is_deterministic() {
-        let data = synthetic::blobs(
-            &BlobsSettings {
-                samples: 400,
-                features: 4,
-                classes: 3,
-                noise: 1.0,
-            },
-            &mut Rng::seed_from_u64(1),
-        );
+        let data = synthetic::test_blobs(400, 4, 3, 1.0, 1);
         let ids = data.ids();
         let model = Mlp::new(settings(20), 3);
         let fitted = model
@@ -778,15 +770,7 @@ mod tests {
             },
             &mut Rng::seed_from_u64(6),
         );
-        let blobs = synthetic::blobs(
-            &BlobsSettings {
-                samples: 300,
-                features: 9,
-                classes: 12,
-                noise: 1.0,
-            },
-            &mut Rng::seed_from_u64(7),
-        );
+        let blobs = synthetic::test_blobs(300, 9, 12, 1.0, 7);
         for (data, activation, hidden) in [
             (&purchase, Activation::Tanh, vec![45]),
             (&blobs, Activation::Relu, vec![40, 11]),
@@ -822,15 +806,7 @@ mod tests {
     fn gradients_match_finite_differences() {
         // One SGD step moves each weight by -rate * gradient; compare with a numeric derivative
         // of the batch's mean cross-entropy.
-        let data = synthetic::blobs(
-            &BlobsSettings {
-                samples: 8,
-                features: 3,
-                classes: 3,
-                noise: 2.0,
-            },
-            &mut Rng::seed_from_u64(4),
-        );
+        let data = synthetic::test_blobs(8, 3, 3, 2.0, 4);
         let ids = data.ids();
         let rows = Rows::new(&data, &ids);
         let model = Mlp::new(

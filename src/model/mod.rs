@@ -270,13 +270,12 @@ pub fn only_class(rows: Rows<'_>) -> Option<ClassId> {
 mod tests {
     use super::*;
     use crate::data::synthetic;
-    use crate::seed::Rng;
+
     use crate::sisa::aggregate::argmax;
     use crate::spec::{
-        Activation, BlobsSettings, LogisticSettings, LogisticSolver, MlpSettings,
-        NaiveBayesSettings, SplitCriterion, TreeSettings,
+        Activation, LogisticSettings, LogisticSolver, MlpSettings, NaiveBayesSettings,
+        SplitCriterion, TreeSettings,
     };
-    use rand::SeedableRng;
 
     fn every_model() -> Vec<ModelSettings> {
         vec![
@@ -309,15 +308,7 @@ mod tests {
 
     #[test]
     fn every_model_maps_missing_and_single_classes_onto_the_global_list() {
-        let data = synthetic::blobs(
-            &BlobsSettings {
-                samples: 300,
-                features: 3,
-                classes: 3,
-                noise: 2.0,
-            },
-            &mut Rng::seed_from_u64(6),
-        );
+        let data = synthetic::test_blobs(300, 3, 3, 2.0, 6);
         let all = data.ids();
         let without_two: Vec<PointId> = all
             .iter()

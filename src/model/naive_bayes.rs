@@ -100,21 +100,10 @@ mod tests {
     use super::*;
     use crate::data::synthetic;
     use crate::model::Budget;
-    use crate::seed::Rng;
-    use crate::spec::BlobsSettings;
-    use rand::SeedableRng;
 
     #[test]
     fn adding_slices_equals_fitting_them_in_the_same_steps_and_classifies() {
-        let data = synthetic::blobs(
-            &BlobsSettings {
-                samples: 300,
-                features: 3,
-                classes: 3,
-                noise: 2.0,
-            },
-            &mut Rng::seed_from_u64(1),
-        );
+        let data = synthetic::test_blobs(300, 3, 3, 2.0, 1);
         let ids = data.ids();
         let model = NaiveBayes::new(
             NaiveBayesSettings {
@@ -129,29 +118,24 @@ mod tests {
                 0,
             ))
             .unwrap();
-        let second = model
-            .fit(FitStep {
-                warm: Some(&first.state),
-                rows: Rows::new(&data, &ids),
-                new_from: 150,
-                budget: Budget::whole(1),
-                seed: 0,
-            })
-            .unwrap();
+        let add_second_slice = || {
+            model
+                .fit(FitStep {
+                    warm: Some(&first.state),
+                    rows: Rows::new(&data, &ids),
+                    new_from: 150,
+                    budget: Budget::whole(1),
+                    seed: 0,
+                })
+                .unwrap()
+        };
+        let second = add_second_slice();
         assert_eq!(
             second.sample_passes,
             Some(150.0),
             "only the new slice is read"
         );
-        let again = model
-            .fit(FitStep {
-                warm: Some(&first.state),
-                rows: Rows::new(&data, &ids),
-                new_from: 150,
-                budget: Budget::whole(1),
-                seed: 0,
-            })
-            .unwrap();
+        let again = add_second_slice();
         assert_eq!(second.state.to_bytes(), again.state.to_bytes());
         let proba = model
             .predict_proba(&second.state, Rows::new(&data, &ids))

@@ -233,9 +233,6 @@ mod tests {
     use super::*;
     use crate::data::synthetic;
     use crate::model::Budget;
-    use crate::seed::Rng;
-    use crate::spec::BlobsSettings;
-    use rand::SeedableRng;
 
     fn settings(max_depth: Option<usize>) -> TreeSettings {
         TreeSettings {
@@ -248,15 +245,7 @@ mod tests {
 
     #[test]
     fn fits_afresh_deterministically_and_classifies() {
-        let data = synthetic::blobs(
-            &BlobsSettings {
-                samples: 300,
-                features: 2,
-                classes: 3,
-                noise: 1.0,
-            },
-            &mut Rng::seed_from_u64(2),
-        );
+        let data = synthetic::test_blobs(300, 2, 3, 1.0, 2);
         let ids = data.ids();
         let model = Tree::new(settings(Some(6)), 3);
         let fitted = model
@@ -294,15 +283,7 @@ mod tests {
 
     #[test]
     fn a_deep_tree_fits_its_training_points_and_depth_one_is_a_stump() {
-        let data = synthetic::blobs(
-            &BlobsSettings {
-                samples: 200,
-                features: 3,
-                classes: 4,
-                noise: 8.0,
-            },
-            &mut Rng::seed_from_u64(3),
-        );
+        let data = synthetic::test_blobs(200, 3, 4, 8.0, 3);
         let ids = data.ids();
         let deep = Tree::new(settings(None), 4);
         let fitted = deep

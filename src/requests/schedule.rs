@@ -41,7 +41,9 @@ pub struct Schedule {
 
 impl Schedule {
     /// The schedule of `unlearning`'s mode and counts over `requests`, drawn from `seeds`:
-    /// batch mode gives one independent step per count, drawn with the count's position;
+    /// batch mode gives one independent step per count, drawn with the count (so a count's
+    /// requests are the same whatever else the list holds, e.g. across a shard sweep whose lists
+    /// differ);
     /// sequential and stream modes draw one arrival order and unlearn it one request or one
     /// batch at a time, recording the steps that reach a listed count.
     pub fn new(unlearning: &UnlearningSettings, requests: &RequestModel, seeds: Seeds) -> Self {
@@ -51,7 +53,7 @@ impl Schedule {
                 .iter()
                 .enumerate()
                 .map(|(position, &count)| {
-                    let mut rng = seeds.rng(Purpose::Requests, &[position as u64]);
+                    let mut rng = seeds.rng(Purpose::Requests, &[count as u64]);
                     Step {
                         start: Start::Trained,
                         units: requests.arrival_order(&mut rng)[..count].to_vec(),
@@ -154,6 +156,15 @@ mod tests {
             Seeds::new(3, 0),
         );
         assert_eq!(schedule, again, "drawn from the seeds alone");
+        let other_list = Schedule::new(
+            &unlearning(Mode::Batch, vec![2, 4, 8]),
+            &model,
+            Seeds::new(3, 0),
+        );
+        assert_eq!(
+            other_list.steps[1].units, schedule.steps[1].units,
+            "a count's requests do not depend on the other counts"
+        );
     }
 
     #[test]

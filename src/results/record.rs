@@ -113,6 +113,10 @@ pub struct StepRecord {
     /// Fits that stopped at their iteration limit before converging: the final fit of each shard
     /// trained initially or retrained up to this step, and the baseline's.
     pub fits_at_limit: u64,
+    /// Baseline fits behind this row's baseline columns that another trial of the same run had
+    /// trained with the same inputs, and that were reused rather than trained again (their cost
+    /// is still reported). Which trial trains and which reuses depends on scheduling.
+    pub baseline_reused: u64,
 }
 
 /// The name of a column of the results table. The fixed columns are the constants of [`column`];
@@ -162,7 +166,8 @@ pub enum Role {
     Step,
     /// What was measured and depends only on the spec and seed.
     Measure,
-    /// What was measured and depends on the machine's speed and load too (times).
+    /// What was measured and depends on the machine's speed and load, or on how the run's trials
+    /// were scheduled, too (times; which trial trained a shared baseline).
     Timing,
 }
 
@@ -295,7 +300,9 @@ columns! {
     /// See [`StepRecord::checkpoint_bytes`].
     CHECKPOINT_BYTES = "checkpoint_bytes", Real(|r| Some(r.checkpoint_bytes as f64)), Measure;
     /// See [`StepRecord::fits_at_limit`].
-    FITS_AT_LIMIT = "fits_at_limit", Real(|r| Some(r.fits_at_limit as f64)), Measure;
+    FITS_AT_LIMIT = "fits_at_limit", Count(|r| r.fits_at_limit), Measure;
+    /// See [`StepRecord::baseline_reused`].
+    BASELINE_REUSED = "baseline_reused", Count(|r| r.baseline_reused), Timing;
 }
 
 /// The columns whose values depend on the machine's speed and load, not only on the spec and
@@ -332,6 +339,6 @@ mod tests {
         }
         assert_eq!(swept_column("sisa.shards"), "sisa.shards");
         assert_eq!(swept_column("seed"), "sweep.seed");
-        assert_eq!(timing_columns().count(), 7);
+        assert_eq!(timing_columns().count(), 8);
     }
 }

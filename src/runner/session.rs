@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use super::observer::{Event, Notice, Observer};
 use super::precheck::precheck;
-use super::trial::run_trial;
+use super::trial::{run_trial, SharedBaselines};
 use super::TrialError;
 use crate::clock::Stopwatch;
 use crate::data::{DatasetCache, DatasetSummary};
@@ -197,7 +197,7 @@ impl Session {
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let outcome = Mutex::new(RunOutcome::default());
-        let warned = Mutex::new(HashSet::new());
+        let underway = Underway::default();
         let coordinators = workers.jobs().min(trials.len());
         std::thread::scope(|scope| {
             for _ in 0..coordinators {
@@ -206,7 +206,7 @@ impl Session {
                         let Some(&trial) = trials.get(next.fetch_add(1, Ordering::SeqCst)) else {
                             break;
                         };
-                        let ended = self.run_one(trial, workers, observer, &warned);
+                        let ended = self.run_one(trial, workers, observer, &underway);
                         let mut outcome = outcome.lock().expect("not poisoned");
                         match ended {
                             Ok(saved) => outcome.saved.push(saved),
@@ -228,6 +228,13 @@ impl Session {
                 });
             }
         });
+        let (trained, reused) = underway.baselines.counts();
+        if reused > 0 {
+            observer.notice(&Notice::Info(format!(
+                "baselines: {trained} trained, {reused} taken from another trial with the same \
+                 inputs (rows mark them in `baseline_reused` and still report their cost)"
+            )));
+        }
         let mut outcome = outcome.into_inner().expect("not poisoned");
         outcome.interrupted |= interrupt::requested();
         outcome.not_started = trials.len().saturating_sub(next.load(Ordering::SeqCst));
@@ -241,7 +248,7 @@ impl Session {
         trial: &Trial,
         workers: &Workers,
         observer: &dyn Observer,
-        warned: &Mutex<HashSet<&'static str>>,
+        underway: &Underway,
     ) -> Result<TrialProvenance, Ended> {
         observer.event(&Event::Started { trial });
         let watch = Stopwatch::start();
@@ -253,14 +260,21 @@ impl Session {
                 message: &message,
             })
         };
-        let records =
-            run_trial(trial, experiment, &self.cache, workers, &progress).map_err(|error| {
-                if interrupt::requested() {
-                    return Ended::Interrupted;
-                }
-                failed(self.describe(trial, &error));
-                Ended::Failed(error)
-            })?;
+        let records = run_trial(
+            trial,
+            experiment,
+            &self.cache,
+            workers,
+            &underway.baselines,
+            &progress,
+        )
+        .map_err(|error| {
+            if interrupt::requested() {
+                return Ended::Interrupted;
+            }
+            failed(self.describe(trial, &error));
+            Ended::Failed(error)
+        })?;
         let path = self
             .folder
             .save_trial(&trial.id, &records)
@@ -271,7 +285,7 @@ impl Session {
         let wall_s = watch.elapsed().wall_s;
         let at_limit = records.iter().map(|r| r.fits_at_limit).max().unwrap_or(0);
         let model = trial.settings.model.name();
-        if at_limit > 0 && warned.lock().expect("not poisoned").insert(model) {
+        if at_limit > 0 && underway.warned.lock().expect("not poisoned").insert(model) {
             observer.notice(&Notice::Warning(format!(
                 "{model} stopped at its iteration limit before converging in {at_limit} fits of \
                  trial {} (said once per model; the `fits_at_limit` column counts them in every \
@@ -364,6 +378,15 @@ impl Session {
 }
 
 /// How a trial ended when it did not end saved.
+/// What the trials of one run share while it is under way.
+#[derive(Default)]
+struct Underway {
+    /// Model kinds already warned about for not converging.
+    warned: Mutex<HashSet<&'static str>>,
+    /// Baselines trained so far, for trials that need the same one.
+    baselines: SharedBaselines,
+}
+
 enum Ended {
     /// The run was asked to stop while it ran.
     Interrupted,
@@ -435,6 +458,11 @@ mod tests {
         assert_eq!(lines.remove(0), "started library pending 2");
         let published = lines.pop().unwrap();
         assert!(published.starts_with("published 4 rows"), "{published}");
+        let reuse = lines.pop().unwrap();
+        assert!(
+            reuse.starts_with("Info(\"baselines: 2 trained, 2 taken"),
+            "both shard counts remove the same points: {reuse}"
+        );
         lines.sort();
         assert_eq!(lines, ["saved 0", "saved 1", "start 0", "start 1"]);
         assert!(session.pending(false).is_empty(), "both trials are saved");

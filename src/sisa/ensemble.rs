@@ -193,13 +193,6 @@ impl<'a> Engine<'a> {
         removed: &HashSet<PointId>,
         store: &CheckpointStore,
     ) -> Result<ShardTraining, ModelError> {
-        let shard_seed = self.seeds.seed(self.purpose, &[shard.0 as u64]);
-        let mut key = CheckpointKey::root(
-            self.model.fingerprint(),
-            self.layout.n_slices(),
-            shard,
-            shard_seed,
-        );
         let mut result = ShardTraining {
             state: None,
             points: 0,
@@ -211,13 +204,7 @@ impl<'a> Engine<'a> {
             at_limit: false,
         };
         let mut prefix: Vec<PointId> = Vec::new();
-        for (r, slice) in self.layout.slices(shard).iter().enumerate() {
-            let remaining: Vec<PointId> = slice
-                .iter()
-                .filter(|point| !removed.contains(point))
-                .copied()
-                .collect();
-            key = key.then(SliceId(r), &remaining);
+        for (r, (key, remaining)) in self.steps(shard, removed).into_iter().enumerate() {
             result.keys.push(key);
             prefix.extend_from_slice(&remaining);
             if let Some(cached) = store.get(&key) {
@@ -265,6 +252,48 @@ impl<'a> Engine<'a> {
         }
         result.points = prefix.len();
         Ok(result)
+    }
+
+    /// Each step of `shard` without the `removed` points: its checkpoint key and its slice's
+    /// remaining points, in slice order.
+    fn steps(
+        &self,
+        shard: ShardId,
+        removed: &HashSet<PointId>,
+    ) -> Vec<(CheckpointKey, Vec<PointId>)> {
+        let shard_seed = self.seeds.seed(self.purpose, &[shard.0 as u64]);
+        let mut key = CheckpointKey::root(
+            self.model.fingerprint(),
+            self.layout.n_slices(),
+            shard,
+            shard_seed,
+        );
+        self.layout
+            .slices(shard)
+            .iter()
+            .enumerate()
+            .map(|(r, slice)| {
+                let remaining: Vec<PointId> = slice
+                    .iter()
+                    .filter(|point| !removed.contains(point))
+                    .copied()
+                    .collect();
+                key = key.then(SliceId(r), &remaining);
+                (key, remaining)
+            })
+            .collect()
+    }
+
+    /// The key of each shard's last checkpoint without the `removed` points, computed without
+    /// training: two trainings of the same dataset with equal final keys are the same training.
+    pub fn final_keys(&self, removed: &HashSet<PointId>) -> Vec<CheckpointKey> {
+        (0..self.n_shards())
+            .filter_map(|shard| {
+                self.steps(ShardId(shard), removed)
+                    .last()
+                    .map(|(key, _)| *key)
+            })
+            .collect()
     }
 
     fn n_shards(&self) -> usize {

@@ -8,4 +8,5 @@ mod folder;
 mod harness;
 mod resume;
 mod runs;
+mod slurm;
 mod specs;

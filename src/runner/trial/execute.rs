@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use super::prepare::Prepared;
 use super::quality::Quality;
+use super::shared::{BaselineFit, BaselineKey, Claim, SharedBaselines};
 use crate::data::PointId;
 use crate::model::ModelError;
 use crate::requests::{Schedule, Start};
@@ -30,6 +31,9 @@ pub struct StepOutcome {
     pub quality: Quality,
     /// The baseline's cost (summed like SISA's) and test accuracy, when the spec asks for one.
     pub baseline: Option<(Cost, f64)>,
+    /// Baseline fits summed into `baseline` that another trial of the run had trained (same
+    /// inputs), reused rather than trained again.
+    pub baseline_reused: usize,
     /// Fits that stopped at their iteration limit: the initial training's, SISA's and the
     /// baseline's up to this step (see [`Training::fits_at_limit`]).
     pub fits_at_limit: usize,
@@ -45,12 +49,13 @@ pub struct Executed {
     pub steps: Vec<StepOutcome>,
 }
 
-/// Trains `prepared`'s ensemble and runs `schedule` on `workers`, telling `progress` as it
-/// moves between phases.
+/// Trains `prepared`'s ensemble and runs `schedule` on `workers`, taking baselines other trials
+/// trained from `shared`, telling `progress` as it moves between phases.
 pub fn execute(
     prepared: &Prepared,
     schedule: &Schedule,
     workers: &Workers,
+    shared: &SharedBaselines,
     progress: &(dyn Fn(Phase) + Sync),
 ) -> Result<Executed, TrialError> {
     let engine = prepared.engine();
@@ -67,6 +72,7 @@ pub fn execute(
     let mut sisa_cost = Cost::zero();
     let mut shards_hit: HashSet<usize> = HashSet::new();
     let mut baseline_cost: Option<Cost> = None;
+    let mut baseline_reused = 0;
     let mut fits_at_limit = initial.fits_at_limit;
     let mut steps = Vec::with_capacity(schedule.recorded());
     let empty = CheckpointStore::new();
@@ -83,6 +89,7 @@ pub fn execute(
             sisa_cost = Cost::zero();
             shards_hit.clear();
             baseline_cost = None;
+            baseline_reused = 0;
             fits_at_limit = initial.fits_at_limit;
         }
         removed.extend(step.points(&prepared.requests));
@@ -90,12 +97,14 @@ pub fn execute(
             Start::Trained => &trained,
             Start::Previous => &running,
         };
+        let claim = with_baseline
+            .then(|| shared.claim(BaselineKey::of(prepared, &baseline_engine, &removed)));
         let mut runs = vec![Run {
             engine: &engine,
             removed: &removed,
             store,
         }];
-        if with_baseline {
+        if let Some(Claim::Train(_)) = claim {
             runs.push(Run {
                 engine: &baseline_engine,
                 removed: &removed,
@@ -104,7 +113,23 @@ pub fn execute(
         }
         let mut results = train_together(workers, &runs).into_iter();
         let unlearned = results.next().expect("SISA's run")?;
-        let baseline = results.next().transpose()?;
+        let baseline = match claim {
+            None => None,
+            Some(Claim::Reuse(fit)) => {
+                baseline_reused += 1;
+                Some(fit)
+            }
+            Some(Claim::Train(promise)) => {
+                let training = results.next().expect("the baseline's run")?;
+                let fit = BaselineFit {
+                    cost: training.cost,
+                    accuracy: Quality::of(&training.ensemble, prepared, workers)?.lone,
+                    fits_at_limit: training.fits_at_limit,
+                };
+                promise.keep(fit);
+                Some(fit)
+            }
+        };
         if step.start == Start::Previous {
             unlearned.store_into(&mut running);
             running.retain(&unlearned.keys);
@@ -120,13 +145,9 @@ pub fn execute(
         let Some(position) = step.record else {
             continue;
         };
-        let baseline = match (baseline, baseline_cost) {
-            (Some(training), Some(cost)) => Some((
-                cost,
-                Quality::of(&training.ensemble, prepared, workers)?.lone,
-            )),
-            _ => None,
-        };
+        let baseline = baseline
+            .zip(baseline_cost)
+            .map(|(fit, cost)| (cost, fit.accuracy));
         steps.push(StepOutcome {
             position,
             requests: step.requests,
@@ -135,6 +156,7 @@ pub fn execute(
             shards_retrained: shards_hit.len(),
             quality: Quality::of(&unlearned.ensemble, prepared, workers)?,
             baseline,
+            baseline_reused,
             fits_at_limit,
         });
     }

@@ -83,6 +83,7 @@ impl TrialRows<'_> {
             train_points: initial.points,
             checkpoint_bytes: self.executed.checkpoint_bytes as u64,
             fits_at_limit: step.fits_at_limit as u64,
+            baseline_reused: step.baseline_reused as u64,
         }
     }
 }
