@@ -684,6 +684,18 @@ fn compression_bombs_stop_at_the_limits_within_memory() {
             "SISA_MAX_LINE_BYTES",
         ],
     );
+    // LIBSVM is streamed too: its rows and entries count against the value limit.
+    let svm = gzip_members(&b"1 1:0 2:1\n".repeat(1 << 19), 200);
+    hostile(
+        "bomb.svm.gz",
+        &svm,
+        "format: libsvm",
+        &[("SISA_MAX_FEATURE_VALUES", "1000000")],
+        &[
+            "bomb.svm.gz: holds 38462 rows and 76924 entries by line 38462, 1000012 values",
+            "SISA_MAX_FEATURE_VALUES",
+        ],
+    );
     // An .npz member of 64 MiB of zeros declaring 64 KiB: inflating stops just past the declared
     // size (and a member may declare no more than SISA_MAX_DATA_BYTES).
     let labels = npy("<i8", &[2], &[0; 16]);
