@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use sisa::results::timing_columns;
 
 /// Runs `sisa` with `args` in `dir`.
-pub fn sisa(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn sisa(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sisa"))
         .args(args)
         .current_dir(dir)
@@ -17,12 +17,12 @@ pub fn sisa(dir: &Path, args: &[&str]) -> Output {
         .expect("the sisa binary runs")
 }
 
-pub fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Writes `spec` as `name` in a new temporary folder.
-pub fn workspace(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn workspace(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join(name);
     fs::write(&path, spec).expect("spec written");
@@ -30,7 +30,7 @@ pub fn workspace(name: &str, spec: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// A results CSV as rows of column -> value.
-pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let content = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = content.lines();
     let header = csv_fields(lines.next().expect("a header"));
@@ -58,7 +58,7 @@ fn csv_fields(line: &str) -> Vec<String> {
     fields
 }
 
-pub fn without_timing(rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn without_timing(rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<String, String>> {
     let timing: Vec<String> = timing_columns().map(|c| c.to_string()).collect();
     rows.into_iter()
         .map(|mut row| {
@@ -69,12 +69,12 @@ pub fn without_timing(rows: Vec<BTreeMap<String, String>>) -> Vec<BTreeMap<Strin
 }
 
 /// The rows of a results CSV without the columns that measure time.
-pub fn table_without_timing(path: &Path) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn table_without_timing(path: &Path) -> Vec<BTreeMap<String, String>> {
     without_timing(read_csv(path))
 }
 
 /// Writes `files` (name, contents) into a new temporary folder, with `spec` as `spec.yaml`.
-pub fn data_workspace(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn data_workspace(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
     let (dir, path) = workspace("spec.yaml", spec);
     for (name, contents) in files {
         fs::write(dir.path().join(name), contents).expect("data file written");
@@ -83,7 +83,7 @@ pub fn data_workspace(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir,
 }
 
 /// Runs `sisa run` on a spec that must fail with exit code 2 and one message holding `expected`.
-pub fn run_fails_with(spec: &str, files: &[(&str, &str)], expected: &[&str]) {
+pub(crate) fn run_fails_with(spec: &str, files: &[(&str, &str)], expected: &[&str]) {
     let (dir, path) = data_workspace(spec, files);
     let out = sisa(dir.path(), &["run", path.to_str().unwrap(), "--out", "out"]);
     let stderr = text(&out.stderr);
@@ -100,7 +100,7 @@ pub fn run_fails_with(spec: &str, files: &[(&str, &str)], expected: &[&str]) {
 }
 
 /// Mean of a numeric column per (group column, requests), from a results CSV.
-pub fn means_by(
+pub(crate) fn means_by(
     rows: &[BTreeMap<String, String>],
     group: &str,
     column: &str,
@@ -119,7 +119,7 @@ pub fn means_by(
 
 /// The trial files saved in a results folder's `trials/`, with their modification times, sorted;
 /// temporaries (hidden, renamed into place when complete) are not saved trials.
-pub fn saved_trials(folder: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+pub(crate) fn saved_trials(folder: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
     let mut files: Vec<_> = fs::read_dir(folder)
         .map(|entries| {
             entries
@@ -139,7 +139,7 @@ pub fn saved_trials(folder: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
 }
 
 /// Decodes standard base64 (with `=` padding), as report.html embeds its figures.
-pub fn base64_decode(text: &str) -> Vec<u8> {
+pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut bytes = Vec::with_capacity(text.len() / 4 * 3);
     let (mut buffer, mut bits) = (0u32, 0);
