@@ -158,7 +158,7 @@ pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
 /// Runs `sisa` with `args` in `dir`, with the environment variables `env` set and, when
 /// `memory` is given, its address space limited to that many bytes (`prlimit --as`), so running
 /// out of memory shows as an abort (134) or a kill rather than passing unnoticed.
-pub fn sisa_limited(
+pub(crate) fn sisa_limited(
     dir: &Path,
     args: &[&str],
     env: &[(&str, &str)],
@@ -183,7 +183,7 @@ pub fn sisa_limited(
 
 /// `contents` gzip-compressed `copies` times, one gzip member after another (which readers
 /// decompress as one stream): a small file that inflates to `copies` x `contents`.
-pub fn gzip_members(contents: &[u8], copies: usize) -> Vec<u8> {
+pub(crate) fn gzip_members(contents: &[u8], copies: usize) -> Vec<u8> {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(contents).expect("in memory");
@@ -191,7 +191,7 @@ pub fn gzip_members(contents: &[u8], copies: usize) -> Vec<u8> {
 }
 
 /// A NumPy `.npy` array: the version 1 header for `descr` and `shape`, then `data`.
-pub fn npy(descr: &str, shape: &[u64], data: &[u8]) -> Vec<u8> {
+pub(crate) fn npy(descr: &str, shape: &[u64], data: &[u8]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
     let shape = match dims.len() {
         1 => format!("({},)", dims[0]),
@@ -211,7 +211,7 @@ pub fn npy(descr: &str, shape: &[u64], data: &[u8]) -> Vec<u8> {
 
 /// A zip archive (as `np.savez_compressed` writes) of deflated `members` (name, contents); each
 /// member's declared size is its real size unless `declared` gives one.
-pub fn npz(members: &[(&str, &[u8], Option<u32>)]) -> Vec<u8> {
+pub(crate) fn npz(members: &[(&str, &[u8], Option<u32>)]) -> Vec<u8> {
     use std::io::Write;
     let mut archive = Vec::new();
     let mut directory = Vec::new();
@@ -253,7 +253,7 @@ pub fn npz(members: &[(&str, &[u8], Option<u32>)]) -> Vec<u8> {
 }
 
 /// The values of a little-endian f32 `.npy` file (as `sisa export` writes), row after row.
-pub fn read_npy_f32(path: &Path) -> Vec<f32> {
+pub(crate) fn read_npy_f32(path: &Path) -> Vec<f32> {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
     bytes[10 + header..]
