@@ -141,7 +141,12 @@ pub(super) fn request_column(
         ));
     };
     let (label, header) = match &file.format {
-        FileFormat::Delimited { label, header, .. } => (label, *header),
+        FileFormat::Delimited {
+            label,
+            header,
+            column_names,
+            ..
+        } => (label, *header || column_names.is_some()),
         FileFormat::Parquet { label } => (label, true),
         _ => {
             return Err(Invalid::new(
@@ -162,7 +167,7 @@ pub(super) fn request_column(
             key,
             format!(
                 "names a column (`{name}`), but the file has no header row; set \
-                 `dataset.header: true`, or give a column index from 0"
+                 `dataset.header: true` or `dataset.column_names`, or give a column index from 0"
             ),
         ));
     }
