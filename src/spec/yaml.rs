@@ -59,7 +59,55 @@ pub fn parse(text: &str) -> Result<Value, Failure> {
 pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
     check_limits(text)?;
     let deserializer = serde_yaml::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(path_failure)
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|error| field_with_value(path_failure(error), text))
+}
+
+/// Inside a tagged enum (the model section) serde reports a bad value at the section itself; when
+/// the message quotes the value and one field of the section holds it, names that field (and lets
+/// the caller find its line).
+fn field_with_value(mut failure: Failure, text: &str) -> Failure {
+    let Some(key) = failure.key.clone() else {
+        return failure;
+    };
+    let message = &failure.message;
+    let quoted = if message.starts_with("invalid value: ") {
+        message.split('`').nth(1)
+    } else if let Some(rest) = message.strip_prefix("invalid type: string \"") {
+        rest.split('"').next()
+    } else {
+        None
+    };
+    let Some(quoted) = quoted else {
+        return failure;
+    };
+    let Ok(document) = serde_yaml::from_str::<Value>(text) else {
+        return failure;
+    };
+    let section = key.split('.').try_fold(&document, |value, k| value.get(k));
+    let Some(Value::Mapping(fields)) = section else {
+        return failure;
+    };
+    let holders: Vec<&str> = fields
+        .iter()
+        .filter(|(_, value)| scalar_text(value).as_deref() == Some(quoted))
+        .filter_map(|(field, _)| field.as_str())
+        .collect();
+    if let [field] = holders[..] {
+        failure.key = Some(format!("{key}.{field}"));
+        failure.line = None;
+    }
+    failure
+}
+
+/// A scalar as serde quotes it in messages.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(number) => Some(number.to_string()),
+        Value::String(text) => Some(text.clone()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
 }
 
 /// Refuses text larger than [`MAX_SPEC_BYTES`] or nested deeper than [`MAX_SPEC_DEPTH`].
