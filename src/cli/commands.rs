@@ -415,6 +415,9 @@ fn validate(args: &ValidateArgs) -> Result<()> {
         let workers = Workers::new(default_jobs())?;
         let all: Vec<&Trial> = trials.iter().collect();
         let datasets = session.precheck(&all, &workers)?;
+        for warning in datasets.iter().flat_map(|dataset| &dataset.warnings) {
+            eprintln!("warning: {warning}");
+        }
         let shapes: Vec<String> = datasets
             .iter()
             .map(|d| format!("{}: {} rows", d.name, d.rows))

@@ -3,6 +3,7 @@
 
 use ndarray::{Array2, ArrayView1};
 
+use super::impute::Imputation;
 use super::sparse::{SparseCache, SparseIndex};
 
 /// A point's row in its dataset.
@@ -48,6 +49,11 @@ pub struct Dataset {
     /// Columns kept apart from the features (`dataset.attributes`): (name, one value per point,
     /// as text; empty when missing). Request distributions read them (a user id, a propensity).
     pub attributes: Vec<(String, Vec<String>)>,
+    /// Features whose missing values (NaN) are filled in per trial, from its training points
+    /// ([`super::impute`]); empty when no value is missing.
+    pub imputations: Vec<Imputation>,
+    /// What loading found worth a warning: a column left out, one that adds many features.
+    pub warnings: Vec<String>,
     /// The non-zero entries of every point, when most values are zero; built on first use.
     pub sparse: SparseCache,
 }
@@ -68,6 +74,8 @@ impl Dataset {
             classes,
             test_start: None,
             attributes: Vec::new(),
+            imputations: Vec::new(),
+            warnings: Vec::new(),
             sparse: SparseCache::default(),
         }
     }

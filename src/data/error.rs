@@ -25,6 +25,44 @@ pub enum DataError {
         /// What is wrong, and what to do about it.
         message: String,
     },
+    /// A file passes one of the limits on what sisa reads ([`super::limits`]).
+    #[error(
+        "{}: {what}, more than the limit of {limit} {unit}; if that is meant, raise it with the \
+         environment variable {variable}",
+        path.display()
+    )]
+    Limit {
+        /// The file.
+        path: PathBuf,
+        /// What passed the limit (`inflates to more than ...`).
+        what: String,
+        /// The limit in effect.
+        limit: u64,
+        /// What the limit counts.
+        unit: &'static str,
+        /// The environment variable that sets it.
+        variable: &'static str,
+    },
+    /// A limit's environment variable holds something other than a whole number.
+    #[error("the environment variable {variable} is `{value}`, not a whole number")]
+    BadLimit {
+        /// The variable.
+        variable: &'static str,
+        /// What it holds.
+        value: String,
+    },
+    /// The memory a dataset needs could not be allocated.
+    #[error(
+        "not enough memory for {what} ({}); use a smaller dataset, or run where more memory is \
+         available",
+        Bytes(*bytes)
+    )]
+    OutOfMemory {
+        /// What needed it (`the features of `x.csv``).
+        what: String,
+        /// How many bytes were asked for.
+        bytes: u64,
+    },
 }
 
 /// A place in a data file.
@@ -61,6 +99,25 @@ impl DataError {
             at: Some(at),
             message: message.into(),
         }
+    }
+}
+
+/// A number of bytes in binary units, for messages (`1.5 GiB`).
+pub struct Bytes(pub u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+        if self.0 < 1024 {
+            return write!(f, "{} bytes", self.0);
+        }
+        let mut value = self.0 as f64 / 1024.0;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < UNITS.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        write!(f, "{value:.1} {}", UNITS[unit])
     }
 }
 
@@ -112,5 +169,7 @@ mod tests {
             DataError::read(path, "No such file").to_string(),
             "cannot read `data/x.csv`: No such file"
         );
+        assert_eq!(Bytes(512).to_string(), "512 bytes");
+        assert_eq!(Bytes(3 << 29).to_string(), "1.5 GiB");
     }
 }

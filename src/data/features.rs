@@ -1,178 +1,197 @@
-//! From tables to a [`Dataset`], the same for every file format: find the label column, map
-//! labels to a sorted class list, keep numeric columns as they are, one-hot encode text columns
-//! (categories from the training file), and apply the missing-value policy.
+//! From tables to a [`Dataset`], the same for every file format: find the label, request and
+//! feature columns ([`super::columns`]), leave out a written row index, apply the missing-value
+//! policy ([`super::missing`]), map labels to a sorted class list ([`super::labels`]), keep
+//! numeric columns as they are and one-hot encode text columns (categories from the training
+//! file). A table of numbers in its block becomes the feature matrix in place, without a copy.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use ndarray::Array2;
 
-use super::dataset::{ClassId, Dataset};
-use super::error::{At, DataError, Result};
+use super::columns::{Role, Roles, Selection};
+use super::dataset::Dataset;
+use super::error::{DataError, Result};
+use super::impute::{Fill, Imputation};
 use super::input;
-use super::raw_table::{number_name, RawTable, Values};
-use crate::spec::{LabelColumn, MissingPolicy};
+use super::labels;
+use super::missing::{self, Treatment, Use};
+use super::raw_table::{not_a_float, number_name, Block, RawTable, Text, Values};
+use crate::spec::{
+    ColumnChoice, IndexColumn, LabelKind, MissingNumbers, MissingPolicy, MissingText,
+};
 
 /// Most categories a text column may have before one-hot encoding refuses it.
 pub const MAX_CATEGORIES: usize = 1_000;
 
-/// How many places a missing-values error lists.
-const SHOWN_PLACES: usize = 5;
+/// A text column with more categories than this gets a warning: it adds that many features.
+pub const MANY_CATEGORIES: usize = 100;
+
+/// The category of a missing value under `missing: {text: category}`.
+pub const MISSING_CATEGORY: &str = "(missing)";
+
+/// Header cells of a written row index: empty (pandas' `df.to_csv()`), or what pandas names it
+/// when such a file is read and written again.
+const INDEX_NAMES: [&str; 2] = ["", "Unnamed: 0"];
+
+/// How tables become a dataset: which columns are what, and what to do with missing values,
+/// row indexes and labels.
+#[derive(Debug, Clone, Copy)]
+pub struct Encoding<'a> {
+    /// The label, request and feature columns.
+    pub selection: Selection<'a>,
+    /// What to do with missing values.
+    pub missing: MissingPolicy,
+    /// Whether a written row index is left out.
+    pub index_column: IndexColumn,
+    /// Whether labels that look continuous are refused.
+    pub label_kind: LabelKind,
+}
 
 /// Builds a dataset from a training table and an optional test table (rows appended after the
 /// training rows, see [`Dataset::test_start`]).
 ///
-/// - Labels: the `label` column. Numbers are named in their shortest form (`3`, `0.5`); text is
-///   trimmed and loses one trailing `.` (so adult's test labels `>50K.` match `>50K`). Classes are
-///   the distinct names of both files, sorted numerically when all are numbers, else as text.
-/// - Features: every other column. Numbers stay as they are (stored as f32); text columns are
+/// - Labels: see [`labels::classes`].
+/// - Features: every feature column. Numbers stay as they are (stored as f32); text columns are
 ///   one-hot encoded into `column=value` features, with the categories of the training file
-///   (sorted); a test value the training file does not have encodes as all zeros.
+///   (sorted); a test value the training file does not have encodes as all zeros. A first
+///   column that is a written row index (an empty header cell over 0, 1, ..., n - 1) is left out
+///   with a warning, unless `index_column: keep`.
 /// - Missing values (NaN, or text `?`, empty, `NA`, `NaN`): an error listing how many rows and
-///   where, or those rows are dropped, as `missing` says. Infinite numbers are always an error.
-/// - Attributes: the `attributes` columns (those a request distribution reads) are kept apart
-///   from the features, their values as text, in [`Dataset::attributes`].
+///   where, or those rows are dropped, or they stay to be filled in per trial (NaN in the
+///   features, listed in [`Dataset::imputations`]) or taken as the category `(missing)`, as the
+///   policy says for numbers and for text. Infinite numbers are always an error.
+/// - Attributes: the request columns are kept apart from the features, their values as text, in
+///   [`Dataset::attributes`].
 pub fn encode(
     name: &str,
-    train: &RawTable,
-    test: Option<&RawTable>,
-    label: &LabelColumn,
-    attributes: &[LabelColumn],
-    missing: MissingPolicy,
+    train: RawTable,
+    test: Option<RawTable>,
+    encoding: &Encoding<'_>,
 ) -> Result<Dataset> {
-    let label_index = label_column(train, label, "label")?;
-    let mut excluded = vec![label_index];
-    for attribute in attributes {
-        let index = label_column(train, attribute, "unlearning.column")?;
-        if excluded.contains(&index) {
-            return Err(DataError::invalid(
-                &train.path,
-                format!(
-                    "{} is the label column, so `unlearning.column` cannot read it",
-                    train.describe_column(index)
-                ),
-            ));
-        }
-        excluded.push(index);
+    let names: Vec<Option<String>> = train.columns.iter().map(|c| c.name.clone()).collect();
+    let mut roles = encoding.selection.resolve(&train.path, &names)?;
+    if let Some(test) = &test {
+        check_same_columns(&train, test)?;
     }
-    if let Some(test) = test {
-        check_same_columns(train, test)?;
-    }
-    let tables: Vec<&RawTable> = std::iter::once(train).chain(test).collect();
+    let mut warnings = train.warnings.clone();
+    warnings.extend(test.iter().flat_map(|test| test.warnings.iter().cloned()));
+    warnings.extend(leave_out_row_index(&train, &mut roles, encoding));
+    let tables: Vec<&RawTable> = std::iter::once(&train).chain(&test).collect();
+    let read = read_columns(&train, &roles, encoding.missing);
     let mut kept: Vec<Vec<usize>> = Vec::new();
+    let mut kept_missing = vec![false; read.len()];
     for table in &tables {
-        check_finite(table)?;
-        kept.push(kept_rows(table, missing)?);
+        check_finite(table, &read)?;
+        let (rows, missing) = missing::kept_rows(table, &read, encoding.missing)?;
+        kept.push(rows);
+        for (any, this) in kept_missing.iter_mut().zip(missing) {
+            *any |= this;
+        }
     }
-    let (classes, labels) = classes(&tables, &kept, label_index);
-    let plan = feature_plan(train, &kept[0], &excluded)?;
+    let (classes, labels) = labels::classes(&tables, &kept, roles.label, encoding.label_kind)?;
+    let plan = feature_plan(
+        &train,
+        &kept[0],
+        &roles.features,
+        encoding.missing,
+        &mut warnings,
+    )?;
     let n_rows: usize = kept.iter().map(Vec::len).sum();
     let width: usize = plan.iter().map(Feature::width).sum();
     input::check_matrix(&train.path, n_rows as u64, width as u64)?;
-    let mut features = Array2::<f32>::zeros((n_rows, width));
-    let mut at = 0;
-    for feature in &plan {
-        let mut first_row = 0;
-        for (table, rows) in tables.iter().zip(&kept) {
-            let mut out = features.slice_mut(ndarray::s![first_row..first_row + rows.len(), ..]);
-            fill(&mut out, at, feature, table, rows)?;
-            first_row += rows.len();
-        }
-        at += feature.width();
-    }
     let feature_names = plan
         .iter()
-        .flat_map(|feature| feature.names(train))
+        .flat_map(|feature| feature.names(&train))
         .collect();
-    let attributes = excluded[1..]
+    let filled: Vec<usize> = read
         .iter()
-        .zip(attributes)
-        .map(|(&index, attribute)| {
-            let name = attribute.reference();
-            let values = tables
-                .iter()
-                .zip(&kept)
-                .flat_map(|(table, rows)| {
-                    let column = &table.columns[index].values;
-                    rows.iter()
-                        .map(move |&row| column.text(row).unwrap_or_default())
-                })
-                .collect();
-            (name, values)
-        })
+        .zip(&kept_missing)
+        .filter(|(_, &missing)| missing)
+        .map(|(&(column, ..), _)| column)
         .collect();
+    let imputations = imputations(&plan, &filled, encoding.missing);
+    let attributes = attributes(&tables, &kept, &roles, encoding.selection.attributes);
+    let test_start = test.as_ref().map(|_| kept[0].len());
+    let features = matrix(train, test, &kept, &plan, (n_rows, width))?;
     Ok(Dataset {
         name: name.to_owned(),
         features,
         feature_names,
         labels,
         classes,
-        test_start: test.map(|_| kept[0].len()),
+        test_start,
         attributes,
+        imputations,
+        warnings,
         sparse: Default::default(),
     })
 }
 
-/// The index of the column `label` names, for the spec key `key` (`label`, `unlearning.column`).
-fn label_column(table: &RawTable, label: &LabelColumn, key: &str) -> Result<usize> {
-    let n = table.columns.len();
-    if n < 2 {
-        return Err(DataError::invalid(
-            &table.path,
-            format!("has {n} column; a label and at least one feature are needed"),
-        ));
+/// Leaves a written row index out of the features (returns the warning saying so): the first
+/// column, a feature, named by an empty header cell (or pandas' `Unnamed: 0`), holding exactly
+/// 0, 1, ..., n - 1. Kept when the spec keeps it (`index_column: keep`) or lists the columns to
+/// read itself (`columns`).
+fn leave_out_row_index(
+    train: &RawTable,
+    roles: &mut Roles,
+    encoding: &Encoding<'_>,
+) -> Option<String> {
+    let listed = matches!(encoding.selection.choice, ColumnChoice::Keep(_));
+    if encoding.index_column == IndexColumn::Keep || listed || roles.features.len() < 2 {
+        return None;
     }
-    match label {
-        LabelColumn::First => Ok(0),
-        LabelColumn::Last => Ok(n - 1),
-        LabelColumn::Index(index) if *index < n => Ok(*index),
-        LabelColumn::Index(index) => Err(DataError::invalid(
-            &table.path,
-            format!(
-                "has no column {index} for `{key}`: its {n} columns are numbered 0 to {}",
-                n - 1
-            ),
-        )),
-        LabelColumn::Name(wanted) => {
-            let names: Vec<&str> = table
-                .columns
-                .iter()
-                .filter_map(|column| column.name.as_deref())
-                .collect();
-            let matches: Vec<usize> = table
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(_, column)| column.name.as_deref() == Some(wanted.as_str()))
-                .map(|(index, _)| index)
-                .collect();
-            match matches.as_slice() {
-                [index] => Ok(*index),
-                [] => {
-                    let hint = crate::spec::yaml::closest(wanted, &names)
-                        .map(|name| format!("; did you mean `{name}`?"))
-                        .unwrap_or_default();
-                    let shown: Vec<String> =
-                        names.iter().take(20).map(|n| format!("`{n}`")).collect();
-                    let more = if names.len() > 20 { ", ..." } else { "" };
-                    Err(DataError::invalid(
-                        &table.path,
-                        format!(
-                            "has no column named `{wanted}` for `{key}`{hint} (columns: {}{more})",
-                            shown.join(", ")
-                        ),
-                    ))
-                }
-                _ => Err(DataError::invalid(
-                    &table.path,
-                    format!(
-                        "has {} columns named `{wanted}`; give the `{key}` column by index",
-                        matches.len()
-                    ),
-                )),
-            }
+    let name = train.columns[0].name.as_deref()?;
+    let n = train.n_rows();
+    let counts = (0..n).all(|row| train.number(0, row) == Some(row as f64));
+    if roles.features[0] != 0 || !INDEX_NAMES.contains(&name.trim()) || n < 2 || !counts {
+        return None;
+    }
+    roles.features.remove(0);
+    roles.roles[0] = Role::Skipped;
+    let what = if name.is_empty() {
+        "column 0 (no name".to_owned()
+    } else {
+        format!("column 0 (`{name}`")
+    };
+    Some(format!(
+        "{}: {what}, holding 0, 1, ..., {}) is the row index pandas writes with `df.to_csv()`; \
+         it is left out of the features (set `index_column: keep` to keep it)",
+        train.path.display(),
+        n - 1
+    ))
+}
+
+/// The columns read (label, request columns, features), in the file's order, each with whether
+/// it holds numbers, what it is used as, and what a missing value in it leads to.
+fn read_columns(
+    train: &RawTable,
+    roles: &Roles,
+    policy: MissingPolicy,
+) -> Vec<(usize, bool, Use, Treatment)> {
+    let usage = |column: usize| {
+        if column == roles.label {
+            Some(Use::Label)
+        } else if roles.attributes.contains(&column) {
+            Some(Use::Attribute)
+        } else if roles.features.contains(&column) {
+            Some(Use::Feature)
+        } else {
+            None
         }
-    }
+    };
+    (0..train.columns.len())
+        .filter_map(|column| {
+            let usage = usage(column)?;
+            let numeric = !matches!(train.columns[column].values, Values::Text(_));
+            Some((
+                column,
+                numeric,
+                usage,
+                missing::treatment(policy, numeric, usage),
+            ))
+        })
+        .collect()
 }
 
 /// A test table must have the training table's columns.
@@ -204,20 +223,17 @@ fn check_same_columns(train: &RawTable, test: &RawTable) -> Result<()> {
     Ok(())
 }
 
-/// Infinite numbers (or numbers too large for f32) are errors whatever the missing policy.
-fn check_finite(table: &RawTable) -> Result<()> {
-    for (index, column) in table.columns.iter().enumerate() {
-        if let Values::Numbers(numbers) = &column.values {
+/// Infinite numbers (or numbers too large for f32) in the exactly read columns are errors
+/// whatever the missing policy (readers refuse them in the block as they read it).
+fn check_finite(table: &RawTable, read: &[(usize, bool, Use, Treatment)]) -> Result<()> {
+    for &(index, ..) in read {
+        if let Values::Numbers(numbers) = &table.columns[index].values {
             if let Some(row) = numbers
                 .iter()
                 .position(|&v| !v.is_nan() && !(v as f32).is_finite())
             {
                 let value = numbers[row];
-                let what = if value.is_finite() {
-                    format!("{value} is too large for a 32-bit float")
-                } else {
-                    format!("{value} is not a finite number")
-                };
+                let what = not_a_float(value);
                 return Err(DataError::at(
                     &table.path,
                     table.place(row),
@@ -229,115 +245,6 @@ fn check_finite(table: &RawTable) -> Result<()> {
     Ok(())
 }
 
-/// The rows to keep under the missing-value policy.
-fn kept_rows(table: &RawTable, policy: MissingPolicy) -> Result<Vec<usize>> {
-    let mut kept = Vec::with_capacity(table.n_rows());
-    let mut dropped: Vec<usize> = Vec::new();
-    for row in 0..table.n_rows() {
-        if table.columns.iter().any(|c| c.values.is_missing(row)) {
-            dropped.push(row);
-        } else {
-            kept.push(row);
-        }
-    }
-    if policy == MissingPolicy::Error && !dropped.is_empty() {
-        let places: Vec<String> = dropped
-            .iter()
-            .take(SHOWN_PLACES)
-            .map(|&row| place_number(table.place(row)))
-            .collect();
-        let first = table.place(dropped[0]);
-        let unit = match first {
-            At::Line(_) => "lines",
-            At::Row(_) => "rows",
-        };
-        let more = if dropped.len() > SHOWN_PLACES {
-            ", ..."
-        } else {
-            ""
-        };
-        let column = table
-            .columns
-            .iter()
-            .position(|c| c.values.is_missing(dropped[0]))
-            .expect("a dropped row has a missing value");
-        return Err(DataError::at(
-            &table.path,
-            first,
-            format!(
-                "{} of {} rows have a missing value (`?`, empty, `NA` or `NaN`; here in {}), \
-                 on {unit} {}{more}; set `missing: drop-rows` to leave them out",
-                dropped.len(),
-                table.n_rows(),
-                table.describe_column(column),
-                places.join(", ")
-            ),
-        ));
-    }
-    if kept.is_empty() {
-        return Err(DataError::invalid(
-            &table.path,
-            format!(
-                "has no rows left: all {} have a missing value",
-                table.n_rows()
-            ),
-        ));
-    }
-    Ok(kept)
-}
-
-fn place_number(at: At) -> String {
-    match at {
-        At::Line(n) | At::Row(n) => n.to_string(),
-    }
-}
-
-/// The class list over both files and each kept row's class.
-fn classes(tables: &[&RawTable], kept: &[Vec<usize>], label: usize) -> (Vec<String>, Vec<ClassId>) {
-    let names: Vec<String> = tables
-        .iter()
-        .zip(kept)
-        .flat_map(|(table, rows)| rows.iter().map(move |&row| label_name(table, label, row)))
-        .collect();
-    let mut classes: Vec<String> = names.clone();
-    classes.sort_unstable();
-    classes.dedup();
-    let numbers: Option<Vec<f64>> = classes.iter().map(|name| name.parse().ok()).collect();
-    if let Some(numbers) = numbers {
-        let mut pairs: Vec<(f64, String)> = numbers.into_iter().zip(classes).collect();
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        classes = pairs.into_iter().map(|(_, name)| name).collect();
-    }
-    let index: HashMap<&str, u32> = classes
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.as_str(), i as u32))
-        .collect();
-    let labels = names
-        .iter()
-        .map(|name| ClassId(index[name.as_str()]))
-        .collect();
-    (classes, labels)
-}
-
-/// A label's class name: a number in its shortest form, or text without one trailing `.`.
-fn label_name(table: &RawTable, label: usize, row: usize) -> String {
-    let values = &table.columns[label].values;
-    let name = values
-        .text(row)
-        .expect("rows with a missing label were dropped");
-    match values {
-        Values::Numbers(_) => name,
-        Values::Text(_) => {
-            let trimmed = name.strip_suffix('.').unwrap_or(&name).trim();
-            match trimmed.parse::<f64>() {
-                Ok(number) if number.is_finite() => number_name(number),
-                _ => trimmed.to_owned(),
-            }
-        }
-    }
-}
-
 /// One input column's features.
 struct Feature {
     column: usize,
@@ -346,15 +253,26 @@ struct Feature {
 
 enum Kind {
     Number,
-    /// Category -> position among this column's features.
-    OneHot(HashMap<String, usize>),
+    /// Category -> position among this column's features, and what a missing value encodes as.
+    OneHot(HashMap<String, usize>, MissingCategory),
+}
+
+/// What a missing value of a text column encodes as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MissingCategory {
+    /// All zeros (no missing value is kept in the training file).
+    Zeros,
+    /// The category `(missing)`, at this position.
+    Own(usize),
+    /// NaN in every feature of the column, filled in per trial.
+    Filled,
 }
 
 impl Feature {
     fn width(&self) -> usize {
         match &self.kind {
             Kind::Number => 1,
-            Kind::OneHot(categories) => categories.len(),
+            Kind::OneHot(categories, _) => categories.len(),
         }
     }
 
@@ -365,7 +283,7 @@ impl Feature {
             .unwrap_or_else(|| self.column.to_string());
         match &self.kind {
             Kind::Number => vec![column],
-            Kind::OneHot(categories) => {
+            Kind::OneHot(categories, _) => {
                 let mut names = vec![String::new(); categories.len()];
                 for (category, &position) in categories {
                     names[position] = format!("{column}={category}");
@@ -376,48 +294,19 @@ impl Feature {
     }
 }
 
-/// The features of every non-label column of the training table.
-fn feature_plan(train: &RawTable, kept: &[usize], excluded: &[usize]) -> Result<Vec<Feature>> {
-    let mut plan = Vec::new();
-    for (index, column) in train.columns.iter().enumerate() {
-        if excluded.contains(&index) {
-            continue;
-        }
-        let kind = match &column.values {
-            Values::Numbers(_) => Kind::Number,
-            Values::Text(text) => {
-                let mut present = vec![false; text.levels.len()];
-                for &row in kept {
-                    present[text.codes[row] as usize] = true;
-                }
-                let mut categories: Vec<&String> = text
-                    .levels
-                    .iter()
-                    .zip(&present)
-                    .filter(|(_, &p)| p)
-                    .map(|(level, _)| level)
-                    .collect();
-                if categories.len() > MAX_CATEGORIES {
-                    return Err(DataError::invalid(
-                        &train.path,
-                        format!(
-                            "{} holds {} distinct text values, more than the {MAX_CATEGORIES} \
-                             sisa one-hot encodes; is it an identifier or free text? Leave it \
-                             out of the file",
-                            train.describe_column(index),
-                            categories.len()
-                        ),
-                    ));
-                }
-                categories.sort_unstable();
-                Kind::OneHot(
-                    categories
-                        .into_iter()
-                        .enumerate()
-                        .map(|(position, category)| (category.clone(), position))
-                        .collect(),
-                )
-            }
+/// The features of the feature columns of the training table (its `kept` rows).
+fn feature_plan(
+    train: &RawTable,
+    kept: &[usize],
+    columns: &[usize],
+    policy: MissingPolicy,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Feature>> {
+    let mut plan = Vec::with_capacity(columns.len());
+    for &index in columns {
+        let kind = match &train.columns[index].values {
+            Values::Text(text) => one_hot(train, index, text, kept, policy, warnings)?,
+            _ => Kind::Number,
         };
         plan.push(Feature {
             column: index,
@@ -425,6 +314,207 @@ fn feature_plan(train: &RawTable, kept: &[usize], excluded: &[usize]) -> Result<
         });
     }
     Ok(plan)
+}
+
+/// The one-hot encoding of text column `index`: its categories among the `kept` training rows.
+fn one_hot(
+    train: &RawTable,
+    index: usize,
+    text: &Text,
+    kept: &[usize],
+    policy: MissingPolicy,
+    warnings: &mut Vec<String>,
+) -> Result<Kind> {
+    let mut present = vec![false; text.levels.len()];
+    let mut any_missing = false;
+    for &row in kept {
+        match text.codes[row] {
+            Text::MISSING => any_missing = true,
+            code => present[code as usize] = true,
+        }
+    }
+    let mut categories: Vec<&str> = text
+        .levels
+        .iter()
+        .zip(&present)
+        .filter(|(_, &p)| p)
+        .map(|(level, _)| level.as_str())
+        .collect();
+    let own_category = any_missing && policy.text == MissingText::Category;
+    if own_category {
+        categories.push(MISSING_CATEGORY);
+    }
+    let describe = train.describe_column(index);
+    if categories.len() > MAX_CATEGORIES {
+        return Err(DataError::invalid(
+            &train.path,
+            format!(
+                "{describe} holds {} distinct text values, more than the {MAX_CATEGORIES} sisa \
+                 one-hot encodes; is it an identifier or free text? Leave it out with `drop`",
+                categories.len()
+            ),
+        ));
+    }
+    if categories.len() > MANY_CATEGORIES {
+        warnings.push(format!(
+            "{}: {describe} has {} categories, so one-hot encoding adds {} features; if it is \
+             an identifier or free text, leave it out with `drop`",
+            train.path.display(),
+            categories.len(),
+            categories.len()
+        ));
+    }
+    categories.sort_unstable();
+    let positions: HashMap<String, usize> = categories
+        .iter()
+        .enumerate()
+        .map(|(position, category)| ((*category).to_owned(), position))
+        .collect();
+    let missing = if own_category {
+        MissingCategory::Own(positions[MISSING_CATEGORY])
+    } else if policy.text == MissingText::MostFrequent {
+        MissingCategory::Filled
+    } else {
+        MissingCategory::Zeros
+    };
+    Ok(Kind::OneHot(positions, missing))
+}
+
+/// What is filled in per trial: the features of the `filled` columns (those with a missing value
+/// kept) whose policy fills them in.
+fn imputations(plan: &[Feature], filled: &[usize], policy: MissingPolicy) -> Vec<Imputation> {
+    let mut imputations = Vec::new();
+    let mut at = 0;
+    for feature in plan {
+        let width = feature.width();
+        let fill = match &feature.kind {
+            _ if !filled.contains(&feature.column) => None,
+            Kind::Number => match policy.numbers {
+                MissingNumbers::Mean => Some(Fill::Mean),
+                MissingNumbers::Median => Some(Fill::Median),
+                MissingNumbers::MostFrequent => Some(Fill::MostFrequent),
+                MissingNumbers::Error | MissingNumbers::DropRows => None,
+            },
+            Kind::OneHot(_, MissingCategory::Filled) => Some(Fill::MostFrequent),
+            Kind::OneHot(..) => None,
+        };
+        if let Some(fill) = fill {
+            imputations.push(Imputation {
+                features: at..at + width,
+                fill,
+            });
+        }
+        at += width;
+    }
+    imputations
+}
+
+/// The request columns' values as text, per kept row (empty when missing).
+fn attributes(
+    tables: &[&RawTable],
+    kept: &[Vec<usize>],
+    roles: &Roles,
+    attributes: &[crate::spec::LabelColumn],
+) -> Vec<(String, Vec<String>)> {
+    roles
+        .attributes
+        .iter()
+        .zip(attributes)
+        .map(|(&index, attribute)| {
+            let values = tables
+                .iter()
+                .zip(kept)
+                .flat_map(|(table, rows)| {
+                    rows.iter()
+                        .map(move |&row| table.text(index, row).unwrap_or_default())
+                })
+                .collect();
+            (attribute.reference(), values)
+        })
+        .collect()
+}
+
+/// The feature matrix of the kept rows of both tables: made in place from the tables' blocks
+/// when every feature is a number there, else filled into a new matrix.
+fn matrix(
+    train: RawTable,
+    test: Option<RawTable>,
+    kept: &[Vec<usize>],
+    plan: &[Feature],
+    shape: (usize, usize),
+) -> Result<Array2<f32>> {
+    let in_block = |table: &RawTable| -> Option<Vec<usize>> {
+        plan.iter()
+            .map(
+                |feature| match (&feature.kind, &table.columns[feature.column].values) {
+                    (Kind::Number, Values::Block(position)) => Some(*position),
+                    _ => None,
+                },
+            )
+            .collect()
+    };
+    let train_positions = in_block(&train);
+    let test_positions = test.as_ref().map(in_block);
+    let values = match (train_positions, test_positions) {
+        (Some(positions), None) => compact(train.block, &kept[0], &positions),
+        (Some(positions), Some(Some(test_positions))) => {
+            let mut values = compact(train.block, &kept[0], &positions);
+            let test = test.expect("positions come from the test table");
+            let test_values = compact(test.block, &kept[1], &test_positions);
+            input::reserve_exact(&mut values, test_values.len(), || {
+                format!("the features of `{}`", test.path.display())
+            })?;
+            values.extend_from_slice(&test_values);
+            values
+        }
+        _ => return filled_matrix(&train, test.as_ref(), kept, plan, shape),
+    };
+    Ok(Array2::from_shape_vec(shape, values).expect("one value per kept row and feature"))
+}
+
+/// Moves the values at `positions` of the `rows` of a block to its front, in place (every value
+/// moves to an index at most its own, so none is overwritten before it moved), and returns them:
+/// the block's memory becomes the feature matrix's.
+fn compact(block: Block, rows: &[usize], positions: &[usize]) -> Vec<f32> {
+    let Block { width, mut values } = block;
+    let mut out = 0;
+    for &row in rows {
+        for &position in positions {
+            values[out] = values[row * width + position];
+            out += 1;
+        }
+    }
+    values.truncate(out);
+    values.shrink_to_fit();
+    values
+}
+
+/// A new feature matrix filled from the tables, feature by feature.
+fn filled_matrix(
+    train: &RawTable,
+    test: Option<&RawTable>,
+    kept: &[Vec<usize>],
+    plan: &[Feature],
+    (rows, width): (usize, usize),
+) -> Result<Array2<f32>> {
+    let mut values: Vec<f32> = Vec::new();
+    input::reserve_exact(&mut values, rows * width, || {
+        format!("the features of `{}`", train.path.display())
+    })?;
+    values.resize(rows * width, 0.0);
+    let mut features =
+        Array2::from_shape_vec((rows, width), values).expect("one value per row and feature");
+    let mut at = 0;
+    for feature in plan {
+        let mut first_row = 0;
+        for (table, rows) in std::iter::once(train).chain(test).zip(kept) {
+            let mut out = features.slice_mut(ndarray::s![first_row..first_row + rows.len(), ..]);
+            fill(&mut out, at, feature, table, rows)?;
+            first_row += rows.len();
+        }
+        at += feature.width();
+    }
+    Ok(features)
 }
 
 /// Writes one input column's features (from column `at` on) for the kept `rows` of `table`.
@@ -437,15 +527,13 @@ fn fill(
 ) -> Result<()> {
     let values = &table.columns[feature.column].values;
     match (&feature.kind, values) {
-        (Kind::Number, Values::Numbers(numbers)) => {
-            for (out_row, &row) in rows.iter().enumerate() {
-                out[[out_row, at]] = numbers[row] as f32;
-            }
-        }
         (Kind::Number, Values::Text(text)) => {
             // Numbers in the training file, text here (a test file): each must still be a number.
             for (out_row, &row) in rows.iter().enumerate() {
-                let value = text.get(row).unwrap_or_default();
+                let Some(value) = text.get(row) else {
+                    out[[out_row, at]] = f32::NAN;
+                    continue;
+                };
                 match value.parse::<f64>() {
                     Ok(number) if (number as f32).is_finite() => out[[out_row, at]] = number as f32,
                     _ => {
@@ -461,27 +549,60 @@ fn fill(
                 }
             }
         }
-        (Kind::OneHot(categories), Values::Text(text)) => {
+        (Kind::Number, _) => {
+            for (out_row, &row) in rows.iter().enumerate() {
+                let number = table.number(feature.column, row).expect("a numeric column");
+                out[[out_row, at]] = number as f32;
+            }
+        }
+        (Kind::OneHot(categories, missing), Values::Text(text)) => {
             let position: Vec<Option<usize>> = text
                 .levels
                 .iter()
                 .map(|level| categories.get(level).copied())
                 .collect();
             for (out_row, &row) in rows.iter().enumerate() {
-                if let Some(p) = position[text.codes[row] as usize] {
-                    out[[out_row, at + p]] = 1.0;
+                match text.codes[row] {
+                    Text::MISSING => encode_missing(out, out_row, at, categories.len(), *missing),
+                    code => {
+                        if let Some(p) = position[code as usize] {
+                            out[[out_row, at + p]] = 1.0;
+                        }
+                    }
                 }
             }
         }
-        (Kind::OneHot(categories), Values::Numbers(numbers)) => {
+        (Kind::OneHot(categories, missing), _) => {
             for (out_row, &row) in rows.iter().enumerate() {
-                if let Some(&p) = categories.get(&number_name(numbers[row])) {
+                let number = table.number(feature.column, row).unwrap_or(f64::NAN);
+                if number.is_nan() {
+                    encode_missing(out, out_row, at, categories.len(), *missing);
+                } else if let Some(&p) = categories.get(&number_name(number)) {
                     out[[out_row, at + p]] = 1.0;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Writes a missing value of a one-hot encoded column of `width` features.
+fn encode_missing(
+    out: &mut ndarray::ArrayViewMut2<'_, f32>,
+    row: usize,
+    at: usize,
+    width: usize,
+    missing: MissingCategory,
+) {
+    match missing {
+        MissingCategory::Zeros => {}
+        MissingCategory::Own(position) => out[[row, at + position]] = 1.0,
+        MissingCategory::Filled => {
+            for feature in at..at + width {
+                out[[row, feature]] = f32::NAN;
+            }
+        }
+    }
 }
 
 /// A short dataset name from a file: its name without `.gz` and the extension.
@@ -500,7 +621,9 @@ pub fn dataset_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::raw_table::{Column, Places, Text};
+    use crate::data::raw_table::{Column, Places};
+    use crate::data::ClassId;
+    use crate::spec::LabelColumn;
     use std::path::PathBuf;
 
     fn numbers(name: &str, values: &[f64]) -> Column {
@@ -517,45 +640,83 @@ mod tests {
         }
     }
 
-    fn table(file: &str, columns: Vec<Column>) -> RawTable {
-        let rows = columns[0].values.len();
-        RawTable {
-            path: PathBuf::from(file),
-            places: Places::Lines((1..=rows as u64).collect()),
+    fn table(file: &str, rows: usize, columns: Vec<Column>) -> RawTable {
+        RawTable::new(
+            PathBuf::from(file),
+            Places::Lines((1..=rows as u64).collect()),
             columns,
-        }
+        )
+    }
+
+    /// A table whose first `block_columns` columns are numbers in a block (row-major `values`).
+    fn block_table(names: &[&str], values: &[f32], label: Column) -> RawTable {
+        let width = names.len();
+        let rows = values.len() / width;
+        let mut columns: Vec<Column> = names
+            .iter()
+            .enumerate()
+            .map(|(position, name)| Column {
+                name: Some(name.to_string()),
+                values: Values::Block(position),
+            })
+            .collect();
+        columns.push(label);
+        let mut table = table("b.csv", rows, columns);
+        table.block = Block {
+            width,
+            values: values.to_vec(),
+        };
+        table
+    }
+
+    fn encode_with(
+        train: RawTable,
+        test: Option<RawTable>,
+        missing: MissingPolicy,
+        index_column: IndexColumn,
+    ) -> Result<Dataset> {
+        let encoding = Encoding {
+            selection: Selection {
+                label: &LabelColumn::Last,
+                attributes: &[],
+                choice: &ColumnChoice::All,
+            },
+            missing,
+            index_column,
+            label_kind: LabelKind::Auto,
+        };
+        encode("t", train, test, &encoding)
+    }
+
+    fn encode_plain(train: RawTable, test: Option<RawTable>) -> Result<Dataset> {
+        encode_with(train, test, MissingPolicy::ERROR, IndexColumn::Auto)
     }
 
     #[test]
     fn one_hot_encodes_text_and_sorts_numeric_classes_numerically() {
         let train = table(
             "train.csv",
+            3,
             vec![
                 numbers("age", &[30.0, 40.0, 50.0]),
                 text("colour", &["red", "blue", "red"]),
                 numbers("class", &[10.0, 9.0, 10.0]),
             ],
         );
-        let data = encode(
-            "t",
-            &train,
-            None,
-            &LabelColumn::Last,
-            &[],
-            MissingPolicy::Error,
-        )
-        .unwrap();
+        let data = encode_plain(train, None).unwrap();
         assert_eq!(data.classes, vec!["9", "10"]);
         assert_eq!(data.labels, vec![ClassId(1), ClassId(0), ClassId(1)]);
         assert_eq!(data.feature_names, vec!["age", "colour=blue", "colour=red"]);
         assert_eq!(data.features.row(1).to_vec(), vec![40.0, 1.0, 0.0]);
         assert_eq!(data.test_start, None);
+        assert!(data.warnings.is_empty() && data.imputations.is_empty());
     }
 
     #[test]
     fn a_test_table_uses_training_categories_and_strips_label_dots() {
         let train = table(
             "train.csv",
+            3,
             vec![
                 text("w", &["a", "b", "a"]),
                 text("y", &["<=50K", ">50K", "<=50K"]),
@@ -563,17 +724,10 @@ mod tests {
         );
         let test = table(
             "test.csv",
+            2,
             vec![text("w", &["b", "zzz"]), text("y", &[">50K.", "<=50K."])],
         );
-        let data = encode(
-            "t",
-            &train,
-            Some(&test),
-            &LabelColumn::Last,
-            &[],
-            MissingPolicy::Error,
-        )
-        .unwrap();
+        let data = encode_plain(train, Some(test)).unwrap();
         assert_eq!(data.classes, vec!["<=50K", ">50K"]);
         assert_eq!(data.n_points(), 5);
         assert_eq!(data.test_start, Some(3));
@@ -587,86 +741,186 @@ mod tests {
     }
 
     #[test]
-    fn missing_values_are_counted_with_their_lines_or_dropped() {
-        let train = table(
-            "train.csv",
-            vec![
-                numbers("x", &[1.0, f64::NAN, 3.0, 4.0]),
-                text("y", &["a", "b", "?", "a"]),
-            ],
+    fn blocks_of_numbers_become_the_features_in_place() {
+        let train = block_table(
+            &["x", "y"],
+            &[1.0, 2.0, f32::NAN, 4.0, 5.0, 6.0],
+            numbers("class", &[0.0, 1.0, 1.0]),
         );
-        let error = encode(
-            "t",
-            &train,
-            None,
-            &LabelColumn::Last,
-            &[],
-            MissingPolicy::Error,
+        let test = block_table(&["x", "y"], &[7.0, 8.0], numbers("class", &[0.0]));
+        let data = encode_with(
+            train,
+            Some(test),
+            MissingPolicy::DROP_ROWS,
+            IndexColumn::Auto,
         )
-        .unwrap_err()
-        .to_string();
+        .unwrap();
+        assert_eq!(
+            data.features.as_slice().unwrap(),
+            [1.0, 2.0, 5.0, 6.0, 7.0, 8.0]
+        );
+        assert_eq!(data.test_start, Some(2));
+    }
+
+    #[test]
+    fn a_written_row_index_is_left_out_with_a_warning() {
+        let index = || {
+            block_table(
+                &["", "size"],
+                &[0.0, 5.0, 1.0, 6.0, 2.0, 5.5, 3.0, 1.0],
+                numbers("class", &[1.0, 1.0, 1.0, 0.0]),
+            )
+        };
+        let data = encode_plain(index(), None).unwrap();
+        assert_eq!(data.feature_names, ["size"]);
+        assert_eq!(data.warnings.len(), 1);
+        assert!(
+            data.warnings[0].contains("column 0 (no name, holding 0, 1, ..., 3) is the row index"),
+            "{:?}",
+            data.warnings
+        );
+        assert!(data.warnings[0].contains("`index_column: keep`"));
+        let kept = encode_with(index(), None, MissingPolicy::ERROR, IndexColumn::Keep).unwrap();
+        assert_eq!(kept.feature_names, ["", "size"]);
+        assert!(kept.warnings.is_empty());
+    }
+
+    #[test]
+    fn missing_values_are_counted_with_their_lines_or_dropped() {
+        let train = || {
+            table(
+                "train.csv",
+                4,
+                vec![
+                    numbers("x", &[1.0, f64::NAN, 3.0, 4.0]),
+                    text("y", &["a", "b", "?", "b"]),
+                ],
+            )
+        };
+        let error = encode_plain(train(), None).unwrap_err().to_string();
         assert!(
             error.starts_with("train.csv:2: 2 of 4 rows have a missing value"),
             "{error}"
         );
         assert!(error.contains("on lines 2, 3;"), "{error}");
-        let data = encode(
-            "t",
-            &train,
+        let data = encode_with(train(), None, MissingPolicy::DROP_ROWS, IndexColumn::Auto).unwrap();
+        assert_eq!(data.n_points(), 2);
+        assert_eq!(data.classes, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn missing_values_can_stay_to_be_filled_in_or_become_a_category() {
+        let train = || {
+            table(
+                "train.csv",
+                4,
+                vec![
+                    numbers("x", &[1.0, f64::NAN, 3.0, 4.0]),
+                    text("c", &["u", "?", "v", "u"]),
+                    text("y", &["a", "b", "a", "b"]),
+                ],
+            )
+        };
+        let policy = |numbers, text| MissingPolicy { numbers, text };
+        let data = encode_with(
+            train(),
             None,
-            &LabelColumn::Last,
-            &[],
-            MissingPolicy::DropRows,
+            policy(MissingNumbers::Median, MissingText::Category),
+            IndexColumn::Auto,
         )
         .unwrap();
-        assert_eq!(data.n_points(), 2);
-        assert_eq!(data.classes, vec!["a"]);
+        assert_eq!(data.feature_names, ["x", "c=(missing)", "c=u", "c=v"]);
+        assert_eq!(data.features.row(1)[0].to_bits(), f32::NAN.to_bits());
+        assert_eq!(data.features.row(1).to_vec()[1..], [1.0, 0.0, 0.0]);
+        assert_eq!(
+            data.imputations,
+            [Imputation {
+                features: 0..1,
+                fill: Fill::Median
+            }]
+        );
+        let data = encode_with(
+            train(),
+            None,
+            policy(MissingNumbers::DropRows, MissingText::MostFrequent),
+            IndexColumn::Auto,
+        )
+        .unwrap();
+        assert_eq!(data.n_points(), 3, "the row missing x is dropped");
+        assert!(data.features.row(0).iter().all(|v| !v.is_nan()));
+        assert!(data.imputations.is_empty(), "no kept row misses c");
+        let error = encode_with(
+            train(),
+            None,
+            policy(MissingNumbers::Mean, MissingText::Error),
+            IndexColumn::Auto,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("here in column 1 (`c`)"), "{error}");
+        assert!(
+            error.contains("`missing: {numbers: mean, text: category}`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn many_categories_are_warned_about() {
+        let levels: Vec<String> = (0..150).map(|i| format!("city{i}")).collect();
+        let cities: Vec<&str> = levels.iter().map(String::as_str).collect();
+        let labels: Vec<f64> = (0..150).map(|i| f64::from(i % 2)).collect();
+        let train = table(
+            "train.csv",
+            150,
+            vec![text("city", &cities), numbers("y", &labels)],
+        );
+        let data = encode_plain(train, None).unwrap();
+        assert_eq!(data.n_features(), 150);
+        assert!(
+            data.warnings[0].contains(
+                "column 0 (`city`) has 150 categories, so one-hot encoding adds 150 features"
+            ),
+            "{:?}",
+            data.warnings
+        );
     }
 
     #[test]
     fn bad_label_columns_and_infinities_are_named() {
-        let train = table(
-            "train.csv",
-            vec![
-                numbers("x", &[1.0, f64::INFINITY]),
-                numbers("y", &[0.0, 1.0]),
-            ],
-        );
-        let error = encode(
-            "t",
-            &train,
-            None,
-            &LabelColumn::Last,
-            &[],
-            MissingPolicy::Error,
-        )
-        .unwrap_err()
-        .to_string();
+        let train = || {
+            table(
+                "train.csv",
+                2,
+                vec![
+                    numbers("x", &[1.0, f64::INFINITY]),
+                    numbers("y", &[0.0, 1.0]),
+                ],
+            )
+        };
+        let error = encode_plain(train(), None).unwrap_err().to_string();
         assert_eq!(
             error,
             "train.csv:2: column 0 (`x`): inf is not a finite number"
         );
-        let error = encode(
-            "t",
-            &train,
-            None,
-            &LabelColumn::Name("z".into()),
-            &[],
-            MissingPolicy::Error,
-        )
-        .unwrap_err()
-        .to_string();
+        let encoding = |label| Encoding {
+            selection: Selection {
+                label,
+                attributes: &[],
+                choice: &ColumnChoice::All,
+            },
+            missing: MissingPolicy::ERROR,
+            index_column: IndexColumn::Auto,
+            label_kind: LabelKind::Auto,
+        };
+        let named = LabelColumn::Name("z".into());
+        let error = encode("t", train(), None, &encoding(&named))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("no column named `z`"), "{error}");
-        let error = encode(
-            "t",
-            &train,
-            None,
-            &LabelColumn::Index(5),
-            &[],
-            MissingPolicy::Error,
-        )
-        .unwrap_err()
-        .to_string();
+        let fifth = LabelColumn::Index(5);
+        let error = encode("t", train(), None, &encoding(&fifth))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("no column 5"), "{error}");
     }
 

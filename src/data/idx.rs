@@ -7,44 +7,108 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::binary::{self, Element, Kind, Matrix};
+use super::binary::{self, Element, Features, Kind, Order};
 use super::error::{DataError, Result};
 use super::input;
 use super::raw_table::{RawTable, Values};
 
 /// Reads a features file and its labels file into one table (labels last).
 pub fn read(path: &Path, labels_path: &Path) -> Result<RawTable> {
-    let (dims, features) = read_array(path)?;
-    let (label_dims, labels) = read_array(labels_path)?;
-    if label_dims.len() != 1 {
+    let features = read_features(path)?;
+    let labels = read_labels(labels_path)?;
+    let count = labels.len();
+    binary::table(path, features, labels_path, Values::Numbers(labels), count)
+}
+
+/// An IDX header: the element type and the dimensions.
+struct Header {
+    element: Element,
+    dims: Vec<u64>,
+}
+
+impl Header {
+    /// Bytes the header takes in the file.
+    fn bytes(&self) -> u64 {
+        4 + 4 * self.dims.len() as u64
+    }
+}
+
+/// The features file: N x d1 x ... values, flattened to N rows.
+fn read_features(path: &Path) -> Result<Features> {
+    let (mut reader, length) = input::reader(path)?;
+    let header = parse_header(path, &mut reader)?;
+    let (element, dims) = (header.element, &header.dims);
+    check(path, &header, length)?;
+    let rows = dims[0] as usize;
+    let width = dims[1..].iter().product::<u64>() as usize;
+    let features = binary::read_features(
+        path,
+        &mut reader,
+        element,
+        (rows, width),
+        Order::RowMajor,
+        |held| binary::truncated(path, dims, element.size, held),
+    )?;
+    ensure_ended(path, &mut reader, &header)?;
+    Ok(features)
+}
+
+/// The labels file: N values.
+fn read_labels(path: &Path) -> Result<Vec<f64>> {
+    let (mut reader, length) = input::reader(path)?;
+    let header = parse_header(path, &mut reader)?;
+    if header.dims.len() != 1 {
         return Err(DataError::invalid(
-            labels_path,
+            path,
             format!(
                 "has {} dimensions; a labels file has one (N labels)",
-                label_dims.len()
+                header.dims.len()
             ),
         ));
     }
-    let rows = dims[0] as usize;
-    let width = features.len().checked_div(rows).unwrap_or(0);
-    let matrix = Matrix {
-        rows,
-        width,
-        values: features,
-    };
-    binary::table(path, matrix, labels_path, Values::Numbers(labels))
+    let expected = check(path, &header, length)?;
+    let mut bytes = Vec::new();
+    input::reserve_exact(&mut bytes, expected as usize, || {
+        format!("the labels of `{}`", path.display())
+    })?;
+    (&mut reader)
+        .take(expected)
+        .read_to_end(&mut bytes)
+        .map_err(|error| input::read_error(path, error))?;
+    if (bytes.len() as u64) < expected {
+        let size = header.element.size;
+        return Err(binary::truncated(
+            path,
+            &header.dims,
+            size,
+            bytes.len() as u64,
+        ));
+    }
+    ensure_ended(path, &mut reader, &header)?;
+    Ok(binary::decode(&bytes, header.element))
 }
 
-/// One IDX array: its dimensions and values.
-fn read_array(path: &Path) -> Result<(Vec<u64>, Vec<f64>)> {
-    let (reader, length) = input::reader(path)?;
-    parse(path, reader, length)
+/// Checks the header's size against the limits and, for a plain file, its length (`length`);
+/// returns the declared data bytes.
+fn check(path: &Path, header: &Header, length: Option<u64>) -> Result<u64> {
+    let available = length.map(|length| length.saturating_sub(header.bytes()));
+    binary::check_size(path, &header.dims, header.element.size, available)
 }
 
-/// Parses an IDX stream; `length` is the file's size when it is not compressed.
-fn parse(path: &Path, mut reader: impl Read, length: Option<u64>) -> Result<(Vec<u64>, Vec<f64>)> {
+/// A compressed file must end where its header says.
+fn ensure_ended(path: &Path, reader: &mut impl Read, header: &Header) -> Result<()> {
+    let mut extra = [0u8; 1];
+    let more = binary::fill(reader, &mut extra).map_err(|error| input::read_error(path, error))?;
+    if more > 0 {
+        return Err(too_long(path, &header.dims, header.element));
+    }
+    Ok(())
+}
+
+/// Parses an IDX header from the start of a stream.
+fn parse_header(path: &Path, reader: &mut impl Read) -> Result<Header> {
     let mut magic = [0u8; 4];
-    read_exact(path, &mut reader, &mut magic)?;
+    read_exact(path, reader, &mut magic)?;
     if magic[0] != 0 || magic[1] != 0 {
         return Err(DataError::invalid(
             path,
@@ -60,27 +124,12 @@ fn parse(path: &Path, mut reader: impl Read, length: Option<u64>) -> Result<(Vec
         return Err(DataError::invalid(path, "declares 0 dimensions"));
     }
     let mut header = vec![0u8; 4 * ndim];
-    read_exact(path, &mut reader, &mut header)?;
-    let dims: Vec<u64> = header
+    read_exact(path, reader, &mut header)?;
+    let dims = header
         .chunks_exact(4)
         .map(|chunk| u64::from(u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])))
         .collect();
-    let header_bytes = 4 + 4 * ndim as u64;
-    // A plain file's size is known: check it before reading. A compressed one is checked for
-    // size limits first, then read up to the declared size (the buffer grows with the data that
-    // is actually there), then checked again.
-    let available = length.map(|length| length.saturating_sub(header_bytes));
-    let expected = binary::check_size(path, &dims, element.size, available)?;
-    let mut bytes = Vec::new();
-    reader
-        .take(expected.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|error| DataError::read(path, error))?;
-    if bytes.len() as u64 > expected {
-        return Err(too_long(path, &dims, element));
-    }
-    binary::check_size(path, &dims, element.size, Some(bytes.len() as u64))?;
-    Ok((dims, binary::decode(&bytes, element)))
+    Ok(Header { element, dims })
 }
 
 fn too_long(path: &Path, dims: &[u64], element: Element) -> DataError {
@@ -121,7 +170,7 @@ fn read_exact(path: &Path, reader: &mut impl Read, buffer: &mut [u8]) -> Result<
         if error.kind() == std::io::ErrorKind::UnexpectedEof {
             DataError::invalid(path, "ends inside its IDX header")
         } else {
-            DataError::read(path, error)
+            input::read_error(path, error)
         }
     })
 }
@@ -161,10 +210,8 @@ mod tests {
         let table = read(&images, &labels).unwrap();
         assert_eq!(table.columns.len(), 4 + 1);
         assert_eq!(table.n_rows(), 3);
-        assert_eq!(
-            table.columns[3].values,
-            Values::Numbers(vec![3.0, 7.0, 255.0])
-        );
+        let column: Vec<f64> = (0..3).map(|row| table.number(3, row).unwrap()).collect();
+        assert_eq!(column, [3.0, 7.0, 255.0]);
         assert_eq!(
             table.columns[4].values,
             Values::Numbers(vec![7.0, 1.0, 7.0])
@@ -177,34 +224,34 @@ mod tests {
         let path = dir.path().join("bad-idx3-ubyte");
         // 4 billion x 4 billion values declared, 3 bytes present.
         std::fs::write(&path, idx_bytes(&[u32::MAX, u32::MAX], &[1, 2, 3])).unwrap();
-        let error = read_array(&path).unwrap_err().to_string();
+        let error = read_features(&path).unwrap_err().to_string();
         assert!(
-            error.contains("4294967295 rows x 4294967295 features"),
+            error.contains("4294967295 rows x 4294967295 columns"),
             "{error}"
         );
         let zipped = dir.path().join("bad-idx3-ubyte.gz");
         std::fs::write(&zipped, gzip(&idx_bytes(&[1000, 1000], &[1, 2, 3]))).unwrap();
-        let error = read_array(&zipped).unwrap_err().to_string();
+        let error = read_features(&zipped).unwrap_err().to_string();
         assert!(
             error.contains("(1000000 bytes) but holds 3 bytes"),
             "{error}"
         );
         // Truncated, and too long.
         std::fs::write(&path, idx_bytes(&[2, 2], &[1, 2, 3])).unwrap();
-        assert!(read_array(&path)
+        assert!(read_features(&path)
             .unwrap_err()
             .to_string()
             .contains("truncated"));
         std::fs::write(&zipped, gzip(&idx_bytes(&[2, 2], &[1, 2, 3, 4, 5]))).unwrap();
-        let error = read_array(&zipped).unwrap_err().to_string();
+        let error = read_features(&zipped).unwrap_err().to_string();
         assert!(error.contains("more data than its header"), "{error}");
         std::fs::write(&path, [0u8, 0, 8]).unwrap();
-        assert!(read_array(&path)
+        assert!(read_features(&path)
             .unwrap_err()
             .to_string()
             .contains("header"));
         std::fs::write(&path, b"PK\x03\x04").unwrap();
-        assert!(read_array(&path)
+        assert!(read_features(&path)
             .unwrap_err()
             .to_string()
             .contains("not an IDX file"));

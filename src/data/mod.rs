@@ -4,15 +4,20 @@
 
 pub mod binary;
 pub mod cache;
+pub mod columns;
 pub mod csv;
 pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod features;
 pub mod idx;
+pub mod impute;
 pub mod input;
 pub mod kmeans;
+pub mod labels;
 pub mod libsvm;
+pub mod limits;
+pub mod missing;
 pub mod npy;
 pub mod npz;
 pub mod parquet;

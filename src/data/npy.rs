@@ -6,9 +6,10 @@
 //! with a hint: the paper's released code saves a pickled dict `{'X': ..., 'y': ...}` that way.
 //! The header's shape and type are checked against the bytes present before any allocation.
 
+use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::binary::{self, Kind, Matrix};
+use super::binary::{self, Features, Kind, Order};
 use super::error::{DataError, Result};
 use super::input;
 use super::raw_table::{RawTable, Text, Values};
@@ -16,73 +17,97 @@ use super::raw_table::{RawTable, Text, Values};
 /// Longest text element read (characters): labels are short.
 const MAX_TEXT_CHARS: usize = 1 << 16;
 
+/// Longest header read; numpy writes a few hundred bytes.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
 /// The magic string every `.npy` file starts with.
 const MAGIC: &[u8] = b"\x93NUMPY";
 
-/// A parsed array.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Array {
-    /// Its dimensions.
-    pub shape: Vec<u64>,
-    /// Its values, in C (row-major) order.
-    pub data: Data,
-}
-
-/// The values of an array.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Data {
-    /// Numbers (booleans as 0 and 1).
-    Numbers(Vec<f64>),
-    /// Text.
-    Text(Vec<String>),
-}
-
 /// Reads a features `.npy` file and its labels `.npy` file into one table (labels last).
 pub fn read(path: &Path, labels_path: &Path) -> Result<RawTable> {
-    let features = parse(path, &input::read_plain(path, "NumPy")?, None)?;
-    let labels = parse(labels_path, &input::read_plain(labels_path, "NumPy")?, None)?;
-    table(path, None, features, labels_path, None, labels)
+    let (file, length) = input::open(path)?;
+    let features = features(path, &mut BufReader::new(file), None, Some(length))?;
+    let (file, length) = input::open(labels_path)?;
+    let (labels, count) = labels(labels_path, &mut BufReader::new(file), None, Some(length))?;
+    binary::table(path, features, labels_path, labels, count)
 }
 
-/// A table of a features array and a labels array; `*_entry` name arrays inside an archive.
-pub fn table(
+/// The features array of one `.npy` stream, whose size is `total` bytes when known; `entry` names
+/// the array inside an archive, for messages.
+pub fn features(
     path: &Path,
-    features_entry: Option<&str>,
-    features: Array,
-    labels_path: &Path,
-    labels_entry: Option<&str>,
-    labels: Array,
-) -> Result<RawTable> {
-    let where_features = prefix(features_entry);
-    let where_labels = prefix(labels_entry);
-    let Data::Numbers(values) = features.data else {
-        return Err(DataError::invalid(
-            path,
-            format!("{where_features}holds text; features must be numbers"),
-        ));
+    reader: &mut impl Read,
+    entry: Option<&str>,
+    total: Option<u64>,
+) -> Result<Features> {
+    let here = prefix(entry);
+    let fail = |message: String| DataError::invalid(path, format!("{here}{message}"));
+    let header = Header::read(path, reader, entry, total)?;
+    let Element::Number(element) = header.element else {
+        return Err(fail("holds text; features must be numbers".to_owned()));
     };
-    let rows = features.shape[0] as usize;
-    let width = features.shape[1..].iter().product::<u64>() as usize;
-    let label_width: u64 = labels.shape[1..].iter().product();
+    let rows = header.shape[0] as usize;
+    let width = header.shape[1..].iter().product::<u64>() as usize;
+    let order = if header.fortran && header.shape.len() == 2 {
+        Order::ColumnMajor
+    } else {
+        Order::RowMajor
+    };
+    // Every error, the short read's too, is prefixed once, here.
+    binary::read_features(path, reader, element, (rows, width), order, |held| {
+        binary::truncated(path, &header.shape, element.size, held)
+    })
+    .map_err(|error| prefix_error(error, &here))
+}
+
+/// The labels array of one `.npy` stream (one value per point), with the number of labels.
+pub fn labels(
+    path: &Path,
+    reader: &mut impl Read,
+    entry: Option<&str>,
+    total: Option<u64>,
+) -> Result<(Values, usize)> {
+    let here = prefix(entry);
+    let header = Header::read(path, reader, entry, total)?;
+    let label_width: u64 = header.shape[1..].iter().product();
     if label_width != 1 {
         return Err(DataError::invalid(
-            labels_path,
+            path,
             format!(
-                "{where_labels}has shape {}; labels are one value per point",
-                shape_text(&labels.shape)
+                "{here}has shape {}; labels are one value per point",
+                shape_text(&header.shape)
             ),
         ));
     }
-    let labels = match labels.data {
-        Data::Numbers(numbers) => Values::Numbers(numbers),
-        Data::Text(text) => Values::Text(text.into_iter().collect::<Text>()),
+    let item = header.element.item_size();
+    let expected = header.shape[0] * item as u64;
+    let mut bytes = Vec::new();
+    input::reserve_exact(&mut bytes, expected as usize, || {
+        format!("the labels of `{}`", path.display())
+    })?;
+    reader
+        .take(expected)
+        .read_to_end(&mut bytes)
+        .map_err(|error| input::read_error(path, error))?;
+    if (bytes.len() as u64) < expected {
+        let error = binary::truncated(path, &header.shape, item, bytes.len() as u64);
+        return Err(prefix_error(error, &here));
+    }
+    let count = header.shape[0] as usize;
+    let values = match header.element {
+        Element::Number(element) => Values::Numbers(binary::decode(&bytes, element)),
+        Element::Text {
+            chars,
+            wide,
+            big_endian,
+        } => Values::Text(
+            bytes
+                .chunks_exact(item)
+                .map(|chunk| text(chunk, chars, wide, big_endian))
+                .collect::<Text>(),
+        ),
     };
-    let matrix = Matrix {
-        rows,
-        width,
-        values,
-    };
-    binary::table(path, matrix, labels_path, labels).map_err(|e| prefix_error(e, &where_labels))
+    Ok((values, count))
 }
 
 fn prefix(entry: Option<&str>) -> String {
@@ -96,103 +121,112 @@ fn shape_text(shape: &[u64]) -> String {
     format!("({})", dims.join(", "))
 }
 
-/// Parses the bytes of one `.npy` array; `entry` names it inside an archive, for messages.
-pub fn parse(path: &Path, bytes: &[u8], entry: Option<&str>) -> Result<Array> {
-    let here = prefix(entry);
-    let fail = |message: String| DataError::invalid(path, format!("{here}{message}"));
-    if !bytes.starts_with(MAGIC) || bytes.len() < 10 {
-        return Err(fail(
-            "is not a NumPy .npy array (no \\x93NUMPY magic)".to_owned(),
-        ));
-    }
-    let major = bytes[6];
-    let (header_length, header_start) = match major {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
-        2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        _ => {
-            return Err(fail(format!(
-                "has .npy format version {major}, not 1, 2 or 3"
-            )))
-        }
-    };
-    let data_start = header_start + header_length;
-    let Some(header) = bytes.get(header_start..data_start) else {
-        return Err(fail("ends inside its header".to_owned()));
-    };
-    let header = String::from_utf8_lossy(header);
-    let descr = dict_value(&header, "descr")
-        .and_then(quoted)
-        .ok_or_else(|| {
-            fail(format!(
-                "has no readable `descr` in its header `{}`",
-                header.trim()
-            ))
-        })?;
-    let fortran = match dict_value(&header, "fortran_order") {
-        Some(value) if value.starts_with("True") => true,
-        Some(value) if value.starts_with("False") => false,
-        _ => {
+/// What a `.npy` header says.
+#[derive(Debug, Clone, PartialEq)]
+struct Header {
+    shape: Vec<u64>,
+    element: Element,
+    fortran: bool,
+}
+
+impl Header {
+    /// Reads and checks the header at the start of a stream of `total` bytes (when known): the
+    /// array it declares must fit the limits, and the bytes after it.
+    fn read(
+        path: &Path,
+        reader: &mut impl Read,
+        entry: Option<&str>,
+        total: Option<u64>,
+    ) -> Result<Header> {
+        let here = prefix(entry);
+        let fail = |message: String| DataError::invalid(path, format!("{here}{message}"));
+        let mut start = [0u8; 8];
+        let got = binary::fill(reader, &mut start).map_err(|e| input::read_error(path, e))?;
+        input::refuse_gzip(path, &start[..got], "NumPy")?;
+        if got < start.len() || !start.starts_with(MAGIC) {
             return Err(fail(
-                "has no readable `fortran_order` in its header".to_owned(),
-            ))
+                "is not a NumPy .npy array (no \\x93NUMPY magic)".to_owned(),
+            ));
         }
-    };
-    let shape = dict_value(&header, "shape")
-        .and_then(shape)
-        .ok_or_else(|| {
-            fail(format!(
-                "has no readable `shape` in its header `{}`",
-                header.trim()
-            ))
-        })?;
-    if shape.is_empty() {
-        return Err(fail(
-            "holds a single value (shape ()), not an array".to_owned(),
-        ));
-    }
-    let element = element(descr).map_err(fail)?;
-    let available = (bytes.len() - data_start) as u64;
-    let item = element.item_size();
-    binary::check_size(path, &shape, item, Some(available))
-        .map_err(|error| prefix_error(error, &here))?;
-    if fortran && shape.len() > 2 {
-        return Err(fail(format!(
-            "is a Fortran-ordered array of {} dimensions; save it with \
-             np.save(f, np.ascontiguousarray(a))",
-            shape.len()
-        )));
-    }
-    let payload = &bytes[data_start..];
-    let data = match element {
-        Element::Number(element) => {
-            let mut values = binary::decode(payload, element);
-            if fortran && shape.len() == 2 {
-                values = transpose(&values, shape[1] as usize, shape[0] as usize);
+        let major = start[6];
+        let length_bytes = match major {
+            1 => 2,
+            2 | 3 => 4,
+            _ => {
+                return Err(fail(format!(
+                    "has .npy format version {major}, not 1, 2 or 3"
+                )))
             }
-            Data::Numbers(values)
+        };
+        let mut length = [0u8; 4];
+        let ends_inside = || fail("ends inside its header".to_owned());
+        let got = binary::fill(reader, &mut length[..length_bytes])
+            .map_err(|e| input::read_error(path, e))?;
+        if got < length_bytes {
+            return Err(ends_inside());
         }
-        Element::Text {
-            chars,
-            wide,
-            big_endian,
-        } => {
-            if fortran && shape.len() == 2 && shape[1] != 1 {
+        let header_length = u32::from_le_bytes(length) as usize;
+        if header_length > MAX_HEADER_BYTES {
+            return Err(fail(format!(
+                "has a header of {header_length} bytes; a .npy header takes a few hundred"
+            )));
+        }
+        let mut header = vec![0u8; header_length];
+        let got = binary::fill(reader, &mut header).map_err(|e| input::read_error(path, e))?;
+        if got < header_length {
+            return Err(ends_inside());
+        }
+        let header_bytes = (8 + length_bytes + header_length) as u64;
+        let header = String::from_utf8_lossy(&header);
+        let parsed = Header::parse(&header).map_err(fail)?;
+        let available = total.map(|total| total.saturating_sub(header_bytes));
+        binary::check_size(path, &parsed.shape, parsed.element.item_size(), available)
+            .map_err(|error| prefix_error(error, &here))?;
+        if parsed.fortran && parsed.shape.len() > 2 {
+            return Err(fail(format!(
+                "is a Fortran-ordered array of {} dimensions; save it with \
+                 np.save(f, np.ascontiguousarray(a))",
+                parsed.shape.len()
+            )));
+        }
+        if parsed.fortran && matches!(parsed.element, Element::Text { .. }) {
+            let column = parsed.shape.get(1).copied().unwrap_or(1);
+            if column != 1 {
                 return Err(fail(
                     "is a Fortran-ordered text array; save it in C order".to_owned(),
                 ));
             }
-            Data::Text(
-                payload
-                    .chunks_exact(item)
-                    .map(|chunk| text(chunk, chars, wide, big_endian))
-                    .collect(),
-            )
         }
-    };
-    Ok(Array { shape, data })
+        Ok(parsed)
+    }
+
+    /// Parses the header's Python dict: `descr`, `fortran_order`, `shape`.
+    fn parse(header: &str) -> std::result::Result<Header, String> {
+        let descr = dict_value(header, "descr")
+            .and_then(quoted)
+            .ok_or_else(|| format!("has no readable `descr` in its header `{}`", header.trim()))?;
+        let fortran = match dict_value(header, "fortran_order") {
+            Some(value) if value.starts_with("True") => true,
+            Some(value) if value.starts_with("False") => false,
+            _ => return Err("has no readable `fortran_order` in its header".to_owned()),
+        };
+        let shape = dict_value(header, "shape")
+            .and_then(shape)
+            .ok_or_else(|| format!("has no readable `shape` in its header `{}`", header.trim()))?;
+        if shape.is_empty() {
+            return Err("holds a single value (shape ()), not an array".to_owned());
+        }
+        Ok(Header {
+            shape,
+            element: element(descr)?,
+            fortran,
+        })
+    }
+}
+
+/// `error` about the array `entry` of an archive.
+pub fn in_entry(error: DataError, entry: &str) -> DataError {
+    prefix_error(error, &prefix(Some(entry)))
 }
 
 fn prefix_error(error: DataError, here: &str) -> DataError {
@@ -201,6 +235,19 @@ fn prefix_error(error: DataError, here: &str) -> DataError {
             path,
             at,
             message: format!("{here}{message}"),
+        },
+        DataError::Limit {
+            path,
+            what,
+            limit,
+            unit,
+            variable,
+        } => DataError::Limit {
+            path,
+            what: format!("{here}{what}"),
+            limit,
+            unit,
+            variable,
         },
         other => other,
     }
@@ -339,17 +386,6 @@ fn shape(text: &str) -> Option<Vec<u64>> {
         .collect()
 }
 
-/// Row-major from column-major: `values` holds `columns` columns of `rows` values each.
-fn transpose(values: &[f64], columns: usize, rows: usize) -> Vec<f64> {
-    let mut out = vec![0.0; values.len()];
-    for column in 0..columns {
-        for row in 0..rows {
-            out[row * columns + column] = values[column * rows + row];
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -373,32 +409,44 @@ pub(crate) mod tests {
         values.iter().flat_map(|v| v.to_le_bytes()).collect()
     }
 
+    fn features_of(bytes: &[u8], entry: Option<&str>) -> Result<Features> {
+        features(
+            Path::new("x.npy"),
+            &mut &bytes[..],
+            entry,
+            Some(bytes.len() as u64),
+        )
+    }
+
+    fn labels_of(bytes: &[u8]) -> Result<Values> {
+        labels(
+            Path::new("y.npy"),
+            &mut &bytes[..],
+            None,
+            Some(bytes.len() as u64),
+        )
+        .map(|(values, _)| values)
+    }
+
     #[test]
     fn parses_numbers_in_c_and_fortran_order() {
-        let path = Path::new("x.npy");
         let c = npy_bytes(
             "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
             &f32s(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
         );
-        let array = parse(path, &c, None).unwrap();
-        assert_eq!(array.shape, vec![2, 3]);
-        assert_eq!(
-            array.data,
-            Data::Numbers(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
-        );
+        let array = features_of(&c, None).unwrap();
+        assert_eq!((array.rows, array.width), (2, 3));
+        assert_eq!(array.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let f = npy_bytes(
             "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
             &f32s(&[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]),
         );
-        assert_eq!(parse(path, &f, None).unwrap(), array);
+        assert_eq!(features_of(&f, None).unwrap(), array);
         let big = npy_bytes(
             "{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }",
             &[0xff, 0xfe, 0, 5],
         );
-        assert_eq!(
-            parse(path, &big, None).unwrap().data,
-            Data::Numbers(vec![-2.0, 5.0])
-        );
+        assert_eq!(labels_of(&big).unwrap(), Values::Numbers(vec![-2.0, 5.0]));
     }
 
     #[test]
@@ -411,26 +459,22 @@ pub(crate) mod tests {
             "{'descr': '<U2', 'fortran_order': False, 'shape': (3,), }",
             &payload,
         );
-        let array = parse(Path::new("y.npy"), &bytes, None).unwrap();
-        assert_eq!(
-            array.data,
-            Data::Text(vec!["ab".into(), "".into(), "c".into()])
-        );
+        let expected: Text = ["ab", "", "c"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(labels_of(&bytes).unwrap(), Values::Text(expected));
         let bytes = npy_bytes(
             "{'descr': '|S2', 'fortran_order': False, 'shape': (2,), }",
             b"x\0yz",
         );
-        let array = parse(Path::new("y.npy"), &bytes, None).unwrap();
-        assert_eq!(array.data, Data::Text(vec!["x".into(), "yz".into()]));
+        let expected: Text = ["x", "yz"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(labels_of(&bytes).unwrap(), Values::Text(expected));
     }
 
     #[test]
     fn crafted_and_unsupported_headers_are_clear_errors() {
-        let path = Path::new("x.npy");
         let cases = [
             (
                 "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000, 100000), }",
-                "rows x 100000 features is more than",
+                "rows x 100000 columns make",
             ),
             (
                 "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999, 99999999999999), }",
@@ -446,15 +490,16 @@ pub(crate) mod tests {
             ("{'descr': '<U4611686018427387904', 'fortran_order': False, 'shape': (1,), }", "that long"),
             ("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", "single value"),
             ("{'descr': '<f8', 'shape': (1,), }", "fortran_order"),
+            ("{'descr': '|S2', 'fortran_order': False, 'shape': (1,), }", "features must be numbers"),
         ];
         for (header, expected) in cases {
-            let error = parse(path, &npy_bytes(header, &[0, 0]), Some("X"))
+            let error = features_of(&npy_bytes(header, &[0, 0]), Some("X"))
                 .unwrap_err()
                 .to_string();
             assert!(error.contains(expected), "{header}: {error}");
             assert!(error.starts_with("x.npy: array `X`: "), "{error}");
         }
-        assert!(parse(path, b"PK\x03\x04", None)
+        assert!(features_of(b"PK\x03\x04", None)
             .unwrap_err()
             .to_string()
             .contains("magic"));
@@ -463,10 +508,14 @@ pub(crate) mod tests {
             &[],
         );
         truncated.truncate(20);
-        assert!(parse(path, &truncated, None)
+        assert!(features_of(&truncated, None)
             .unwrap_err()
             .to_string()
             .contains("header"));
+        let error = features_of(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0], None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("gzip-compressed"), "{error}");
     }
 
     #[test]
@@ -492,7 +541,8 @@ pub(crate) mod tests {
         .unwrap();
         let table = read(&x, &y).unwrap();
         assert_eq!(table.columns.len(), 5);
-        assert_eq!(table.columns[3].values, Values::Numbers(vec![4.0, 8.0]));
+        assert_eq!(table.columns[3].values, Values::Block(3));
+        assert_eq!(table.block.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
         assert_eq!(table.columns[4].values, Values::Numbers(vec![3.0, 1.0]));
         let error = read(&y, &x).unwrap_err().to_string();
         assert!(error.contains("labels are one value per point"), "{error}");

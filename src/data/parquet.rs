@@ -70,11 +70,7 @@ pub fn read(path: &Path) -> Result<RawTable> {
             values,
         });
     }
-    Ok(RawTable {
-        path: path.to_owned(),
-        places: Places::Rows(rows),
-        columns,
-    })
+    Ok(RawTable::new(path.to_owned(), Places::Rows(rows), columns))
 }
 
 #[cfg(test)]
@@ -99,9 +95,9 @@ mod tests {
         let table = read(&path).unwrap();
         assert_eq!(table.n_rows(), 3);
         assert_eq!(table.columns[0].name.as_deref(), Some("age"));
-        assert!(table.columns[0].values.is_missing(1));
-        assert_eq!(table.columns[1].values.text(1).as_deref(), Some("blue"));
-        assert_eq!(table.columns[2].values.text(0).as_deref(), Some("true"));
+        assert!(table.is_missing(0, 1));
+        assert_eq!(table.text(1, 1).as_deref(), Some("blue"));
+        assert_eq!(table.text(2, 0).as_deref(), Some("true"));
         assert_eq!(
             table.columns[3].values,
             Values::Numbers(vec![1.5, 2.0, 1.5])

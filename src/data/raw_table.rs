@@ -2,9 +2,11 @@
 //! each row came from (a line of a text file, or a row number), so later steps can name it.
 //!
 //! Readers only parse; [`super::features`] turns a table into a [`super::Dataset`] (labels,
-//! one-hot encoding, missing values), the same way for every format.
+//! one-hot encoding, missing values), the same way for every format. Large numeric columns
+//! (features) are kept as f32 in one row-major [`Block`], the layout of the dataset's feature
+//! matrix, so a table of numbers becomes the matrix in place rather than by a copy.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, TryReserveError};
 use std::path::PathBuf;
 
 use super::error::At;
@@ -18,6 +20,10 @@ pub struct RawTable {
     pub places: Places,
     /// The columns, all of the same length.
     pub columns: Vec<Column>,
+    /// The numbers of the [`Values::Block`] columns, row after row.
+    pub block: Block,
+    /// What reading found worth a warning (none is an error).
+    pub warnings: Vec<String>,
 }
 
 /// Where the rows of a table came from.
@@ -32,7 +38,7 @@ pub enum Places {
 /// One column: its name, when the file names it, and its values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
-    /// The name from a header row or the file's schema.
+    /// The name from a header row, the spec's `column_names`, or the file's schema.
     pub name: Option<String>,
     /// The values, one per row.
     pub values: Values,
@@ -41,10 +47,24 @@ pub struct Column {
 /// The values of a column.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
-    /// Numbers; a missing value is NaN.
+    /// Numbers, exactly as read (labels, request columns, small tables); a missing value is NaN.
     Numbers(Vec<f64>),
     /// Text, interned: one code per row into the distinct values.
     Text(Text),
+    /// Numbers in the table's [`Block`], at this position of each of its rows: finite f32, or
+    /// NaN for a missing value.
+    Block(usize),
+    /// A column that was not read (left out by `columns` or `drop`).
+    Skipped,
+}
+
+/// Numbers of several columns, row-major: `width` values per row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Block {
+    /// Values per row.
+    pub width: usize,
+    /// The values, row after row.
+    pub values: Vec<f32>,
 }
 
 /// An interned text column.
@@ -63,6 +83,13 @@ impl Text {
 
     /// Appends a value (already trimmed); missing-value markers become [`Text::MISSING`].
     pub fn push(&mut self, value: &str) {
+        self.try_push(value)
+            .expect("memory for one more code of a small column");
+    }
+
+    /// Appends a value like [`Text::push`], reporting a failed allocation instead of aborting.
+    pub fn try_push(&mut self, value: &str) -> Result<(), TryReserveError> {
+        self.codes.try_reserve(1)?;
         let code = if is_missing(value) {
             Text::MISSING
         } else if let Some(&code) = self.index.get(value) {
@@ -74,6 +101,7 @@ impl Text {
             code
         };
         self.codes.push(code);
+        Ok(())
     }
 
     /// The value of row `row`, or `None` when it is missing.
@@ -95,41 +123,18 @@ impl FromIterator<String> for Text {
     }
 }
 
-impl Values {
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        match self {
-            Values::Numbers(numbers) => numbers.len(),
-            Values::Text(text) => text.codes.len(),
-        }
-    }
-
-    /// Whether the column has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether row `row` is missing.
-    pub fn is_missing(&self, row: usize) -> bool {
-        match self {
-            Values::Numbers(numbers) => numbers[row].is_nan(),
-            Values::Text(text) => text.codes[row] == Text::MISSING,
-        }
-    }
-
-    /// Row `row` as text: numbers in their shortest form (`3`, `0.5`), `None` when missing.
-    pub fn text(&self, row: usize) -> Option<String> {
-        match self {
-            Values::Numbers(numbers) => {
-                let value = numbers[row];
-                (!value.is_nan()).then(|| number_name(value))
-            }
-            Values::Text(text) => text.get(row).map(str::to_owned),
-        }
-    }
-}
-
 impl RawTable {
+    /// A table of `columns` without a block and without warnings.
+    pub fn new(path: PathBuf, places: Places, columns: Vec<Column>) -> RawTable {
+        RawTable {
+            path,
+            places,
+            columns,
+            block: Block::default(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// Number of rows.
     pub fn n_rows(&self) -> usize {
         match &self.places {
@@ -153,6 +158,38 @@ impl RawTable {
             None => format!("column {index}"),
         }
     }
+
+    /// The number in row `row` of a numeric column (NaN when missing); `None` for text and
+    /// columns not read.
+    pub fn number(&self, column: usize, row: usize) -> Option<f64> {
+        match &self.columns[column].values {
+            Values::Numbers(numbers) => Some(numbers[row]),
+            Values::Block(position) => Some(f64::from(
+                self.block.values[row * self.block.width + position],
+            )),
+            Values::Text(_) | Values::Skipped => None,
+        }
+    }
+
+    /// Whether row `row` of `column` is missing (never for a column not read).
+    pub fn is_missing(&self, column: usize, row: usize) -> bool {
+        match &self.columns[column].values {
+            Values::Text(text) => text.codes[row] == Text::MISSING,
+            _ => self.number(column, row).is_some_and(f64::is_nan),
+        }
+    }
+
+    /// Row `row` of `column` as text: numbers in their shortest form (`3`, `0.5`), `None` when
+    /// missing or not read.
+    pub fn text(&self, column: usize, row: usize) -> Option<String> {
+        match &self.columns[column].values {
+            Values::Text(text) => text.get(row).map(str::to_owned),
+            _ => {
+                let value = self.number(column, row)?;
+                (!value.is_nan()).then(|| number_name(value))
+            }
+        }
+    }
 }
 
 /// Whether a field marks a missing value: empty, `?`, `NA` or `NaN` (any case).
@@ -161,6 +198,15 @@ pub fn is_missing(value: &str) -> bool {
         || value == "?"
         || value.eq_ignore_ascii_case("na")
         || value.eq_ignore_ascii_case("nan")
+}
+
+/// Why `value` (infinite, or finite but beyond f32's range) cannot be a feature, for messages.
+pub fn not_a_float(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:e} is too large for a 32-bit float")
+    } else {
+        format!("{value} is not a finite number")
+    }
 }
 
 /// A number in its shortest text form, as class names and one-hot categories show it.
@@ -189,12 +235,31 @@ mod tests {
     }
 
     #[test]
-    fn numbers_have_short_names() {
+    fn numbers_have_short_names_in_exact_and_block_columns() {
         assert_eq!(number_name(3.0), "3");
         assert_eq!(number_name(-0.0), "0");
         assert_eq!(number_name(0.5), "0.5");
-        let values = Values::Numbers(vec![2.0, f64::NAN]);
-        assert_eq!(values.text(0).as_deref(), Some("2"));
-        assert!(values.is_missing(1));
+        let mut table = RawTable::new(
+            PathBuf::from("t"),
+            Places::Rows(2),
+            vec![
+                Column {
+                    name: None,
+                    values: Values::Numbers(vec![2.0, f64::NAN]),
+                },
+                Column {
+                    name: None,
+                    values: Values::Block(1),
+                },
+            ],
+        );
+        table.block = Block {
+            width: 2,
+            values: vec![0.0, 1.5, 0.0, f32::NAN],
+        };
+        assert_eq!(table.text(0, 0).as_deref(), Some("2"));
+        assert!(table.is_missing(0, 1));
+        assert_eq!(table.text(1, 0).as_deref(), Some("1.5"));
+        assert!(table.is_missing(1, 1));
     }
 }

@@ -3,11 +3,13 @@
 
 use rand::SeedableRng;
 
+use super::columns::Selection;
+use super::csv::{self, CsvOptions};
 use super::dataset::Dataset;
 use super::error::Result;
-use super::features;
-use super::raw_table::RawTable;
-use super::{csv, idx, libsvm, npy, npz, parquet, synthetic};
+use super::features::{self, Encoding};
+use super::raw_table::{RawTable, Values};
+use super::{idx, libsvm, npy, npz, parquet, synthetic};
 use crate::seed::{Rng, Seeds};
 use crate::spec::{DataFiles, DataSource, FileFormat, FileSettings, LabelColumn};
 
@@ -16,8 +18,8 @@ use crate::spec::{DataFiles, DataSource, FileFormat, FileSettings, LabelColumn};
 pub fn load(source: &DataSource, master_seed: u64) -> Result<Dataset> {
     let mut rng = Rng::seed_from_u64(Seeds::dataset(master_seed));
     match source {
-        DataSource::Purchase(purchase) => Ok(synthetic::purchase(purchase, &mut rng)),
-        DataSource::Blobs(blobs) => Ok(synthetic::blobs(blobs, &mut rng)),
+        DataSource::Purchase(purchase) => synthetic::try_purchase(purchase, &mut rng),
+        DataSource::Blobs(blobs) => synthetic::try_blobs(blobs, &mut rng),
         DataSource::File(file) => read(file),
     }
 }
@@ -25,53 +27,78 @@ pub fn load(source: &DataSource, master_seed: u64) -> Result<Dataset> {
 /// Reads a dataset from its files.
 fn read(settings: &FileSettings) -> Result<Dataset> {
     let name = features::dataset_name(&settings.train.path);
+    let label = label_column(&settings.format);
+    let selection = Selection {
+        label: &label,
+        attributes: &settings.attributes,
+        choice: &settings.columns,
+    };
+    let (train, test) = tables(settings, &selection)?;
+    let encoding = Encoding {
+        selection,
+        missing: settings.missing,
+        index_column: settings.index_column,
+        label_kind: settings.label_kind,
+    };
+    features::encode(&name, train, test, &encoding)
+}
+
+/// The label column of a format: the spec's for tables, fixed for the others.
+fn label_column(format: &FileFormat) -> LabelColumn {
+    match format {
+        FileFormat::Delimited { label, .. } | FileFormat::Parquet { label } => label.clone(),
+        FileFormat::Libsvm => LabelColumn::First,
+        FileFormat::Idx | FileFormat::Npy | FileFormat::Npz { .. } => LabelColumn::Last,
+    }
+}
+
+/// The tables of the training file and, if there is one, the test file, read the same way.
+fn tables(
+    settings: &FileSettings,
+    selection: &Selection<'_>,
+) -> Result<(RawTable, Option<RawTable>)> {
     let test = settings.test.as_ref();
-    // The training file, then the test file if there is one, read the same way.
-    let both =
-        |read: &dyn Fn(&DataFiles) -> Result<RawTable>| -> Result<(RawTable, Option<RawTable>)> {
-            Ok((read(&settings.train)?, test.map(read).transpose()?))
-        };
-    let (label, (train, test)) = match &settings.format {
+    let both = |read: &dyn Fn(&DataFiles) -> Result<RawTable>| {
+        Ok((read(&settings.train)?, test.map(read).transpose()?))
+    };
+    match &settings.format {
         FileFormat::Delimited {
             separator,
             header,
-            label,
-        } => (
-            label.clone(),
-            both(&|files| csv::read(&files.path, *separator, *header))?,
-        ),
-        FileFormat::Parquet { label } => {
-            (label.clone(), both(&|files| parquet::read(&files.path))?)
+            decimal,
+            column_names,
+            ..
+        } => {
+            let options = CsvOptions {
+                separator: *separator as u8,
+                header: *header,
+                decimal: *decimal as u8,
+                column_names: column_names.as_deref(),
+            };
+            let train = csv::read(&settings.train.path, &options, selection, &[])?;
+            // The test file's columns that are text in the training file are text there too,
+            // whatever they hold, so their categories are compared as written.
+            let text_columns: Vec<usize> = (0..train.columns.len())
+                .filter(|&c| matches!(train.columns[c].values, Values::Text(_)))
+                .collect();
+            let test = test
+                .map(|files| csv::read(&files.path, &options, selection, &text_columns))
+                .transpose()?;
+            Ok((train, test))
         }
+        FileFormat::Parquet { .. } => both(&|files| parquet::read(&files.path)),
         FileFormat::Libsvm => {
             let train = libsvm::read(&settings.train.path)?;
             let test = test.map(|files| libsvm::read(&files.path)).transpose()?;
-            (LabelColumn::First, libsvm::to_tables(train, test)?)
+            libsvm::to_tables(train, test)
         }
-        FileFormat::Idx => (
-            LabelColumn::Last,
-            both(&|files| idx::read(&files.path, labels_path(files)))?,
-        ),
-        FileFormat::Npy => (
-            LabelColumn::Last,
-            both(&|files| npy::read(&files.path, labels_path(files)))?,
-        ),
+        FileFormat::Idx => both(&|files| idx::read(&files.path, labels_path(files))),
+        FileFormat::Npy => both(&|files| npy::read(&files.path, labels_path(files))),
         FileFormat::Npz {
             features_key,
             labels_key,
-        } => (
-            LabelColumn::Last,
-            both(&|files| npz::read(&files.path, features_key.as_deref(), labels_key.as_deref()))?,
-        ),
-    };
-    features::encode(
-        &name,
-        &train,
-        test.as_ref(),
-        &label,
-        &settings.attributes,
-        settings.missing,
-    )
+        } => both(&|files| npz::read(&files.path, features_key.as_deref(), labels_key.as_deref())),
+    }
 }
 
 fn labels_path(files: &DataFiles) -> &std::path::Path {

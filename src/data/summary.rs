@@ -33,6 +33,9 @@ pub struct DatasetSummary {
     pub classes: Vec<ClassCount>,
     /// Each feature's name: a column name or index, `column=value` for one-hot features.
     pub feature_names: Vec<String>,
+    /// What loading found worth a warning (a column left out, one adding many features).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A class and its number of points.
@@ -71,6 +74,7 @@ impl DatasetSummary {
                 })
                 .collect(),
             feature_names: data.feature_names.clone(),
+            warnings: data.warnings.clone(),
         }
     }
 }

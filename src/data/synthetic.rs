@@ -1,10 +1,14 @@
 //! Embedded synthetic datasets, so the main job needs no files: purchase-like binary records
-//! labelled by k-means (as the paper built Purchase), and Gaussian blobs. Both seeded.
+//! labelled by k-means (as the paper built Purchase), and Gaussian blobs. Both seeded. Their
+//! size is checked against the limits with the spec (`spec::check`); runs build them with
+//! [`try_purchase`] and [`try_blobs`], for which running out of memory is an error, not an abort.
 
 use ndarray::Array2;
 use rand::Rng as _;
 
 use super::dataset::{ClassId, Dataset};
+use super::error::Result;
+use super::input;
 use super::kmeans;
 use crate::seed::Rng;
 use crate::spec::{BlobsSettings, PurchaseSettings};
@@ -18,6 +22,18 @@ const BACKGROUND: f64 = 0.02;
 /// favours a random `density` fraction of the items, bought with probability 0.5 (others 0.02).
 /// Labels are k-means clusters of the records, largest cluster first.
 pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
+    let values = Vec::with_capacity(settings.samples * settings.features);
+    purchase_into(settings, rng, values)
+}
+
+/// [`purchase`], reporting a failed allocation of the features as an error.
+pub fn try_purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Result<Dataset> {
+    let values = features_buffer("purchase", settings.samples * settings.features)?;
+    Ok(purchase_into(settings, rng, values))
+}
+
+/// [`purchase`] with `values`, an empty buffer for the features.
+fn purchase_into(settings: &PurchaseSettings, rng: &mut Rng, mut values: Vec<f32>) -> Dataset {
     let PurchaseSettings {
         samples,
         features,
@@ -38,7 +54,6 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
                 .collect()
         })
         .collect();
-    let mut values = Vec::with_capacity(samples * features);
     for _ in 0..samples {
         // Customers mix two profiles, so records fill the space between clusters.
         let first = &profiles[rng.gen_range(0..prototypes)];
@@ -62,6 +77,18 @@ pub fn purchase(settings: &PurchaseSettings, rng: &mut Rng) -> Dataset {
 /// Gaussian blobs: one centre per class, uniform in [-10, 10]^features; each point picks a class
 /// uniformly and lies at its centre plus `noise` times a standard normal vector.
 pub fn blobs(settings: &BlobsSettings, rng: &mut Rng) -> Dataset {
+    let values = Vec::with_capacity(settings.samples * settings.features);
+    blobs_into(settings, rng, values)
+}
+
+/// [`blobs`], reporting a failed allocation of the features as an error.
+pub fn try_blobs(settings: &BlobsSettings, rng: &mut Rng) -> Result<Dataset> {
+    let values = features_buffer("blobs", settings.samples * settings.features)?;
+    Ok(blobs_into(settings, rng, values))
+}
+
+/// [`blobs`] with `values`, an empty buffer for the features.
+fn blobs_into(settings: &BlobsSettings, rng: &mut Rng, mut values: Vec<f32>) -> Dataset {
     let BlobsSettings {
         samples,
         features,
@@ -71,7 +98,6 @@ pub fn blobs(settings: &BlobsSettings, rng: &mut Rng) -> Dataset {
     let centres: Vec<Vec<f64>> = (0..classes)
         .map(|_| (0..features).map(|_| rng.gen_range(-10.0..10.0)).collect())
         .collect();
-    let mut values = Vec::with_capacity(samples * features);
     let mut labels = Vec::with_capacity(samples);
     for _ in 0..samples {
         let class = rng.gen_range(0..classes);
@@ -84,6 +110,15 @@ pub fn blobs(settings: &BlobsSettings, rng: &mut Rng) -> Dataset {
     }
     let features = Array2::from_shape_vec((samples, features), values).expect("shape matches");
     Dataset::new("blobs", features, labels, class_names(classes))
+}
+
+/// An empty buffer with room for the `count` feature values of a `name` dataset.
+fn features_buffer(name: &str, count: usize) -> Result<Vec<f32>> {
+    let mut values = Vec::new();
+    input::reserve_exact(&mut values, count, || {
+        format!("the features of the synthetic `{name}` dataset")
+    })?;
+    Ok(values)
 }
 
 fn class_names(classes: usize) -> Vec<String> {

@@ -9,6 +9,7 @@ use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::Error;
 use crate::model::external::handshake;
 use crate::requests::RequestModel;
+use crate::runner::observer::{Notice, Observer};
 use crate::spec::{
     plan, DataSource, Distribution, ExternalSettings, Invalid, ModelSettings, Spec, Trial,
 };
@@ -105,4 +106,12 @@ pub fn check_workers(spec: &Spec, trials: &[&Trial]) -> Result<(), Error> {
         greeted.push(external);
     }
     Ok(())
+}
+
+/// Tells `observer` what loading the `datasets` found worth a warning (a column left out, one
+/// that adds many features), once per dataset.
+pub fn warn(datasets: &[DatasetSummary], observer: &dyn Observer) {
+    for warning in datasets.iter().flat_map(|dataset| &dataset.warnings) {
+        observer.notice(&Notice::Warning(warning.clone()));
+    }
 }

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::settings::{
-    Activation, Aggregation, Baseline, DistributionKind, FormatName, LabelColumn, LogisticSolver,
-    MissingPolicy, ModeKind, PartitionKind, SplitCriterion, SyntheticKind,
+    Activation, Aggregation, Baseline, DistributionKind, FormatName, IndexColumn, LabelColumn,
+    LabelKind, LogisticSolver, MissingPolicy, ModeKind, PartitionKind, SplitCriterion,
+    SyntheticKind,
 };
 use super::yaml::{Mapping, Value};
 
@@ -81,8 +82,20 @@ pub struct RawDataset {
     pub header: Option<bool>,
     /// CSV: the field separator.
     pub separator: Option<String>,
-    /// What to do with rows that have missing values.
+    /// What to do with missing values: one word, or `{numbers: ..., text: ...}`.
     pub missing: Option<MissingPolicy>,
+    /// CSV/TSV: the decimal mark, `.` or `,`.
+    pub decimal: Option<String>,
+    /// CSV/TSV without a header row: the columns' names.
+    pub column_names: Option<Vec<String>>,
+    /// Tables: the only columns to read as features.
+    pub columns: Option<Vec<LabelColumn>>,
+    /// Tables: columns to leave out.
+    pub drop: Option<Vec<LabelColumn>>,
+    /// Tables: what becomes of a written row index.
+    pub index_column: Option<IndexColumn>,
+    /// Whether labels that look continuous are taken as classes anyway.
+    pub label_kind: Option<LabelKind>,
     /// A separate test file in the same format.
     pub test_path: Option<String>,
     /// IDX, `.npy`: the labels file.

@@ -102,11 +102,87 @@ pub struct FileSettings {
     pub test: Option<DataFiles>,
     /// How the files are read.
     pub format: FileFormat,
-    /// What to do with rows that have a missing value.
+    /// What to do with missing values.
     pub missing: MissingPolicy,
     /// Columns read apart from the features, for the request distribution that names them
     /// (`unlearning.column`); tables only.
     pub attributes: Vec<LabelColumn>,
+    /// Which of a table's columns are features (`columns`, `drop`); default all but the label.
+    #[serde(skip_serializing_if = "ColumnChoice::is_all")]
+    pub columns: ColumnChoice,
+    /// Whether a written row index (pandas' unnamed first column) is left out; tables only.
+    #[serde(skip_serializing_if = "IndexColumn::is_auto")]
+    pub index_column: IndexColumn,
+    /// Whether labels that look continuous are refused.
+    #[serde(skip_serializing_if = "LabelKind::is_auto")]
+    pub label_kind: LabelKind,
+}
+
+/// Which columns of a table are features (the label and request columns are read either way).
+/// Not serialised when it is [`ColumnChoice::All`], so trial ids of specs without it stay as
+/// they were.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColumnChoice {
+    /// Every column but the label and request columns (the default).
+    #[default]
+    All,
+    /// Only these columns (`columns: [...]`), in the file's order.
+    Keep(Vec<LabelColumn>),
+    /// Every column but these (`drop: [...]`).
+    Drop(Vec<LabelColumn>),
+}
+
+impl ColumnChoice {
+    /// Whether every column is a feature.
+    pub fn is_all(&self) -> bool {
+        *self == ColumnChoice::All
+    }
+}
+
+/// What becomes of a first column that holds a written row index: an empty header cell (or
+/// pandas' `Unnamed: 0`) over the values 0, 1, ..., n - 1, as `df.to_csv()` writes by default.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndexColumn {
+    /// Left out of the features, with a warning (the default).
+    #[default]
+    Auto,
+    /// Read like any other column.
+    Keep,
+}
+
+impl IndexColumn {
+    /// Whether it is the default.
+    pub fn is_auto(&self) -> bool {
+        *self == IndexColumn::Auto
+    }
+}
+
+/// How label values are taken.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelKind {
+    /// Labels must look like classes (the default): numbers must be whole, and there must not be
+    /// very many distinct values (see [`crate::data::labels::MAX_CLASSES`]).
+    #[schemars(
+        description = "Labels must look like classes (the default): numbers must be whole, and there must not be very many distinct values."
+    )]
+    #[default]
+    Auto,
+    /// Every distinct value is a class, however many there are and whatever they look like.
+    Classes,
+}
+
+impl LabelKind {
+    /// Whether it is the default.
+    pub fn is_auto(&self) -> bool {
+        *self == LabelKind::Auto
+    }
 }
 
 /// One file of points and, for formats that keep them apart (IDX, `.npy`), its labels file.
@@ -130,6 +206,12 @@ pub enum FileFormat {
         header: bool,
         /// Which column holds the labels; default the last.
         label: LabelColumn,
+        /// The decimal mark of numbers: `.` (the default) or `,`.
+        #[serde(skip_serializing_if = "is_decimal_point")]
+        decimal: char,
+        /// Names of the columns of a file without a header row (`column_names`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column_names: Option<Vec<String>>,
     },
     /// Apache Parquet, read with polars.
     Parquet {
@@ -228,15 +310,189 @@ impl<'de> Deserialize<'de> for LabelColumn {
     }
 }
 
-/// What to do with a row that has a missing value (`?`, an empty field, `NA` or `NaN`, in any
-/// case; a NaN in a binary array).
+fn is_decimal_point(decimal: &char) -> bool {
+    *decimal == '.'
+}
+
+/// What to do with missing values (`?`, an empty field, `NA` or `NaN`, in any case; a NaN in a
+/// binary array or a null in Parquet), for numeric columns and for text columns.
+///
+/// A spec writes one word for both (`missing: drop-rows`; `mean` and `median` set the numbers'
+/// policy only) or a mapping (`missing: {numbers: median, text: category}`). It serialises as
+/// that one word when both are `error` or both `drop-rows` (so trial ids of specs written before
+/// the mapping existed are unchanged), and as the mapping otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingPolicy {
+    /// For numeric columns.
+    pub numbers: MissingNumbers,
+    /// For text (categorical) columns.
+    pub text: MissingText,
+}
+
+/// What to do with a missing value in a numeric column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum MissingPolicy {
+pub enum MissingNumbers {
     /// Stop with an error that says how many rows have one, and the first few lines (default).
     Error,
     /// Leave those rows out.
     DropRows,
+    /// The mean of the trial's training points.
+    Mean,
+    /// The median of the trial's training points.
+    Median,
+    /// The most frequent value among the trial's training points (the smallest on a tie).
+    MostFrequent,
+}
+
+/// What to do with a missing value in a text (categorical) column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingText {
+    /// Stop with an error that says how many rows have one, and the first few lines (default).
+    Error,
+    /// Leave those rows out.
+    DropRows,
+    /// The most frequent category among the trial's training points (the first in sorted order
+    /// on a tie).
+    MostFrequent,
+    /// A category of its own, `(missing)`.
+    Category,
+}
+
+impl MissingNumbers {
+    /// The name used in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            MissingNumbers::Error => "error",
+            MissingNumbers::DropRows => "drop-rows",
+            MissingNumbers::Mean => "mean",
+            MissingNumbers::Median => "median",
+            MissingNumbers::MostFrequent => "most-frequent",
+        }
+    }
+}
+
+impl MissingText {
+    /// The name used in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            MissingText::Error => "error",
+            MissingText::DropRows => "drop-rows",
+            MissingText::MostFrequent => "most-frequent",
+            MissingText::Category => "category",
+        }
+    }
+}
+
+impl MissingPolicy {
+    /// Missing values are errors (the default).
+    pub const ERROR: MissingPolicy = MissingPolicy {
+        numbers: MissingNumbers::Error,
+        text: MissingText::Error,
+    };
+
+    /// Rows with a missing value are left out.
+    pub const DROP_ROWS: MissingPolicy = MissingPolicy {
+        numbers: MissingNumbers::DropRows,
+        text: MissingText::DropRows,
+    };
+
+    /// The policy one word names: `error`, `drop-rows`, `mean`, `median` or `most-frequent`.
+    fn from_word(word: &str) -> Option<MissingPolicy> {
+        let numbers_only = |numbers| MissingPolicy {
+            numbers,
+            text: MissingText::Error,
+        };
+        match word {
+            "error" => Some(MissingPolicy::ERROR),
+            "drop-rows" => Some(MissingPolicy::DROP_ROWS),
+            "mean" => Some(numbers_only(MissingNumbers::Mean)),
+            "median" => Some(numbers_only(MissingNumbers::Median)),
+            "most-frequent" => Some(MissingPolicy {
+                numbers: MissingNumbers::MostFrequent,
+                text: MissingText::MostFrequent,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for MissingPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match *self {
+            MissingPolicy::ERROR => serializer.serialize_str("error"),
+            MissingPolicy::DROP_ROWS => serializer.serialize_str("drop-rows"),
+            MissingPolicy { numbers, text } => {
+                let mut map = serializer.serialize_struct("MissingPolicy", 2)?;
+                map.serialize_field("numbers", &numbers)?;
+                map.serialize_field("text", &text)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl schemars::JsonSchema for MissingPolicy {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MissingPolicy".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "What to do with missing values: one word for numbers and text columns alike (`mean`, `median`: numbers only), or a mapping such as `{numbers: median, text: category}`.",
+            "anyOf": [
+                {"enum": ["error", "drop-rows", "mean", "median", "most-frequent"]},
+                {
+                    "type": "object",
+                    "properties": {
+                        "numbers": generator.subschema_for::<MissingNumbers>(),
+                        "text": generator.subschema_for::<MissingText>(),
+                    },
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for MissingPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const WORDS: &[&str] = &["error", "drop-rows", "mean", "median", "most-frequent"];
+        const FIELDS: &[&str] = &["numbers", "text"];
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = MissingPolicy;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "one of `error`, `drop-rows`, `mean`, `median`, `most-frequent`, or a \
+                     mapping such as `{numbers: median, text: category}`",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, word: &str) -> Result<MissingPolicy, E> {
+                MissingPolicy::from_word(word).ok_or_else(|| E::unknown_variant(word, WORDS))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MissingPolicy, A::Error> {
+                let mut policy = MissingPolicy::ERROR;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "numbers" => policy.numbers = map.next_value()?,
+                        "text" => policy.text = map.next_value()?,
+                        other => return Err(serde::de::Error::unknown_field(other, FIELDS)),
+                    }
+                }
+                Ok(policy)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl DataSource {

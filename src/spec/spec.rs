@@ -95,7 +95,7 @@ impl ExperimentName {
 impl Spec {
     /// Reads a spec file and applies overrides, reporting the first problem found.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Spec> {
-        let text = fs::read_to_string(path).map_err(|source| SpecError::Read {
+        let text = yaml::read_text(path).map_err(|source| SpecError::Read {
             path: path.to_owned(),
             source,
         })?;

@@ -2,9 +2,21 @@
 //!
 //! It parses text, deserialises with key paths (serde_path_to_error) and line numbers, edits values
 //! at dotted key paths (for `--set`, `--sweep` and sweep expansion), and finds the line on which a
-//! key path is written (serde_yaml keeps no spans on values).
+//! key path is written (serde_yaml keeps no spans on values). Text larger than
+//! [`MAX_SPEC_BYTES`] or nested deeper than [`MAX_SPEC_DEPTH`] is refused before it is parsed:
+//! the parser's time grows faster than the nesting.
+
+use std::io::{self, Read};
+use std::path::Path;
 
 use serde::de::DeserializeOwned;
+
+/// Largest spec (or override value) read: 1 MiB; specs take a few kilobytes.
+pub const MAX_SPEC_BYTES: usize = 1 << 20;
+
+/// Deepest nesting of mappings and lists (indented blocks and brackets together) in a spec;
+/// specs nest a handful of levels.
+pub const MAX_SPEC_DEPTH: usize = 64;
 
 /// A YAML document tree.
 pub type Value = serde_yaml::Value;
@@ -23,15 +35,157 @@ pub struct Failure {
     pub message: String,
 }
 
+/// Reads a spec file: at most [`MAX_SPEC_BYTES`] and one byte more (so a larger file, or a
+/// device that never ends, is refused by [`parse`] without being read whole).
+pub fn read_text(path: &Path) -> io::Result<String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SPEC_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_SPEC_BYTES {
+        // Cut anywhere; the size alone is reported.
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    String::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+}
+
 /// Parses YAML text into a document tree (catches syntax errors and duplicate keys).
 pub fn parse(text: &str) -> Result<Value, Failure> {
+    check_limits(text)?;
     serde_yaml::from_str(text).map_err(|error| failure(None, &error))
 }
 
 /// Deserialises `T` straight from text, so errors carry line numbers as well as key paths.
 pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    check_limits(text)?;
     let deserializer = serde_yaml::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(path_failure)
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|error| field_with_value(path_failure(error), text))
+}
+
+/// Inside a tagged enum (the model section) serde reports a bad value at the section itself; when
+/// the message quotes the value and one field of the section holds it, names that field (and lets
+/// the caller find its line).
+fn field_with_value(mut failure: Failure, text: &str) -> Failure {
+    let Some(key) = failure.key.clone() else {
+        return failure;
+    };
+    let message = &failure.message;
+    let quoted = if message.starts_with("invalid value: ") {
+        message.split('`').nth(1)
+    } else if let Some(rest) = message.strip_prefix("invalid type: string \"") {
+        rest.split('"').next()
+    } else {
+        None
+    };
+    let Some(quoted) = quoted else {
+        return failure;
+    };
+    let Ok(document) = serde_yaml::from_str::<Value>(text) else {
+        return failure;
+    };
+    let section = key.split('.').try_fold(&document, |value, k| value.get(k));
+    let Some(Value::Mapping(fields)) = section else {
+        return failure;
+    };
+    let holders: Vec<&str> = fields
+        .iter()
+        .filter(|(_, value)| scalar_text(value).as_deref() == Some(quoted))
+        .filter_map(|(field, _)| field.as_str())
+        .collect();
+    if let [field] = holders[..] {
+        failure.key = Some(format!("{key}.{field}"));
+        failure.line = None;
+    }
+    failure
+}
+
+/// A scalar as serde quotes it in messages.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(number) => Some(number.to_string()),
+        Value::String(text) => Some(text.clone()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// Refuses text larger than [`MAX_SPEC_BYTES`] or nested deeper than [`MAX_SPEC_DEPTH`].
+fn check_limits(text: &str) -> Result<(), Failure> {
+    if text.len() > MAX_SPEC_BYTES {
+        return Err(Failure {
+            key: None,
+            line: None,
+            message: format!(
+                "is larger than {MAX_SPEC_BYTES} bytes (1 MiB), the most sisa reads as a spec; \
+                 is it the right file?"
+            ),
+        });
+    }
+    match too_deep(text) {
+        Some(line) => Err(Failure {
+            key: None,
+            line: Some(line),
+            message: format!(
+                "nests mappings and lists more than {MAX_SPEC_DEPTH} levels deep, the most sisa \
+                 reads"
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Where (1-based line and column) the nesting of `text` passes [`MAX_SPEC_DEPTH`], if it does.
+///
+/// A scan, not a parser: blocks nest by indentation (and `- ` items), flow collections by
+/// brackets outside quotes and comments. It may count a level too many in odd layouts, never
+/// too few, and takes linear time whatever the input.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    for (number, line) in text.lines().enumerate() {
+        let content = line.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        if flow == 0 {
+            while indents.last().is_some_and(|&top| top >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+        }
+        let mut items = 0;
+        let mut rest = content;
+        while let Some(after) = rest.strip_prefix("- ") {
+            items += 1;
+            rest = after.trim_start_matches(' ');
+        }
+        let block = indents.len() + items;
+        if block > MAX_SPEC_DEPTH {
+            return Some((number + 1, indent + 1));
+        }
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        for (column, c) in line.char_indices() {
+            match (quote, c) {
+                (Some(open), c) if c == open => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '#') if previous == ' ' || previous == '\t' => break,
+                (None, '[' | '{') => {
+                    flow += 1;
+                    if block + flow > MAX_SPEC_DEPTH {
+                        return Some((number + 1, column + 1));
+                    }
+                }
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+            previous = c;
+        }
+    }
+    None
 }
 
 /// Deserialises `T` from a document tree (after overrides were applied); errors carry key paths.
@@ -41,6 +195,7 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Failure> {
 
 /// Parses one command-line value as YAML: `5` is a number, `[1, 2]` a list, `uniform` a string.
 pub fn parse_scalar(text: &str) -> Result<Value, String> {
+    check_limits(text).map_err(|failure| failure.message)?;
     serde_yaml::from_str(text).map_err(|error| strip_location(&error.to_string()))
 }
 
@@ -351,6 +506,28 @@ mod tests {
             "x, while parsing a map at line 5 column 11"
         );
         assert_eq!(strip_location("no position"), "no position");
+    }
+
+    #[test]
+    fn oversized_and_deeply_nested_text_is_refused_before_parsing() {
+        let big = format!("name: x\n# {}\n", "x".repeat(MAX_SPEC_BYTES));
+        assert!(parse(&big).unwrap_err().message.contains("larger than"));
+        let brackets = format!("a: {}", "[".repeat(100_000));
+        let failure = parse(&brackets).unwrap_err();
+        assert!(
+            failure.message.contains("more than 64 levels"),
+            "{failure:?}"
+        );
+        assert_eq!(failure.line, Some((1, 4 + MAX_SPEC_DEPTH - 1)));
+        let mut blocks = String::new();
+        for depth in 0..100 {
+            blocks += &format!("{}k{depth}:\n", "  ".repeat(depth));
+        }
+        assert!(from_text::<Value>(&blocks).is_err());
+        assert!(parse_scalar(&"[".repeat(1000)).is_err());
+        let fine = "a:\n  - b: [1, {c: '[[[['}]  # [[[[\n  - - d\n";
+        assert!(too_deep(fine).is_none());
+        assert!(parse(fine).is_ok());
     }
 
     #[test]

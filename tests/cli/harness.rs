@@ -213,3 +213,110 @@ fn test_venv() -> PathBuf {
     drop(lock);
     python
 }
+
+/// Runs `sisa` with `args` in `dir`, with the environment variables `env` set and, when
+/// `memory` is given, its address space limited to that many bytes (`prlimit --as`), so running
+/// out of memory shows as an abort (134) or a kill rather than passing unnoticed.
+pub(crate) fn sisa_limited(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    memory: Option<u64>,
+) -> Output {
+    let binary = env!("CARGO_BIN_EXE_sisa");
+    let mut command = match memory {
+        Some(bytes) => {
+            let mut command = Command::new("prlimit");
+            command.arg(format!("--as={bytes}")).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .output()
+        .expect("the sisa binary runs")
+}
+
+/// `contents` gzip-compressed `copies` times, one gzip member after another (which readers
+/// decompress as one stream): a small file that inflates to `copies` x `contents`.
+pub(crate) fn gzip_members(contents: &[u8], copies: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(contents).expect("in memory");
+    encoder.finish().expect("in memory").repeat(copies)
+}
+
+/// A NumPy `.npy` array: the version 1 header for `descr` and `shape`, then `data`.
+pub(crate) fn npy(descr: &str, shape: &[u64], data: &[u8]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    bytes
+}
+
+/// A zip archive (as `np.savez_compressed` writes) of deflated `members` (name, contents); each
+/// member's declared size is its real size unless `declared` gives one.
+pub(crate) fn npz(members: &[(&str, &[u8], Option<u32>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut archive = Vec::new();
+    let mut directory = Vec::new();
+    for &(name, contents, declared) in members {
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(contents).expect("in memory");
+        let deflated = encoder.finish().expect("in memory");
+        let size = declared.unwrap_or(contents.len() as u32);
+        let sizes = [(deflated.len() as u32).to_le_bytes(), size.to_le_bytes()].concat();
+        let offset = archive.len() as u32;
+        // Local header: signature, version, flags, method 8 (deflate), time, date, crc (unchecked).
+        archive.extend(0x0403_4b50u32.to_le_bytes());
+        archive.extend([20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        archive.extend(&sizes);
+        archive.extend((name.len() as u16).to_le_bytes());
+        archive.extend([0, 0]);
+        archive.extend(name.as_bytes());
+        archive.extend(&deflated);
+        directory.extend(0x0201_4b50u32.to_le_bytes());
+        directory.extend([20, 0, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        directory.extend(&sizes);
+        directory.extend((name.len() as u16).to_le_bytes());
+        directory.extend([0u8; 12]);
+        directory.extend(offset.to_le_bytes());
+        directory.extend(name.as_bytes());
+    }
+    let directory_offset = archive.len() as u32;
+    archive.extend(&directory);
+    archive.extend(0x0605_4b50u32.to_le_bytes());
+    archive.extend([0, 0, 0, 0]);
+    let count = (members.len() as u16).to_le_bytes();
+    archive.extend(count);
+    archive.extend(count);
+    archive.extend((directory.len() as u32).to_le_bytes());
+    archive.extend(directory_offset.to_le_bytes());
+    archive.extend([0, 0]);
+    archive
+}
+
+/// The values of a little-endian f32 `.npy` file (as `sisa export` writes), row after row.
+pub(crate) fn read_npy_f32(path: &Path) -> Vec<f32> {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    bytes[10 + header..]
+        .chunks_exact(4)
+        .map(|chunk| f32::from_le_bytes(chunk.try_into().unwrap()))
+        .collect()
+}

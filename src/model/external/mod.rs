@@ -505,20 +505,15 @@ impl Constituent for External {
     }
 }
 
-/// Reads the `.npy` array a `predict` wrote.
+/// Reads the `.npy` array a `predict` wrote (any numeric type; read as f32, like features).
 fn read_proba(path: &Path) -> Result<(Vec<u64>, Vec<f64>), WorkerError> {
-    let bytes = std::fs::read(path).map_err(|error| store::io_failure(path, &error))?;
-    let array = npy::parse(path, &bytes, None).map_err(|error| {
-        WorkerError::new(Failure::BadPredictions {
-            message: error.to_string(),
-        })
-    })?;
-    match array.data {
-        npy::Data::Numbers(values) => Ok((array.shape, values)),
-        npy::Data::Text(_) => Err(WorkerError::new(Failure::BadPredictions {
-            message: "the array holds text".to_owned(),
-        })),
-    }
+    let bad = |message: String| WorkerError::new(Failure::BadPredictions { message });
+    let file = std::fs::File::open(path).map_err(|error| store::io_failure(path, &error))?;
+    let length = file.metadata().map(|metadata| metadata.len()).ok();
+    let array = npy::features(path, &mut std::io::BufReader::new(file), None, length)
+        .map_err(|error| bad(error.to_string()))?;
+    let shape = vec![array.rows as u64, array.width as u64];
+    Ok((shape, array.values.into_iter().map(f64::from).collect()))
 }
 
 /// The probabilities as a matrix, checked: `rows x classes`, finite, non-negative rows summing

@@ -5,6 +5,7 @@ use super::Launcher;
 use crate::error::Error;
 use crate::results::{Provenance, ProvenanceLog};
 use crate::runner::observer::{Notice, Observer, RunStart};
+use crate::runner::precheck;
 use crate::runner::session::{RunOptions, RunOutcome, Session};
 use crate::workers::Workers;
 
@@ -43,6 +44,7 @@ impl Launcher for Local {
         } else {
             // Bad data fail here, before anything is written.
             let datasets = session.precheck(&pending, &workers)?;
+            precheck::warn(&datasets, observer);
             observer.started(&start);
             session.save_inputs(&datasets)?;
             ProvenanceLog::record(folder, &provenance)?;

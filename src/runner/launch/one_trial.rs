@@ -5,6 +5,7 @@ use super::Launcher;
 use crate::error::Error;
 use crate::results::Provenance;
 use crate::runner::observer::{Observer, RunStart};
+use crate::runner::precheck;
 use crate::runner::session::{RunOptions, Session};
 use crate::workers::Workers;
 
@@ -39,6 +40,7 @@ impl Launcher for OneTrial {
         session.check_folder()?;
         let workers = Workers::new(self.jobs)?;
         let datasets = session.precheck(&[trial], &workers)?;
+        precheck::warn(&datasets, observer);
         session.save_inputs(&datasets)?;
         observer.started(&RunStart {
             experiment: session.spec().name().as_str(),

@@ -54,9 +54,7 @@ impl Prepared {
             &settings.dataset,
             &mut seeds.rng(Purpose::Split, &[]),
         )?;
-        if settings.dataset.standardize {
-            data = cache.standardized(source, settings.seed, &data, &split.train);
-        }
+        data = cache.for_training(&settings.dataset, settings.seed, data, &split.train);
         let requests = RequestModel::new(
             &settings.unlearning.distribution,
             &data,

@@ -5,15 +5,16 @@ use std::path::{Component, Path, PathBuf};
 
 use super::values::{at_least, fraction, non_negative, reject, reject_format, reject_option};
 use super::Checked;
+use crate::data::limits;
 use crate::spec::error::Invalid;
 use crate::spec::raw::RawDataset;
 use crate::spec::settings::{
-    BlobsSettings, DataFiles, DataSource, DatasetSettings, FileFormat, FileSettings, FormatName,
-    LabelColumn, MissingPolicy, PurchaseSettings, SplitSettings, SyntheticKind,
+    BlobsSettings, ColumnChoice, DataFiles, DataSource, DatasetSettings, FileFormat, FileSettings,
+    FormatName, LabelColumn, MissingPolicy, PurchaseSettings, SplitSettings, SyntheticKind,
 };
 
-/// Largest dataset a synthetic generator will build (features x samples), to fail early and clearly.
-const MAX_SYNTHETIC_VALUES: usize = 2_000_000_000;
+/// Purchase: the number of customer profiles when the spec does not say.
+const DEFAULT_PROTOTYPES: usize = 10;
 
 pub(super) fn dataset(raw: RawDataset, base: &Path) -> Checked<DatasetSettings> {
     let test_path = raw.test_path.clone();
@@ -67,6 +68,12 @@ fn synthetic(raw: &RawDataset) -> Checked<DataSource> {
         ("header", raw.header.is_some()),
         ("separator", raw.separator.is_some()),
         ("missing", raw.missing.is_some()),
+        ("decimal", raw.decimal.is_some()),
+        ("column_names", raw.column_names.is_some()),
+        ("columns", raw.columns.is_some()),
+        ("drop", raw.drop.is_some()),
+        ("index_column", raw.index_column.is_some()),
+        ("label_kind", raw.label_kind.is_some()),
         ("test_path", raw.test_path.is_some()),
         ("labels_path", raw.labels_path.is_some()),
         ("test_labels_path", raw.test_labels_path.is_some()),
@@ -91,7 +98,7 @@ fn synthetic(raw: &RawDataset) -> Checked<DataSource> {
                 samples,
                 features,
                 classes,
-                prototypes: at_least("dataset.prototypes", raw.prototypes.unwrap_or(10), classes)?,
+                prototypes: prototypes(raw, classes)?,
                 density: fraction("dataset.density", raw.density.unwrap_or(0.1), true)?,
             });
             (source, features)
@@ -110,15 +117,7 @@ fn synthetic(raw: &RawDataset) -> Checked<DataSource> {
             (source, features)
         }
     };
-    if samples.saturating_mul(features) > MAX_SYNTHETIC_VALUES {
-        return Err(Invalid::new(
-            "dataset.samples",
-            format!(
-                "{samples} samples x {features} features is more than the \
-                 {MAX_SYNTHETIC_VALUES} values a synthetic dataset may hold"
-            ),
-        ));
-    }
+    check_synthetic_size(raw, samples, features)?;
     if classes > samples {
         return Err(Invalid::new(
             "dataset.classes",
@@ -126,6 +125,51 @@ fn synthetic(raw: &RawDataset) -> Checked<DataSource> {
         ));
     }
     Ok(source)
+}
+
+/// Purchase: the number of customer profiles, at least one per class. When the spec leaves it
+/// to the default, a shortfall is the classes' doing, and the message says so.
+fn prototypes(raw: &RawDataset, classes: usize) -> Checked<usize> {
+    match raw.prototypes {
+        Some(prototypes) => at_least("dataset.prototypes", prototypes, classes),
+        None if classes > DEFAULT_PROTOTYPES => Err(Invalid::new(
+            "dataset.classes",
+            format!(
+                "{classes} classes need at least {classes} customer profiles to draw the \
+                 records from, and `prototypes` is {DEFAULT_PROTOTYPES} by default; set \
+                 `prototypes: {classes}` (or more), or use fewer classes"
+            ),
+        )),
+        None => Ok(DEFAULT_PROTOTYPES),
+    }
+}
+
+/// A synthetic dataset must fit [`limits::FEATURE_VALUES`]; the error names the size key the
+/// spec writes (`samples`, else `features`).
+fn check_synthetic_size(raw: &RawDataset, samples: usize, features: usize) -> Checked<()> {
+    let key = if raw.samples.is_none() && raw.features.is_some() {
+        "dataset.features"
+    } else {
+        "dataset.samples"
+    };
+    let limit = limits::FEATURE_VALUES;
+    let allowed = limit
+        .value()
+        .map_err(|error| Invalid::new(key, error.to_string()))?;
+    let values = (samples as u64).saturating_mul(features as u64);
+    if values > allowed {
+        return Err(Invalid::new(
+            key,
+            format!(
+                "{samples} samples x {features} features make {values} values, more than the \
+                 limit of {allowed} ({} as f32); use fewer, or raise the limit with the \
+                 environment variable {}",
+                crate::data::error::Bytes(allowed.saturating_mul(4)),
+                limit.variable
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn file(raw: &RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
@@ -185,12 +229,81 @@ fn file(raw: &RawDataset, path: &str, base: &Path) -> Checked<FileSettings> {
             None
         }
     };
+    let table = matches!(
+        format_name,
+        FormatName::Csv | FormatName::Tsv | FormatName::Parquet
+    );
+    if !table {
+        let applies = "csv, tsv or parquet";
+        let name = format_name.name();
+        reject_format("dataset.columns", raw.columns.is_some(), applies, name)?;
+        reject_format("dataset.drop", raw.drop.is_some(), applies, name)?;
+        reject_format(
+            "dataset.index_column",
+            raw.index_column.is_some(),
+            applies,
+            name,
+        )?;
+    }
     Ok(FileSettings {
         train,
         test,
+        columns: column_choice(raw, has_names(&format))?,
         format,
-        missing: raw.missing.unwrap_or(MissingPolicy::Error),
+        missing: raw.missing.unwrap_or(MissingPolicy::ERROR),
         attributes: Vec::new(),
+        index_column: raw.index_column.unwrap_or_default(),
+        label_kind: raw.label_kind.unwrap_or_default(),
+    })
+}
+
+/// Whether the columns of a file of `format` have names (Parquet's schema, a header row, or
+/// `column_names`).
+fn has_names(format: &FileFormat) -> bool {
+    match format {
+        FileFormat::Delimited {
+            header,
+            column_names,
+            ..
+        } => *header || column_names.is_some(),
+        _ => true,
+    }
+}
+
+/// The columns `columns` keeps or `drop` leaves out (names need named columns).
+fn column_choice(raw: &RawDataset, named: bool) -> Checked<ColumnChoice> {
+    let (key, list) = match (&raw.columns, &raw.drop) {
+        (Some(_), Some(_)) => {
+            return Err(Invalid::new(
+                "dataset.drop",
+                "give either `columns` (the columns to keep) or `drop` (those to leave out), \
+                 not both",
+            ))
+        }
+        (Some(kept), None) => ("dataset.columns", kept),
+        (None, Some(dropped)) => ("dataset.drop", dropped),
+        (None, None) => return Ok(ColumnChoice::All),
+    };
+    if list.is_empty() {
+        return Err(Invalid::new(
+            key,
+            "is empty; name columns, or leave the key out",
+        ));
+    }
+    for column in list {
+        if let (LabelColumn::Name(name), false) = (column, named) {
+            return Err(Invalid::new(
+                key,
+                format!(
+                    "names a column (`{name}`), but the file's columns have no names; set \
+                     `header: true` or `column_names`, or give column indexes from 0"
+                ),
+            ));
+        }
+    }
+    Ok(match raw.columns {
+        Some(_) => ColumnChoice::Keep(list.clone()),
+        None => ColumnChoice::Drop(list.clone()),
     })
 }
 
@@ -294,14 +407,21 @@ fn format_options(raw: &RawDataset, format: FormatName) -> Checked<FileFormat> {
     }
     let label = raw.label.clone().unwrap_or(LabelColumn::Last);
     let header = raw.header.unwrap_or(false);
+    if !text_table {
+        reject_format("dataset.decimal", raw.decimal.is_some(), "csv or tsv", name)?;
+        let column_names = raw.column_names.is_some();
+        reject_format("dataset.column_names", column_names, "csv or tsv", name)?;
+    }
     Ok(match format {
         FormatName::Csv | FormatName::Tsv => {
-            if let (LabelColumn::Name(column), false) = (&label, header) {
+            let column_names = column_names(raw.column_names.as_deref(), header)?;
+            if let (LabelColumn::Name(column), false, None) = (&label, header, &column_names) {
                 return Err(Invalid::new(
                     "dataset.label",
                     format!(
                         "names a column (`{column}`), but the file has no header row; set \
-                         `header: true`, or give `first`, `last` or a column index from 0"
+                         `header: true` or `column_names`, or give `first`, `last` or a column \
+                         index from 0"
                     ),
                 ));
             }
@@ -314,6 +434,8 @@ fn format_options(raw: &RawDataset, format: FormatName) -> Checked<FileFormat> {
                 separator,
                 header,
                 label,
+                decimal: decimal(raw.decimal.as_deref(), separator)?,
+                column_names,
             }
         }
         FormatName::Parquet => FileFormat::Parquet { label },
@@ -359,6 +481,55 @@ fn separator(text: &str) -> Checked<char> {
             ),
         )),
     }
+}
+
+/// The decimal mark: `.` (the default) or `,`, which must then not separate fields.
+fn decimal(given: Option<&str>, separator: char) -> Checked<char> {
+    match given {
+        None | Some(".") => Ok('.'),
+        Some(",") if separator == ',' => Err(Invalid::new(
+            "dataset.decimal",
+            "is `,`, which is also the field separator; files with decimal commas separate \
+             fields with something else: set `separator` too (e.g. `separator: \";\"`)",
+        )),
+        Some(",") => Ok(','),
+        Some(other) => Err(Invalid::new(
+            "dataset.decimal",
+            format!("must be `.` or `,`, got `{}`", other.escape_debug()),
+        )),
+    }
+}
+
+/// Names for the columns of a file without a header row: not empty, no two alike.
+fn column_names(given: Option<&[String]>, header: bool) -> Checked<Option<Vec<String>>> {
+    let key = "dataset.column_names";
+    let Some(names) = given else {
+        return Ok(None);
+    };
+    if header {
+        return Err(Invalid::new(
+            key,
+            "does not apply with `header: true`: the header row names the columns",
+        ));
+    }
+    if names.is_empty() {
+        return Err(Invalid::new(key, "is empty; name every column of the file"));
+    }
+    for (index, name) in names.iter().enumerate() {
+        if name.trim().is_empty() {
+            return Err(Invalid::new(
+                format!("{key}[{index}]"),
+                "is empty; give every column a name",
+            ));
+        }
+        if names[..index].contains(name) {
+            return Err(Invalid::new(
+                format!("{key}[{index}]"),
+                format!("names `{name}` a second time; column names must differ"),
+            ));
+        }
+    }
+    Ok(Some(names.to_vec()))
 }
 
 /// A labels file: required for IDX and `.npy`, rejected for other formats.

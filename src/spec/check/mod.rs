@@ -159,15 +159,17 @@ mod tests {
             FileFormat::Delimited {
                 separator: ',',
                 header: false,
-                label: LabelColumn::First
+                label: LabelColumn::First,
+                decimal: '.',
+                column_names: None,
             }
         );
-        assert_eq!(file.missing, MissingPolicy::Error);
+        assert_eq!(file.missing, MissingPolicy::ERROR);
         let file = file_source("  path: /abs/./t.tsv\n  header: true\n  label: income\n");
         assert_eq!(file.train.path, Path::new("/abs/t.tsv"));
         assert!(matches!(
             file.format,
-            FileFormat::Delimited { separator: '\t', header: true, label: LabelColumn::Name(ref n) } if n == "income"
+            FileFormat::Delimited { separator: '\t', header: true, label: LabelColumn::Name(ref n), .. } if n == "income"
         ));
         let file = file_source(
             "  path: m/t10k-images-idx3-ubyte.gz\n  labels_path: m/t10k-labels-idx1-ubyte.gz\n",

@@ -141,7 +141,12 @@ pub(super) fn request_column(
         ));
     };
     let (label, header) = match &file.format {
-        FileFormat::Delimited { label, header, .. } => (label, *header),
+        FileFormat::Delimited {
+            label,
+            header,
+            column_names,
+            ..
+        } => (label, *header || column_names.is_some()),
         FileFormat::Parquet { label } => (label, true),
         _ => {
             return Err(Invalid::new(
@@ -162,7 +167,7 @@ pub(super) fn request_column(
             key,
             format!(
                 "names a column (`{name}`), but the file has no header row; set \
-                 `dataset.header: true`, or give a column index from 0"
+                 `dataset.header: true` or `dataset.column_names`, or give a column index from 0"
             ),
         ));
     }
@@ -209,6 +214,15 @@ pub(super) fn unlearning(raw: RawUnlearning) -> Checked<UnlearningSettings> {
     for (index, &count) in requests.iter().enumerate() {
         let key = format!("unlearning.requests[{index}]");
         at_least(&key, count, 1)?;
+        if let Some(first) = requests[..index].iter().position(|&c| c == count) {
+            return Err(Invalid::new(
+                key,
+                format!(
+                    "{count} is listed twice (also at unlearning.requests[{first}]): each count \
+                     gives one row, and in batch mode the same requests; list it once"
+                ),
+            ));
+        }
         if cumulative && index > 0 && count <= requests[index - 1] {
             return Err(Invalid::new(
                 key,
