@@ -43,7 +43,7 @@ impl Schedule {
     /// The schedule of `unlearning`'s mode and counts over `requests`, drawn from `seeds`:
     /// batch mode gives one independent step per count, drawn with the count (so a count's
     /// requests are the same whatever else the list holds, e.g. across a shard sweep whose lists
-    /// differ);
+    /// differ; a count listed again draws another batch);
     /// sequential and stream modes draw one arrival order and unlearn it one request or one
     /// batch at a time, recording the steps that reach a listed count.
     pub fn new(unlearning: &UnlearningSettings, requests: &RequestModel, seeds: Seeds) -> Self {
@@ -53,7 +53,7 @@ impl Schedule {
                 .iter()
                 .enumerate()
                 .map(|(position, &count)| {
-                    let mut rng = seeds.rng(Purpose::Requests, &[count as u64]);
+                    let mut rng = seeds.rng(Purpose::Requests, &batch_draw(counts, position));
                     Step {
                         start: Start::Trained,
                         units: requests.arrival_order(&mut rng)[..count].to_vec(),
@@ -91,6 +91,16 @@ impl Schedule {
             .iter()
             .filter(|step| step.record.is_some())
             .count()
+    }
+}
+
+/// Where the batch of `counts[position]` requests is drawn: at the count, and for a count listed
+/// again, at the count and how many times it came before (another, independent batch).
+fn batch_draw(counts: &[usize], position: usize) -> Vec<u64> {
+    let count = counts[position];
+    match counts[..position].iter().filter(|&&c| c == count).count() {
+        0 => vec![count as u64],
+        earlier => vec![count as u64, earlier as u64],
     }
 }
 
@@ -164,6 +174,16 @@ mod tests {
         assert_eq!(
             other_list.steps[1].units, schedule.steps[1].units,
             "a count's requests do not depend on the other counts"
+        );
+        let listed_twice = Schedule::new(
+            &unlearning(Mode::Batch, vec![4, 4]),
+            &model,
+            Seeds::new(3, 0),
+        );
+        assert_eq!(listed_twice.steps[0].units, schedule.steps[1].units);
+        assert_ne!(
+            listed_twice.steps[0].units, listed_twice.steps[1].units,
+            "a count listed again draws another batch"
         );
     }
 

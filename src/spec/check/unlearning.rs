@@ -214,15 +214,6 @@ pub(super) fn unlearning(raw: RawUnlearning) -> Checked<UnlearningSettings> {
     for (index, &count) in requests.iter().enumerate() {
         let key = format!("unlearning.requests[{index}]");
         at_least(&key, count, 1)?;
-        if let Some(first) = requests[..index].iter().position(|&c| c == count) {
-            return Err(Invalid::new(
-                key,
-                format!(
-                    "{count} is listed twice (also at unlearning.requests[{first}]): each count \
-                     gives one row, and in batch mode the same requests; list it once"
-                ),
-            ));
-        }
         if cumulative && index > 0 && count <= requests[index - 1] {
             return Err(Invalid::new(
                 key,
