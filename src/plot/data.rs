@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::chart::{Colour, Dash, LegendEntry, Marker, Point, SeriesStyle};
+use super::chart::{Colour, Dash, LegendEntry, Marker, Point, Series, SeriesStyle};
 use crate::results::{column, MissingColumn, Stat, Table};
 
 /// One group of rows: the values of the grouping columns and its points.
@@ -428,6 +428,51 @@ pub fn caption(table: &Table, bars: bool) -> Result<String, MissingColumn> {
         caption.push_str(" · bars: ±1 std");
     }
     Ok(caption)
+}
+
+/// Measured groups as series, each after its analytic curve from `expected` (dotted, in its
+/// colour) when there is one; with the encoding that tells the groups apart and its legend, which
+/// ends with the analytic curves' entry. `fallback` labels the measured series when no key varies.
+pub fn measured_with_analytic(
+    measured: Vec<Grouped>,
+    expected: &[Grouped],
+    fallback: Option<&str>,
+) -> (Vec<Series>, Vec<LegendEntry>) {
+    let keys: Vec<_> = measured.iter().map(|group| group.key.clone()).collect();
+    let encoding = Encoding::of(&keys);
+    let mut series = Vec::new();
+    for group in measured {
+        let style = encoding.style(&group.key);
+        let name = label(&group.key);
+        if let Some(analytic) = expected.iter().find(|e| e.key == group.key) {
+            series.push(Series {
+                name: format!("analytic, {name}"),
+                points: analytic
+                    .points
+                    .iter()
+                    .map(|p| Point::new(p.x, p.y))
+                    .collect(),
+                style: SeriesStyle::analytic(style.colour),
+            });
+        }
+        series.push(Series {
+            name,
+            points: group.points,
+            style,
+        });
+    }
+    let mut legend = encoding.legend();
+    if let Some(label) = fallback.filter(|_| legend.is_empty()) {
+        legend.push(LegendEntry {
+            label: label.to_owned(),
+            swatch: SeriesStyle::measured(0, Marker::Circle, Dash::Solid),
+        });
+    }
+    legend.push(LegendEntry {
+        label: "analytic expectation".to_owned(),
+        swatch: SeriesStyle::analytic(Colour::Grey),
+    });
+    (series, legend)
 }
 
 #[cfg(test)]

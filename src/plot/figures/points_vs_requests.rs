@@ -3,10 +3,8 @@
 //! batched vs sequential processing, ...), with the analytic expectation dotted.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{
-    AxisSpec, Chart, Colour, Format, LegendEntry, LineChart, Point, Series, SeriesStyle,
-};
-use crate::plot::data::{self, Encoding};
+use crate::plot::chart::{AxisSpec, Chart, Format, LineChart};
+use crate::plot::data::{self};
 use crate::results::{column, ColumnName, Table};
 
 /// See the module documentation.
@@ -33,34 +31,7 @@ impl Figure for PointsVsRequests {
                 "no retraining cost was measured".to_owned(),
             ));
         }
-        let keys: Vec<_> = measured.iter().map(|group| group.key.clone()).collect();
-        let encoding = Encoding::of(&keys);
-        let mut series = Vec::new();
-        for group in measured {
-            let style = encoding.style(&group.key);
-            let name = data::label(&group.key);
-            if let Some(analytic) = expected.iter().find(|e| e.key == group.key) {
-                series.push(Series {
-                    name: format!("analytic, {name}"),
-                    points: analytic
-                        .points
-                        .iter()
-                        .map(|p| Point::new(p.x, p.y))
-                        .collect(),
-                    style: SeriesStyle::analytic(style.colour),
-                });
-            }
-            series.push(Series {
-                name,
-                points: group.points,
-                style,
-            });
-        }
-        let mut legend = encoding.legend();
-        legend.push(LegendEntry {
-            label: "analytic expectation".to_owned(),
-            swatch: SeriesStyle::analytic(Colour::Grey),
-        });
+        let (series, legend) = data::measured_with_analytic(measured, &expected, None);
         let mode = table.distinct(column::MODE)?;
         let cumulative = mode.iter().any(|m| m != "batch");
         let x_title = if cumulative {

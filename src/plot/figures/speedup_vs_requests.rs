@@ -2,10 +2,8 @@
 //! its spread over repeats, and the analytic expectation of `cost.rs` dotted in the same colour.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{
-    AxisSpec, Chart, Colour, Format, LegendEntry, LineChart, Marker, Point, Series, SeriesStyle,
-};
-use crate::plot::data::{self, Encoding};
+use crate::plot::chart::{AxisSpec, Chart, Format, LineChart};
+use crate::plot::data::{self};
 use crate::results::{column, Table};
 
 /// See the module documentation.
@@ -26,40 +24,7 @@ impl Figure for SpeedupVsRequests {
         if measured.is_empty() {
             return Err(FigureError::Unfit("no speed-up was measured".to_owned()));
         }
-        let keys: Vec<_> = measured.iter().map(|group| group.key.clone()).collect();
-        let encoding = Encoding::of(&keys);
-        let mut series = Vec::new();
-        for group in measured {
-            let style = encoding.style(&group.key);
-            let name = data::label(&group.key);
-            if let Some(analytic) = expected.iter().find(|e| e.key == group.key) {
-                series.push(Series {
-                    name: format!("analytic, {name}"),
-                    points: analytic
-                        .points
-                        .iter()
-                        .map(|p| Point::new(p.x, p.y))
-                        .collect(),
-                    style: SeriesStyle::analytic(style.colour),
-                });
-            }
-            series.push(Series {
-                name,
-                points: group.points,
-                style,
-            });
-        }
-        let mut legend = encoding.legend();
-        if legend.is_empty() {
-            legend.push(LegendEntry {
-                label: "measured".to_owned(),
-                swatch: SeriesStyle::measured(0, Marker::Circle, crate::plot::chart::Dash::Solid),
-            });
-        }
-        legend.push(LegendEntry {
-            label: "analytic expectation".to_owned(),
-            swatch: SeriesStyle::analytic(Colour::Grey),
-        });
+        let (series, legend) = data::measured_with_analytic(measured, &expected, Some("measured"));
         let values: Vec<f64> = requests.iter().flatten().copied().collect();
         let span = values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
             / values.iter().copied().fold(f64::INFINITY, f64::min);
