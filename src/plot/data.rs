@@ -430,6 +430,22 @@ pub fn caption(table: &Table, bars: bool) -> Result<String, MissingColumn> {
     Ok(caption)
 }
 
+/// Groups as series, each styled and named by the encoding that tells them apart (returned for
+/// the legend).
+pub fn encoded_series(grouped: Vec<Grouped>) -> (Vec<Series>, Encoding) {
+    let keys: Vec<_> = grouped.iter().map(|group| group.key.clone()).collect();
+    let encoding = Encoding::of(&keys);
+    let series = grouped
+        .into_iter()
+        .map(|group| Series {
+            name: label(&group.key),
+            style: encoding.style(&group.key),
+            points: group.points,
+        })
+        .collect();
+    (series, encoding)
+}
+
 /// Measured groups as series, each after its analytic curve from `expected` (dotted, in its
 /// colour) when there is one; with the encoding that tells the groups apart and its legend, which
 /// ends with the analytic curves' entry. `fallback` labels the measured series when no key varies.

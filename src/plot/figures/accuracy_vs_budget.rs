@@ -2,8 +2,8 @@
 //! more slices should reach the same accuracy, only converging later.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{AxisSpec, Chart, Format, LineChart, Series};
-use crate::plot::data::{self, Encoding};
+use crate::plot::chart::{AxisSpec, Chart, Format, LineChart};
+use crate::plot::data::{self};
 use crate::results::{column, Table};
 
 /// See the module documentation.
@@ -24,16 +24,7 @@ impl Figure for AccuracyVsBudget {
         if grouped.is_empty() {
             return Err(FigureError::Unfit("no accuracy was measured".to_owned()));
         }
-        let keys: Vec<_> = grouped.iter().map(|group| group.key.clone()).collect();
-        let encoding = Encoding::of(&keys);
-        let series: Vec<Series> = grouped
-            .into_iter()
-            .map(|group| Series {
-                name: data::label(&group.key),
-                style: encoding.style(&group.key),
-                points: group.points,
-            })
-            .collect();
+        let (series, encoding) = data::encoded_series(grouped);
         let model = table
             .texts(column::MODEL)?
             .into_iter()

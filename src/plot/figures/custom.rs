@@ -5,8 +5,8 @@
 //! partition, a distribution) one tick per value, in the order the table first has them.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{AxisSpec, Chart, Format, LineChart, Series};
-use crate::plot::data::{self, Aggregate, Encoding};
+use crate::plot::chart::{AxisSpec, Chart, Format, LineChart};
+use crate::plot::data::{self, Aggregate};
 use crate::results::record::Field;
 use crate::results::{MissingColumn, Table, COLUMNS};
 use crate::spec::raw::{FigureAggregate, RawCustomFigure};
@@ -186,16 +186,7 @@ impl Figure for Custom {
             None => data::varying_keys(table, &[self.x.as_str()]),
         };
         let grouped = data::series_with(table, &rows, &xs, &ys, &by, self.aggregate)?;
-        let keys: Vec<_> = grouped.iter().map(|group| group.key.clone()).collect();
-        let encoding = Encoding::of(&keys);
-        let series: Vec<Series> = grouped
-            .into_iter()
-            .map(|group| Series {
-                name: data::label(&group.key),
-                style: encoding.style(&group.key),
-                points: group.points,
-            })
-            .collect();
+        let (series, encoding) = data::encoded_series(grouped);
         let x = AxisSpec {
             categories,
             ..AxisSpec::numeric(&self.x, self.log_x, format_of(&self.x))
