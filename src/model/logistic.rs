@@ -16,7 +16,11 @@ use linfa::prelude::*;
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, Axis};
 
-use super::kernels::{axpy, dot, softmax_into};
+use std::ops::Range;
+
+use super::kernels::{
+    add_transposed_product, axpy, dot, exp_in_place, has_avx2, rows_times_matrix, softmax_into,
+};
 use super::lbfgs::{self, Objective, Stopping};
 use super::state::{LinearState, ModelState};
 use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
@@ -278,37 +282,150 @@ impl Constituent for Logistic {
 
 /// The summed log-loss of a linear model over training rows, plus `alpha / 2 * ||W||^2`.
 ///
-/// Parameters are `[W row-major (features x columns), b (columns)]`. One evaluation streams each
-/// row once: its scores, then its gradient contribution while it is in cache. Mostly-zero data
-/// (purchase records) is read as each row's non-zero entries, from the dataset's index. Scores and
-/// the gradient of a block of rows are computed in f32 (the features are f32) and summed in f64.
+/// Parameters are `[W row-major (features x columns), b (columns)]`. One evaluation streams the
+/// rows in blocks of [`BLOCK_ROWS`]: their scores, a softmax over the whole block (its
+/// exponentials vectorised), then their gradient contributions while the block is in cache.
+/// Mostly-zero data (purchase records) is read as each row's non-zero entries, from the dataset's
+/// index. Scores and the gradient of a block are computed in f32 (the features are f32) and
+/// summed in f64. Compiled twice, for baseline x86-64 and for AVX2; both give the same bits.
 struct LogLoss<'a> {
-    rows: Rows<'a>,
-    /// The non-zero entries of every point, when the dataset is mostly zeros.
-    sparse: Option<&'a SparseIndex>,
+    features: Features<'a>,
     /// Per row, the score column of its class (multinomial) or whether it is class 1 (binary).
     targets: Vec<usize>,
     columns: usize,
+    /// Columns padded to a whole number of vectors (eight f32), so that a row of scores or of
+    /// weights is whole vectors; padding columns have zero weight and zero residual.
+    width: usize,
     alpha: f64,
+    avx2: bool,
+    /// W in f32, a row of `width` per feature.
     weights: Vec<f32>,
     block_gradient: Vec<f32>,
-    /// Per column: the row's score, then d loss / d score.
-    scores: Vec<f64>,
-    scores_f32: Vec<f32>,
+    /// Per row of the block, `width` values: the scores, then d loss / d score.
+    block_scores: Vec<f32>,
+    /// Per row of the block and column: the score less the row's largest, then its exponential.
+    block_exp: Vec<f64>,
+    /// Per row of the block: its largest score less its target's.
+    block_loss_at_max: Vec<f64>,
 }
 
 /// Rows whose f32 gradient contributions are summed before moving into the f64 gradient.
 const BLOCK_ROWS: usize = 128;
 
+/// The training rows as the objective reads them: dense, or as the non-zero entries of the
+/// dataset's index when it is mostly zeros.
+struct Features<'a> {
+    rows: Rows<'a>,
+    sparse: Option<&'a SparseIndex>,
+    /// The dense rows of the current block, one after another, when several score columns are
+    /// summed in tiles ([`rows_times_matrix`]); empty otherwise.
+    block_rows: Vec<f32>,
+}
+
+impl Features<'_> {
+    /// Scores (without intercepts) of the rows `block` into `scores`, a row of `width` each.
+    #[inline(always)]
+    fn block_scores(&mut self, block: Range<usize>, weights: &[f32], scores: &mut [f32]) {
+        let width = scores.len() / block.len();
+        if self.block_rows.is_empty() {
+            for (position, row_scores) in block.zip(scores.chunks_exact_mut(width)) {
+                self.scores(position, weights, row_scores);
+            }
+            return;
+        }
+        let n_features = self.rows.data.n_features();
+        let gathered = block
+            .clone()
+            .zip(self.block_rows.chunks_exact_mut(n_features));
+        for (position, out) in gathered {
+            let row = self.rows.data.row(self.rows.ids[position]);
+            out.copy_from_slice(row.as_slice().expect("rows are contiguous"));
+        }
+        let x = &self.block_rows[..block.len() * n_features];
+        rows_times_matrix(x, n_features, weights, scores);
+    }
+
+    /// Adds the gradient contributions of the rows `block` (last given to
+    /// [`Features::block_scores`]), given their residuals, a row of `width` each.
+    #[inline(always)]
+    fn add_block_gradient(&self, block: Range<usize>, residuals: &[f32], gradient: &mut [f32]) {
+        let width = residuals.len() / block.len();
+        if self.block_rows.is_empty() {
+            for (position, residuals) in block.zip(residuals.chunks_exact(width)) {
+                self.add_gradient(position, residuals, gradient);
+            }
+            return;
+        }
+        let n_features = self.rows.data.n_features();
+        let x = &self.block_rows[..block.len() * n_features];
+        add_transposed_product(x, n_features, residuals, gradient);
+    }
+
+    /// The scores (without intercepts) of row `position` into `scores`, one per column: from the
+    /// sparse index, or the one score of a dense row (several columns of dense rows are summed
+    /// in tiles by [`Features::block_scores`]).
+    #[inline(always)]
+    fn scores(&self, position: usize, weights: &[f32], scores: &mut [f32]) {
+        let k = scores.len();
+        let id = self.rows.ids[position];
+        match self.sparse {
+            Some(sparse) if k == 1 => {
+                scores[0] = sparse
+                    .row(id)
+                    .iter()
+                    .map(|&(j, v)| v * weights[j as usize])
+                    .sum();
+            }
+            Some(sparse) => {
+                scores.iter_mut().for_each(|s| *s = 0.0);
+                for &(j, v) in sparse.row(id) {
+                    let j = j as usize;
+                    axpy(v, &weights[j * k..(j + 1) * k], scores);
+                }
+            }
+            None => {
+                let row = self.rows.data.row(id);
+                scores[0] = dot(row.as_slice().expect("rows are contiguous"), weights);
+            }
+        }
+    }
+
+    /// Adds row `position`'s gradient contribution, given its residuals (d loss / d score), as
+    /// [`Features::scores`] reads the row.
+    #[inline(always)]
+    fn add_gradient(&self, position: usize, residuals: &[f32], gradient: &mut [f32]) {
+        let k = residuals.len();
+        let id = self.rows.ids[position];
+        match self.sparse {
+            Some(sparse) => {
+                for &(j, v) in sparse.row(id) {
+                    let j = j as usize;
+                    axpy(v, residuals, &mut gradient[j * k..(j + 1) * k]);
+                }
+            }
+            None => {
+                let row = self.rows.data.row(id);
+                axpy(
+                    residuals[0],
+                    row.as_slice().expect("rows are contiguous"),
+                    gradient,
+                );
+            }
+        }
+    }
+}
+
 impl<'a> LogLoss<'a> {
     fn new(rows: Rows<'a>, columns: &[ClassId], alpha: f64) -> Self {
         let n_features = rows.data.n_features();
+        let k = columns.len();
+        let width = if k == 1 { 1 } else { k.next_multiple_of(8) };
         let targets = rows
             .ids
             .iter()
             .map(|&id| {
                 let label = rows.data.label(id);
-                if columns.len() == 1 {
+                if k == 1 {
                     usize::from(label == columns[0])
                 } else {
                     columns
@@ -319,142 +436,162 @@ impl<'a> LogLoss<'a> {
             })
             .collect();
         LogLoss {
-            rows,
-            sparse: rows.data.sparse(),
+            features: Features {
+                rows,
+                sparse: rows.data.sparse(),
+                block_rows: if k > 1 && rows.data.sparse().is_none() {
+                    vec![0.0; BLOCK_ROWS * n_features]
+                } else {
+                    Vec::new()
+                },
+            },
             targets,
-            columns: columns.len(),
+            columns: k,
+            width,
             alpha,
-            weights: vec![0.0; n_features * columns.len()],
-            block_gradient: vec![0.0; n_features * columns.len()],
-            scores: vec![0.0; columns.len()],
-            scores_f32: vec![0.0; columns.len()],
+            avx2: has_avx2(),
+            weights: vec![0.0; n_features * width],
+            block_gradient: vec![0.0; n_features * width],
+            block_scores: vec![0.0; BLOCK_ROWS * width],
+            block_exp: vec![0.0; BLOCK_ROWS * k],
+            block_loss_at_max: vec![0.0; BLOCK_ROWS],
         }
     }
 
-    /// Loss of one row given its scores; writes d loss / d score into `self.scores`.
-    fn row_loss(&mut self, target: usize) -> f64 {
-        if self.columns == 1 {
-            let y = if target == 1 { 1.0 } else { -1.0 };
-            let margin = y * self.scores[0];
-            self.scores[0] = -y * sigmoid(-margin);
-            softplus(-margin)
-        } else {
-            let max = self.scores.iter().fold(f64::NEG_INFINITY, |m, &s| m.max(s));
-            let loss_at_max = max - self.scores[target];
-            // One exponential per class: exp(s - max), then normalised.
-            let mut total = 0.0;
-            for score in self.scores.iter_mut() {
-                *score = (*score - max).exp();
-                total += *score;
-            }
-            for (k, score) in self.scores.iter_mut().enumerate() {
-                *score = *score / total - if k == target { 1.0 } else { 0.0 };
-            }
-            loss_at_max + total.ln()
-        }
+    /// [`Objective::evaluate`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn evaluate_avx2(&mut self, x: &[f64], gradient: &mut [f64]) -> f64 {
+        self.evaluate_inline(x, gradient)
     }
 
-    /// The scores (without intercepts) of row `position` into `self.scores_f32`.
-    fn row_scores(&mut self, position: usize) {
-        let k = self.columns;
-        let (weights, scores) = (&self.weights, &mut self.scores_f32);
-        match &self.sparse {
-            Some(sparse) if k == 1 => {
-                let entries = sparse.row(self.rows.ids[position]);
-                scores[0] = entries.iter().map(|&(j, v)| v * weights[j as usize]).sum();
-            }
-            Some(sparse) => {
-                scores.iter_mut().for_each(|s| *s = 0.0);
-                for &(j, v) in sparse.row(self.rows.ids[position]) {
-                    let j = j as usize;
-                    axpy(v, &weights[j * k..(j + 1) * k], scores);
-                }
-            }
-            None => {
-                let row = self.rows.data.row(self.rows.ids[position]);
-                let row = row.as_slice().expect("rows are contiguous");
-                if k == 1 {
-                    scores[0] = dot(row, weights);
-                } else {
-                    scores.iter_mut().for_each(|s| *s = 0.0);
-                    for (j, &v) in row.iter().enumerate().filter(|(_, &v)| v != 0.0) {
-                        axpy(v, &weights[j * k..(j + 1) * k], scores);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Adds row `position`'s gradient contribution (its residuals in `self.scores_f32`).
-    fn row_gradient(&mut self, position: usize) {
-        let k = self.columns;
-        let (gradient, residuals) = (&mut self.block_gradient, &self.scores_f32);
-        match &self.sparse {
-            Some(sparse) => {
-                for &(j, v) in sparse.row(self.rows.ids[position]) {
-                    let j = j as usize;
-                    axpy(v, residuals, &mut gradient[j * k..(j + 1) * k]);
-                }
-            }
-            None => {
-                let row = self.rows.data.row(self.rows.ids[position]);
-                let row = row.as_slice().expect("rows are contiguous");
-                if k == 1 {
-                    axpy(residuals[0], row, gradient);
-                } else {
-                    for (j, &v) in row.iter().enumerate().filter(|(_, &v)| v != 0.0) {
-                        axpy(v, residuals, &mut gradient[j * k..(j + 1) * k]);
-                    }
-                }
-            }
-        }
-    }
-
-    fn flush(&mut self, gradient: &mut [f64]) {
-        for (g, b) in gradient.iter_mut().zip(self.block_gradient.iter_mut()) {
-            *g += f64::from(*b);
-            *b = 0.0;
-        }
-    }
-}
-
-impl Objective for LogLoss<'_> {
-    fn dimension(&self) -> usize {
-        (self.rows.data.n_features() + 1) * self.columns
-    }
-
-    fn evaluate(&mut self, x: &[f64], gradient: &mut [f64]) -> f64 {
-        let n_weights = self.weights.len();
+    /// [`Objective::evaluate`], inlined into the code for each instruction set with all it calls.
+    #[inline(always)]
+    fn evaluate_inline(&mut self, x: &[f64], gradient: &mut [f64]) -> f64 {
+        let (n, k, width) = (self.features.rows.len(), self.columns, self.width);
+        let n_weights = self.features.rows.data.n_features() * k;
         let (weights, intercepts) = x.split_at(n_weights);
-        self.weights
-            .iter_mut()
-            .zip(weights)
-            .for_each(|(w, &v)| *w = v as f32);
+        for (padded, row) in self
+            .weights
+            .chunks_exact_mut(width)
+            .zip(weights.chunks_exact(k))
+        {
+            padded.iter_mut().zip(row).for_each(|(w, &v)| *w = v as f32);
+        }
         gradient.iter_mut().for_each(|g| *g = 0.0);
         let mut loss = 0.0;
-        for position in 0..self.rows.len() {
-            self.row_scores(position);
-            let scores = self.scores_f32.iter().zip(intercepts);
-            for (score, (&s, &b)) in self.scores.iter_mut().zip(scores) {
-                *score = f64::from(s) + b;
+        for start in (0..n).step_by(BLOCK_ROWS) {
+            let block = start..n.min(start + BLOCK_ROWS);
+            let scores = &mut self.block_scores[..block.len() * width];
+            self.features
+                .block_scores(block.clone(), &self.weights, scores);
+            let (targets, intercept_gradient) =
+                (&self.targets[block.clone()], &mut gradient[n_weights..]);
+            let residuals = Residuals {
+                scores,
+                width,
+                targets,
+                intercepts,
+                intercept_gradient,
+                loss: &mut loss,
+            };
+            if k == 1 {
+                residuals.binary();
+            } else {
+                let exp = &mut self.block_exp[..block.len() * k];
+                residuals.softmax(exp, &mut self.block_loss_at_max[..block.len()]);
             }
-            loss += self.row_loss(self.targets[position]);
-            for (c, &residual) in self.scores.iter().enumerate() {
-                gradient[n_weights + c] += residual;
-                self.scores_f32[c] = residual as f32;
-            }
-            self.row_gradient(position);
-            if (position + 1) % BLOCK_ROWS == 0 {
-                self.flush(gradient);
+            self.features
+                .add_block_gradient(block, scores, &mut self.block_gradient);
+            let padded = self.block_gradient.chunks_exact_mut(width);
+            for (g, b) in gradient[..n_weights].chunks_exact_mut(k).zip(padded) {
+                g.iter_mut().zip(&*b).for_each(|(g, &b)| *g += f64::from(b));
+                b.fill(0.0);
             }
         }
-        self.flush(gradient);
         let mut penalty = 0.0;
         for (g, &w) in gradient[..n_weights].iter_mut().zip(weights) {
             *g += self.alpha * w;
             penalty += w * w;
         }
         loss + 0.5 * self.alpha * penalty
+    }
+}
+
+/// A block of rows on its way from scores to residuals (d loss / d score), which replace the
+/// scores; each row's loss is added to `loss` and each residual to its intercept's gradient, row
+/// after row.
+struct Residuals<'b> {
+    /// Per row, one score per column, then padding to the width.
+    scores: &'b mut [f32],
+    width: usize,
+    targets: &'b [usize],
+    intercepts: &'b [f64],
+    intercept_gradient: &'b mut [f64],
+    loss: &'b mut f64,
+}
+
+impl Residuals<'_> {
+    /// Binary rows: one score, class 1 against class 0.
+    #[inline(always)]
+    fn binary(self) {
+        for (score, &target) in self.scores.iter_mut().zip(self.targets) {
+            let y = if target == 1 { 1.0 } else { -1.0 };
+            let margin = y * (f64::from(*score) + self.intercepts[0]);
+            let residual = -y * sigmoid(-margin);
+            *self.loss += softplus(-margin);
+            self.intercept_gradient[0] += residual;
+            *score = residual as f32;
+        }
+    }
+
+    /// Multinomial rows: softmax over the columns; a residual is the probability less one for
+    /// the target. `exp` and `at_max` are workspace, the exponentials of the whole block taken in
+    /// one vectorised pass.
+    #[inline(always)]
+    fn softmax(self, exp: &mut [f64], at_max: &mut [f64]) {
+        let (k, width) = (self.intercepts.len(), self.width);
+        let targets = at_max.iter_mut().zip(self.targets);
+        let rows = self.scores.chunks_exact(width).zip(exp.chunks_exact_mut(k));
+        for ((row, shifted), (at_max, &target)) in rows.zip(targets) {
+            for ((s, &score), &b) in shifted.iter_mut().zip(row).zip(self.intercepts) {
+                *s = f64::from(score) + b;
+            }
+            // NaN is never larger, as `f64::max` leaves it out, but without its NaN checks.
+            let max = shifted
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, &s| if s > m { s } else { m });
+            *at_max = max - shifted[target];
+            shifted.iter_mut().for_each(|s| *s -= max);
+        }
+        exp_in_place(exp);
+        let targets = at_max.iter().zip(self.targets);
+        let rows = self.scores.chunks_exact_mut(width).zip(exp.chunks_exact(k));
+        for ((residuals, exp), (&at_max, &target)) in rows.zip(targets) {
+            residuals[k..].fill(0.0);
+            let total: f64 = exp.iter().sum();
+            *self.loss += at_max + total.ln();
+            for (c, (residual, &e)) in residuals.iter_mut().zip(exp).enumerate() {
+                let value = e / total - if c == target { 1.0 } else { 0.0 };
+                self.intercept_gradient[c] += value;
+                *residual = value as f32;
+            }
+        }
+    }
+}
+
+impl Objective for LogLoss<'_> {
+    fn dimension(&self) -> usize {
+        (self.features.rows.data.n_features() + 1) * self.columns
+    }
+
+    fn evaluate(&mut self, x: &[f64], gradient: &mut [f64]) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is only set when the CPU has AVX2.
+            return unsafe { self.evaluate_avx2(x, gradient) };
+        }
+        self.evaluate_inline(x, gradient)
     }
 }
 
@@ -680,6 +817,104 @@ mod tests {
                 values[0],
                 values[1]
             );
+        }
+    }
+
+    /// The summed log-loss and its gradient at parameters `x`, in f64 from the definition.
+    fn definition(data: &Points, ids: &[PointId], columns: &[ClassId], x: &[f64]) -> f64 {
+        let (m, k) = (data.n_features(), columns.len());
+        let mut loss = 0.0;
+        for &id in ids {
+            let row = data.row(id);
+            let score = |c: usize| {
+                let dot: f64 = (0..m).map(|j| f64::from(row[j]) * x[j * k + c]).sum();
+                dot + x[m * k + c]
+            };
+            let label = data.label(id);
+            loss += if k == 1 {
+                let y = if label == columns[0] { 1.0 } else { -1.0 };
+                (1.0 + (-y * score(0)).exp()).ln()
+            } else {
+                let scores: Vec<f64> = (0..k).map(score).collect();
+                let target = columns.iter().position(|&c| c == label).unwrap();
+                let total: f64 = scores.iter().map(|s| s.exp()).sum();
+                total.ln() - scores[target]
+            };
+        }
+        loss
+    }
+
+    #[test]
+    fn objective_matches_its_definition_on_every_instruction_set() {
+        let purchase = |classes| {
+            let settings = PurchaseSettings {
+                samples: 300,
+                features: 40,
+                classes,
+                prototypes: 6,
+                density: 0.2,
+            };
+            synthetic::purchase(&settings, &mut Rng::seed_from_u64(3))
+        };
+        let cases = [
+            synthetic::test_blobs(300, 7, 2, 3.0, 1),
+            synthetic::test_blobs(300, 7, 11, 3.0, 2),
+            purchase(2),
+            purchase(5),
+        ];
+        // Dense and sparse rows (through the dataset's index), binary and multinomial.
+        let sparse = cases.iter().map(|data| data.sparse().is_some());
+        assert_eq!(sparse.collect::<Vec<_>>(), [false, false, true, true]);
+        for data in &cases {
+            let ids: Vec<PointId> = data.ids().into_iter().rev().collect();
+            let present = Rows::new(data, &ids).classes_present();
+            let columns =
+                Logistic::new(settings(LogisticSolver::Lbfgs), data.n_classes()).columns(&present);
+            let alpha = 0.5;
+            let mut objective = LogLoss::new(Rows::new(data, &ids), &columns, alpha);
+            let dimension = objective.dimension();
+            let x: Vec<f64> = (0..dimension)
+                .map(|i| ((i * 37 % 23) as f64 - 11.0) / 40.0)
+                .collect();
+            let mut evaluated = Vec::new();
+            for avx2 in [false, has_avx2()] {
+                objective.avx2 = avx2;
+                let mut gradient = vec![f64::NAN; dimension];
+                let value = objective.evaluate(&x, &mut gradient);
+                evaluated.push((
+                    value.to_bits(),
+                    gradient.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+                ));
+            }
+            assert_eq!(evaluated[0], evaluated[1], "{} classes", data.n_classes());
+            let (value, gradient) = (&evaluated[0].0, &evaluated[0].1);
+            let weights = &x[..data.n_features() * columns.len()];
+            let penalty = 0.5 * alpha * weights.iter().map(|w| w * w).sum::<f64>();
+            let expected = definition(data, &ids, &columns, &x) + penalty;
+            let value = f64::from_bits(*value);
+            assert!(
+                (value - expected).abs() < 1e-5 * expected,
+                "{value} vs {expected}"
+            );
+            for i in (0..dimension).step_by(dimension / 9 + 1) {
+                let (mut up, mut down) = (x.clone(), x.clone());
+                up[i] += 1e-4;
+                down[i] -= 1e-4;
+                let penalty = |x: &[f64]| {
+                    let w = &x[..weights.len()];
+                    0.5 * alpha * w.iter().map(|w| w * w).sum::<f64>()
+                };
+                let numeric = (definition(data, &ids, &columns, &up) + penalty(&up)
+                    - definition(data, &ids, &columns, &down)
+                    - penalty(&down))
+                    / 2e-4;
+                let analytic = f64::from_bits(gradient[i]);
+                assert!(
+                    (analytic - numeric).abs() < 1e-3 * (1.0 + numeric.abs()),
+                    "{} classes, parameter {i}: {analytic} vs {numeric}",
+                    data.n_classes()
+                );
+            }
         }
     }
 
