@@ -62,10 +62,13 @@ pub enum Phase {
     Preparing,
     /// Training the constituents for the first time.
     Training,
-    /// Running step `step` of `steps` of its request schedule (and retraining the baseline).
+    /// Running steps `first..=last` of the `steps` of its request schedule (and retraining
+    /// their baselines).
     Unlearning {
         /// From 1.
-        step: usize,
+        first: usize,
+        /// The last of those run together (`first` when one runs alone).
+        last: usize,
         /// How many there are.
         steps: usize,
     },
@@ -76,7 +79,12 @@ impl std::fmt::Display for Phase {
         match self {
             Phase::Preparing => f.write_str("preparing"),
             Phase::Training => f.write_str("training"),
-            Phase::Unlearning { step, steps } => write!(f, "unlearning {step}/{steps}"),
+            Phase::Unlearning { first, last, steps } if first == last => {
+                write!(f, "unlearning {first}/{steps}")
+            }
+            Phase::Unlearning { first, last, steps } => {
+                write!(f, "unlearning {first}-{last}/{steps}")
+            }
         }
     }
 }

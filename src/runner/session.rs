@@ -443,7 +443,6 @@ impl Session {
     }
 }
 
-/// How a trial ended when it did not end saved.
 /// What the trials of one run share while it is under way.
 #[derive(Default)]
 struct Underway {
@@ -453,6 +452,7 @@ struct Underway {
     baselines: SharedBaselines,
 }
 
+/// How a trial ended when it did not end saved.
 enum Ended {
     /// The run was asked to stop while it ran.
     Interrupted,
@@ -472,6 +472,7 @@ mod tests {
     #[derive(Default)]
     struct Recorder {
         lines: Mutex<Vec<String>>,
+        phases: Mutex<Vec<String>>,
     }
 
     impl Observer for Recorder {
@@ -483,7 +484,11 @@ mod tests {
         fn event(&self, event: &Event<'_>) {
             let line = match event {
                 Event::Started { trial } => format!("start {}", trial.index),
-                Event::Phase { .. } => return,
+                Event::Phase { trial, phase } => {
+                    let line = format!("{} {phase}", trial.index);
+                    self.phases.lock().unwrap().push(line);
+                    return;
+                }
                 Event::Saved { trial, path, .. } => {
                     assert!(path.exists(), "saved before it is reported");
                     format!("saved {}", trial.index)
@@ -531,6 +536,14 @@ mod tests {
         );
         lines.sort();
         assert_eq!(lines, ["saved 0", "saved 1", "start 0", "start 1"]);
+        // Both batch steps of a trial are trained together.
+        let mut phases = recorder.phases.into_inner().unwrap();
+        phases.sort();
+        let expected = ["preparing", "training", "unlearning 1-2/2"];
+        let expected: Vec<String> = (0..2)
+            .flat_map(|trial| expected.map(|phase| format!("{trial} {phase}")))
+            .collect();
+        assert_eq!(phases, expected);
         assert!(session.pending(false).is_empty(), "both trials are saved");
         let (table, missing) = session.collect().unwrap();
         assert!(missing.is_empty());

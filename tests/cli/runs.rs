@@ -90,6 +90,59 @@ fn run_writes_tables_that_do_not_depend_on_the_number_of_jobs() {
 }
 
 #[test]
+fn steps_trained_together_equal_the_same_steps_run_alone() {
+    // A trial's batch steps are trained as one set of jobs; batch requests are drawn by their
+    // count, so each of its rows equals that of a trial asking for that count alone.
+    let (dir, spec) = workspace("small.yaml", SMALL_SWEEP);
+    let spec = spec.to_str().unwrap();
+    let run = |out: &str, requests: &str| {
+        let set = format!("unlearning.requests={requests}");
+        let args = [
+            "run",
+            spec,
+            "--set",
+            "sisa.shards=4",
+            "--set",
+            &set,
+            "--out",
+            out,
+        ];
+        let output = sisa(dir.path(), &args);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let mut rows = table_without_timing(&dir.path().join(out).join("steps.csv"));
+        rows.iter_mut().for_each(|row| {
+            row.remove("trial_id");
+        });
+        rows
+    };
+    let together = run("together", "[1, 5, 20]");
+    for (position, requests) in ["1", "5", "20"].into_iter().enumerate() {
+        let alone = run(&format!("alone-{requests}"), &format!("[{requests}]"));
+        let same_count: Vec<_> = together
+            .iter()
+            .filter(|row| row["requests"] == requests)
+            .cloned()
+            .collect();
+        assert_eq!(same_count.len(), 2, "one row per repeat");
+        assert_eq!(
+            without_position(same_count),
+            without_position(alone),
+            "K = {requests} ({position})"
+        );
+    }
+}
+
+/// Rows without the column that says where their request count stands in the spec's list.
+fn without_position(
+    mut rows: Vec<std::collections::BTreeMap<String, String>>,
+) -> Vec<std::collections::BTreeMap<String, String>> {
+    rows.iter_mut().for_each(|row| {
+        row.remove("step");
+    });
+    rows
+}
+
+#[test]
 fn verify_certifies_exact_unlearning_with_slices_for_every_model() {
     let spec = "\
 name: exact

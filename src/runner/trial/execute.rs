@@ -6,10 +6,10 @@ use std::collections::HashSet;
 
 use super::prepare::Prepared;
 use super::quality::Quality;
-use super::shared::{BaselineFit, BaselineKey, Claim, SharedBaselines};
+use super::shared::{BaselineFit, BaselineKey, Claim, Promise, SharedBaselines};
 use crate::data::PointId;
 use crate::model::ModelError;
-use crate::requests::{Schedule, Start};
+use crate::requests::{Schedule, Start, Step};
 use crate::runner::{Phase, TrialError};
 use crate::sisa::{train_together, CheckpointStore, Cost, Run, Training};
 use crate::spec::Baseline;
@@ -51,6 +51,11 @@ pub struct Executed {
 
 /// Trains `prepared`'s ensemble and runs `schedule` on `workers`, taking baselines other trials
 /// trained from `shared`, telling `progress` as it moves between phases.
+///
+/// Steps that start from the trained ensemble do not depend on one another, so each run of them
+/// is trained together (SISA's retraining and the baselines of all of them as one set of jobs),
+/// which keeps every worker busy while one long baseline trains; a step that continues the
+/// previous one runs alone. Either way each step's numbers are the same as when run by itself.
 pub fn execute(
     prepared: &Prepared,
     schedule: &Schedule,
@@ -76,93 +81,192 @@ pub fn execute(
     let mut fits_at_limit = initial.fits_at_limit;
     let mut steps = Vec::with_capacity(schedule.recorded());
     let empty = CheckpointStore::new();
-    for (index, step) in schedule.steps.iter().enumerate() {
+    let mut first = 0;
+    while first < schedule.steps.len() {
         if crate::interrupt::requested() {
             return Err(ModelError::interrupted().into());
         }
+        let group = &schedule.steps[first..first + together(&schedule.steps[first..])];
         progress(Phase::Unlearning {
-            step: index + 1,
+            first: first + 1,
+            last: first + group.len(),
             steps: schedule.steps.len(),
         });
-        if step.start == Start::Trained {
-            removed.clear();
-            sisa_cost = Cost::zero();
-            shards_hit.clear();
-            baseline_cost = None;
-            baseline_reused = 0;
-            fits_at_limit = initial.fits_at_limit;
-        }
-        removed.extend(step.points(&prepared.requests));
-        let store = match step.start {
-            Start::Trained => &trained,
-            Start::Previous => &running,
-        };
-        let claim = with_baseline
-            .then(|| shared.claim(BaselineKey::of(prepared, &baseline_engine, &removed)));
-        let mut runs = vec![Run {
-            engine: &engine,
-            removed: &removed,
-            store,
-        }];
-        if let Some(Claim::Train(_)) = claim {
+        // What each step of the group leaves out: its own points, after its start's.
+        let removed_sets: Vec<HashSet<PointId>> = group
+            .iter()
+            .map(|step| {
+                let mut set = match step.start {
+                    Start::Trained => HashSet::new(),
+                    Start::Previous => removed.clone(),
+                };
+                set.extend(step.points(&prepared.requests));
+                set
+            })
+            .collect();
+        let claims: Vec<Option<Claim>> = removed_sets
+            .iter()
+            .map(|set| {
+                with_baseline
+                    .then(|| shared.claim_now(BaselineKey::of(prepared, &baseline_engine, set)))
+            })
+            .collect();
+        let mut runs = Vec::new();
+        for ((step, set), claim) in group.iter().zip(&removed_sets).zip(&claims) {
+            let store = match step.start {
+                Start::Trained => &trained,
+                Start::Previous => &running,
+            };
             runs.push(Run {
-                engine: &baseline_engine,
-                removed: &removed,
-                store: &empty,
+                engine: &engine,
+                removed: set,
+                store,
             });
+            if let Some(Claim::Train(_)) = claim {
+                runs.push(Run {
+                    engine: &baseline_engine,
+                    removed: set,
+                    store: &empty,
+                });
+            }
         }
         let mut results = train_together(workers, &runs).into_iter();
-        let unlearned = results.next().expect("SISA's run")?;
-        let baseline = match claim {
-            None => None,
-            Some(Claim::Reuse(fit)) => {
-                baseline_reused += 1;
-                Some(fit)
-            }
-            Some(Claim::Train(promise)) => {
-                let training = results.next().expect("the baseline's run")?;
-                let fit = BaselineFit {
-                    cost: training.cost,
-                    accuracy: Quality::of(&training.ensemble, prepared, workers)?.lone,
-                    fits_at_limit: training.fits_at_limit,
-                };
-                promise.keep(fit);
-                Some(fit)
-            }
-        };
-        if step.start == Start::Previous {
-            unlearned.store_into(&mut running);
-            running.retain(&unlearned.keys);
+        // Every promise is kept before waiting for another trial's baseline, so that no two
+        // trials wait for each other.
+        let mut trained_steps = Vec::with_capacity(group.len());
+        for claim in claims {
+            let unlearned = results.next().expect("SISA's run")?;
+            let baseline = match claim {
+                None => StepBaseline::None,
+                Some(Claim::Reuse(fit)) => StepBaseline::Fit { fit, reused: true },
+                Some(Claim::Train(promise)) => {
+                    let training = results.next().expect("the baseline's run")?;
+                    let fit = keep(promise, &training, prepared, workers)?;
+                    StepBaseline::Fit { fit, reused: false }
+                }
+                Some(Claim::Wait(key)) => StepBaseline::Pending(key),
+            };
+            trained_steps.push((unlearned, baseline));
         }
-        sisa_cost += unlearned.cost;
-        fits_at_limit += unlearned.fits_at_limit;
-        fits_at_limit += baseline.as_ref().map_or(0, |b| b.fits_at_limit);
-        shards_hit.extend(unlearned.retrained_shards());
-        if let Some(baseline) = &baseline {
-            let total = baseline_cost.get_or_insert_with(Cost::zero);
-            *total += baseline.cost;
+        let group_steps = group.iter().zip(removed_sets).zip(trained_steps);
+        for ((step, step_removed), (unlearned, baseline)) in group_steps {
+            if step.start == Start::Trained {
+                sisa_cost = Cost::zero();
+                shards_hit.clear();
+                baseline_cost = None;
+                baseline_reused = 0;
+                fits_at_limit = initial.fits_at_limit;
+            }
+            removed = step_removed;
+            let baseline = match baseline {
+                StepBaseline::None => None,
+                StepBaseline::Fit { fit, reused } => {
+                    baseline_reused += usize::from(reused);
+                    Some(fit)
+                }
+                StepBaseline::Pending(key) => {
+                    let run = Run {
+                        engine: &baseline_engine,
+                        removed: &removed,
+                        store: &empty,
+                    };
+                    let (fit, reused) = wait_or_train(shared, key, run, prepared, workers)?;
+                    baseline_reused += usize::from(reused);
+                    Some(fit)
+                }
+            };
+            if step.start == Start::Previous {
+                unlearned.store_into(&mut running);
+                running.retain(&unlearned.keys);
+            }
+            sisa_cost += unlearned.cost;
+            fits_at_limit += unlearned.fits_at_limit;
+            fits_at_limit += baseline.as_ref().map_or(0, |b| b.fits_at_limit);
+            shards_hit.extend(unlearned.retrained_shards());
+            if let Some(baseline) = &baseline {
+                let total = baseline_cost.get_or_insert_with(Cost::zero);
+                *total += baseline.cost;
+            }
+            let Some(position) = step.record else {
+                continue;
+            };
+            let baseline = baseline
+                .zip(baseline_cost)
+                .map(|(fit, cost)| (cost, fit.accuracy));
+            steps.push(StepOutcome {
+                position,
+                requests: step.requests,
+                removed: removed.len(),
+                sisa_cost,
+                shards_retrained: shards_hit.len(),
+                quality: Quality::of(&unlearned.ensemble, prepared, workers)?,
+                baseline,
+                baseline_reused,
+                fits_at_limit,
+            });
         }
-        let Some(position) = step.record else {
-            continue;
-        };
-        let baseline = baseline
-            .zip(baseline_cost)
-            .map(|(fit, cost)| (cost, fit.accuracy));
-        steps.push(StepOutcome {
-            position,
-            requests: step.requests,
-            removed: removed.len(),
-            sisa_cost,
-            shards_retrained: shards_hit.len(),
-            quality: Quality::of(&unlearned.ensemble, prepared, workers)?,
-            baseline,
-            baseline_reused,
-            fits_at_limit,
-        });
+        first += group.len();
     }
     Ok(Executed {
         initial,
         checkpoint_bytes,
         steps,
     })
+}
+
+/// How many steps from the first of `steps` are trained together: a run of steps that each
+/// start from the trained ensemble, or one step that continues the previous one.
+fn together(steps: &[Step]) -> usize {
+    match steps.first() {
+        Some(step) if step.start == Start::Trained => steps
+            .iter()
+            .take_while(|step| step.start == Start::Trained)
+            .count(),
+        _ => 1,
+    }
+}
+
+/// A step's baseline once its group is trained.
+enum StepBaseline {
+    /// The spec asks for none.
+    None,
+    /// Trained in the group, or taken from another trial.
+    Fit { fit: BaselineFit, reused: bool },
+    /// Another trial was training it.
+    Pending(BaselineKey),
+}
+
+/// The baseline fit of `training`, promised to the other trials and now given to them.
+fn keep(
+    promise: Promise<'_>,
+    training: &Training,
+    prepared: &Prepared,
+    workers: &Workers,
+) -> Result<BaselineFit, TrialError> {
+    let fit = BaselineFit {
+        cost: training.cost,
+        accuracy: Quality::of(&training.ensemble, prepared, workers)?.lone,
+        fits_at_limit: training.fits_at_limit,
+    };
+    promise.keep(fit);
+    Ok(fit)
+}
+
+/// The baseline under `key` another trial was training: taken once it is done (`true`: reused),
+/// or trained by `run` here if that trial gave it up.
+fn wait_or_train(
+    shared: &SharedBaselines,
+    key: BaselineKey,
+    run: Run<'_>,
+    prepared: &Prepared,
+    workers: &Workers,
+) -> Result<(BaselineFit, bool), TrialError> {
+    match shared.claim(key) {
+        Claim::Reuse(fit) => Ok((fit, true)),
+        Claim::Train(promise) => {
+            let training = train_together(workers, &[run]).pop().expect("one run")?;
+            Ok((keep(promise, &training, prepared, workers)?, false))
+        }
+        Claim::Wait(_) => unreachable!("claim waits"),
+    }
 }

@@ -78,6 +78,9 @@ pub enum Claim<'a> {
     Reuse(BaselineFit),
     /// Train it, then [`Promise::keep`] the promise for the others.
     Train(Promise<'a>),
+    /// Another trial is training it ([`SharedBaselines::claim_now`] only): claim it again with
+    /// [`SharedBaselines::claim`], which waits, once this trial has kept its own promises.
+    Wait(BaselineKey),
 }
 
 /// A trial's claim to train a baseline; dropped unkept (the training failed), it lets another
@@ -94,25 +97,43 @@ impl SharedBaselines {
     }
 
     /// The baseline under `key`: reused when trained, claimed when nobody trains it, and waited
-    /// for while another trial trains it.
-    pub fn claim(&self, key: BaselineKey) -> Claim<'_> {
+    /// for while another trial trains it (never [`Claim::Wait`]).
+    pub fn claim(&self, mut key: BaselineKey) -> Claim<'_> {
         let mut entries = self.entries.lock().expect("not poisoned");
         loop {
-            match entries.get(&key) {
-                Some(Entry::Done(fit)) => {
-                    self.reused.fetch_add(1, Ordering::Relaxed);
-                    return Claim::Reuse(*fit);
-                }
-                Some(Entry::Training) => {
+            match self.claim_locked(&mut entries, key) {
+                Claim::Wait(again) => {
+                    key = again;
                     entries = self.changed.wait(entries).expect("not poisoned");
                 }
-                None => {
-                    entries.insert(key.clone(), Entry::Training);
-                    return Claim::Train(Promise {
-                        shared: self,
-                        key: Some(key),
-                    });
-                }
+                claim => return claim,
+            }
+        }
+    }
+
+    /// [`SharedBaselines::claim`] without waiting: [`Claim::Wait`] while another trial trains it.
+    pub fn claim_now(&self, key: BaselineKey) -> Claim<'_> {
+        let mut entries = self.entries.lock().expect("not poisoned");
+        self.claim_locked(&mut entries, key)
+    }
+
+    fn claim_locked(
+        &self,
+        entries: &mut HashMap<BaselineKey, Entry>,
+        key: BaselineKey,
+    ) -> Claim<'_> {
+        match entries.get(&key) {
+            Some(Entry::Done(fit)) => {
+                self.reused.fetch_add(1, Ordering::Relaxed);
+                Claim::Reuse(*fit)
+            }
+            Some(Entry::Training) => Claim::Wait(key),
+            None => {
+                entries.insert(key.clone(), Entry::Training);
+                Claim::Train(Promise {
+                    shared: self,
+                    key: Some(key),
+                })
             }
         }
     }
@@ -185,6 +206,18 @@ mod tests {
     }
 
     #[test]
+    fn claiming_now_says_wait_rather_than_waiting() {
+        let shared = SharedBaselines::new();
+        let Claim::Train(promise) = shared.claim_now(key(4)) else {
+            panic!("first claim trains")
+        };
+        assert!(matches!(shared.claim_now(key(4)), Claim::Wait(k) if k == key(4)));
+        promise.keep(fit(0.25));
+        assert!(matches!(shared.claim_now(key(4)), Claim::Reuse(f) if f.accuracy == 0.25));
+        assert_eq!(shared.counts(), (1, 1));
+    }
+
+    #[test]
     fn a_trial_waits_for_a_baseline_another_is_training() {
         let shared = SharedBaselines::new();
         let Claim::Train(promise) = shared.claim(key(3)) else {
@@ -193,7 +226,7 @@ mod tests {
         std::thread::scope(|scope| {
             let waiter = scope.spawn(|| match shared.claim(key(3)) {
                 Claim::Reuse(fit) => fit.accuracy,
-                Claim::Train(_) => f64::NAN,
+                Claim::Train(_) | Claim::Wait(_) => f64::NAN,
             });
             std::thread::sleep(std::time::Duration::from_millis(50));
             promise.keep(fit(0.75));
