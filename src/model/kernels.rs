@@ -651,8 +651,9 @@ fn one_less_2_to_minus(k: i32) -> f32 {
 /// rational fit, scaled by 2^k. Blocks of values between -708 and 708 (every result a normal
 /// number) take one branch-free formula, which vectorises (four lanes with AVX2); blocks with a
 /// value outside, NaN or infinite go value by value. Written out rather than calling the C
-/// library so that a softmax costs a few cycles per class, not twenty, and so that its bits do
-/// not depend on which libm variant (FMA or not) the machine picks.
+/// library so that a block of exponentials vectorises, which calls cannot, and so that its bits
+/// do not depend on the C library's version or on which of its variants (FMA or not) the
+/// machine picks.
 #[inline(always)]
 pub fn exp_in_place(values: &mut [f64]) {
     let mut blocks = values.chunks_exact_mut(EXP_BLOCK);
