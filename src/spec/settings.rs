@@ -947,6 +947,7 @@ pub enum Baseline {
 /// The file formats a spec can name in `dataset.format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = format_aliases)]
 pub enum FormatName {
     /// Comma-separated values.
     Csv,
@@ -963,6 +964,19 @@ pub enum FormatName {
     Npy,
     /// NumPy archive of arrays.
     Npz,
+}
+
+/// Adds the names serde also accepts (its aliases, which the derived schema leaves out) to the
+/// schema of [`FormatName`].
+fn format_aliases(schema: &mut schemars::Schema) {
+    let alias = serde_json::json!({
+        "const": "svmlight",
+        "description": "LIBSVM / SVMlight text (another name for `libsvm`).",
+        "type": "string"
+    });
+    if let Some(serde_json::Value::Array(names)) = schema.get_mut("oneOf") {
+        names.push(alias);
+    }
 }
 
 impl FormatName {

@@ -119,6 +119,9 @@ fn every_shipped_spec_and_the_starter_match_the_schema() {
         let found = schema_errors(&schema, &fs::read_to_string(spec).unwrap());
         assert!(found.is_empty(), "{}: {found:#?}", spec.display());
     }
+    // A name sisa takes besides the one it writes.
+    let alias = "name: x\ndataset: {path: points.txt, format: svmlight}\n";
+    assert_eq!(schema_errors(&schema, alias), Vec::<String>::new());
 }
 
 #[test]
