@@ -61,8 +61,8 @@ pub fn default_jobs() -> usize {
 fn run(args: &RunArgs) -> Result<()> {
     let session =
         Session::open(args.spec.load()?, args.out.as_deref())?.with_external(ExternalOptions {
-            checkpoints: args.checkpoints.clone(),
-            keep_checkpoints: args.keep_checkpoints,
+            checkpoints: args.checkpoints.checkpoints.clone(),
+            keep_checkpoints: args.checkpoints.keep_checkpoints,
             devices: args.devices.clone(),
         });
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
@@ -155,6 +155,8 @@ fn slurm(args: &SlurmArgs) -> Result<()> {
         cpus_per_task: args.cpus_per_task,
         max_parallel: args.max_parallel,
         gpus_per_task: args.gpus_per_task,
+        checkpoints: args.checkpoints.checkpoints.clone(),
+        keep_checkpoints: args.checkpoints.keep_checkpoints,
         submit: args.submit,
     };
     launcher.launch(&session, &Reporter::new(false))

@@ -157,6 +157,18 @@ pub struct RunArgs {
     /// SLURM_ARRAY_TASK_ID when that is set. `sisa collect` merges afterwards.
     #[arg(long, value_name = "I")]
     pub trial_index: Option<usize>,
+    /// Where external models' checkpoints go.
+    #[command(flatten)]
+    pub checkpoints: CheckpointArgs,
+    /// External models: one worker per device, each seeing only its own in
+    /// CUDA_VISIBLE_DEVICES, e.g. `0,1` (overrides `model.devices`).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = device_name)]
+    pub devices: Vec<String>,
+}
+
+/// Where external models' checkpoints go, for `sisa run` and the tasks `sisa slurm` writes.
+#[derive(Debug, Clone, Args)]
+pub struct CheckpointArgs {
     /// External models: keep checkpoints in DIR (one folder per trial, e.g. on a fast local
     /// disk) [default: the results folder's checkpoints/].
     #[arg(long, value_name = "DIR")]
@@ -165,10 +177,6 @@ pub struct RunArgs {
     /// are removed then).
     #[arg(long)]
     pub keep_checkpoints: bool,
-    /// External models: one worker per device, each seeing only its own in
-    /// CUDA_VISIBLE_DEVICES, e.g. `0,1` (overrides `model.devices`).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = device_name)]
-    pub devices: Vec<String>,
 }
 
 /// A device as `--devices` takes it: an index or an id of letters, digits, `-` and `_`.
@@ -210,7 +218,7 @@ pub struct SlurmArgs {
     /// Slurm partition [default: the cluster's default].
     #[arg(long, value_name = "P")]
     pub partition: Option<String>,
-    /// Time limit per task, in Slurm's format [default: 1:00:00].
+    /// Time limit per task, in Slurm's format.
     #[arg(long, value_name = "T", default_value = "1:00:00")]
     pub time: String,
     /// CPUs per task (also the task's --jobs).
@@ -223,6 +231,10 @@ pub struct SlurmArgs {
     /// Slurm sets).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub gpus_per_task: Option<u16>,
+    /// Where external models' checkpoints go, passed on to every task (a path every node sees,
+    /// or one that exists on each, such as a local scratch disk).
+    #[command(flatten)]
+    pub checkpoints: CheckpointArgs,
     /// Submit the job array and the collect job with sbatch.
     #[arg(long)]
     pub submit: bool,

@@ -34,6 +34,7 @@ fn hostile_options_are_refused_before_anything_is_written() {
         vec!["--time", "1:00\n#SBATCH --uid=0"],
         vec!["--out", "out\ntouch p"],
         vec!["--set", "seed=1\ntouch p"],
+        vec!["--checkpoints", "ck\ntouch p"],
     ];
     for extra in refused {
         let mut args = vec!["slurm", spec];
@@ -58,6 +59,7 @@ fn paths_and_overrides_full_of_shell_syntax_reach_the_job_word_for_word() {
     let spec = nasty.join("spec.yaml");
     fs::write(&spec, SPEC).unwrap();
     let out_dir = nasty.join("results");
+    let checkpoints = nasty.join("checkpoints");
     let set = "unlearning.requests=[1, 2] # $(touch pwned3)";
     let out = sisa(
         dir.path(),
@@ -72,6 +74,9 @@ fn paths_and_overrides_full_of_shell_syntax_reach_the_job_word_for_word() {
             "gpu,debug",
             "--time",
             "2-12:30",
+            "--checkpoints",
+            checkpoints.to_str().unwrap(),
+            "--keep-checkpoints",
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -101,6 +106,10 @@ fn paths_and_overrides_full_of_shell_syntax_reach_the_job_word_for_word() {
             assert_eq!(words[3..5], ["--set".to_owned(), set.to_owned()]);
             let out_at = words.iter().position(|w| w == "--out").unwrap();
             assert_eq!(words[out_at + 1], expected_path(&out_dir));
+            let at = words.iter().position(|w| w == "--checkpoints").unwrap();
+            let folder = Path::new(&expected_path(&nasty)).join("checkpoints");
+            assert_eq!(words[at + 1], folder.to_string_lossy());
+            assert!(words.contains(&"--keep-checkpoints".to_owned()));
             assert_eq!(
                 words.last().unwrap(),
                 "3",

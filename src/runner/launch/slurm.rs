@@ -48,6 +48,10 @@ pub struct SlurmArray {
     pub max_parallel: Option<u32>,
     /// GPUs per task (`#SBATCH --gpus-per-task`), for external models.
     pub gpus_per_task: Option<u16>,
+    /// External models' checkpoint folder, passed on to every task (`--checkpoints`).
+    pub checkpoints: Option<PathBuf>,
+    /// Whether tasks keep a trial's checkpoints after saving it (`--keep-checkpoints`).
+    pub keep_checkpoints: bool,
     /// Whether to submit the scripts with `sbatch`.
     pub submit: bool,
 }
@@ -99,6 +103,14 @@ impl Launcher for SlurmArray {
         }
         run.extend(["--out".to_owned(), quote(&root), "--quiet".into()]);
         run.extend(["--jobs".to_owned(), self.cpus_per_task.to_string()]);
+        if let Some(checkpoints) = &self.checkpoints {
+            let checkpoints = absolute(checkpoints)?;
+            no_control_characters("--checkpoints", &checkpoints.to_string_lossy())?;
+            run.extend(["--checkpoints".to_owned(), quote(&checkpoints)]);
+        }
+        if self.keep_checkpoints {
+            run.push("--keep-checkpoints".to_owned());
+        }
         run.push(format!("--trial-index \"${ARRAY_TASK_VARIABLE}\""));
         let last = session.trials().len() - 1;
         let limit = self
