@@ -62,6 +62,8 @@ pub struct StepRecord {
     pub sisa_retrain_cpu_s: f64,
     /// Wall seconds of SISA's retraining (shards in parallel).
     pub sisa_retrain_wall_s: f64,
+    /// Accelerator seconds of SISA's retraining, when its worker reported them.
+    pub sisa_retrain_device_s: Option<f64>,
     /// SISA's retraining cost in the paper's unit (points x budget share).
     pub sisa_retrain_points: f64,
     /// Sample passes SISA's retraining actually ran.
@@ -72,6 +74,8 @@ pub struct StepRecord {
     pub baseline_retrain_cpu_s: Option<f64>,
     /// Wall seconds of the baseline's retraining.
     pub baseline_retrain_wall_s: Option<f64>,
+    /// Accelerator seconds of the baseline's retraining, when its worker reported them.
+    pub baseline_retrain_device_s: Option<f64>,
     /// The baseline's cost in points (remaining training points x 1).
     pub baseline_retrain_points: Option<f64>,
     /// Sample passes the baseline actually ran.
@@ -106,6 +110,8 @@ pub struct StepRecord {
     pub train_cpu_s: f64,
     /// Wall seconds of the initial SISA training.
     pub train_wall_s: f64,
+    /// Accelerator seconds of the initial SISA training, when its worker reported them.
+    pub train_device_s: Option<f64>,
     /// Cost in points of the initial SISA training.
     pub train_points: f64,
     /// Bytes of checkpoints kept after the initial training.
@@ -255,6 +261,8 @@ columns! {
     SISA_RETRAIN_CPU_S = "sisa_retrain_cpu_s", Real(|r| Some(r.sisa_retrain_cpu_s)), Timing;
     /// See [`StepRecord::sisa_retrain_wall_s`].
     SISA_RETRAIN_WALL_S = "sisa_retrain_wall_s", Real(|r| Some(r.sisa_retrain_wall_s)), Timing;
+    /// See [`StepRecord::sisa_retrain_device_s`].
+    SISA_RETRAIN_DEVICE_S = "sisa_retrain_device_s", Real(|r| r.sisa_retrain_device_s), Timing;
     /// See [`StepRecord::sisa_retrain_points`].
     SISA_RETRAIN_POINTS = "sisa_retrain_points", Real(|r| Some(r.sisa_retrain_points)), Measure;
     /// See [`StepRecord::sisa_retrain_passes`].
@@ -265,6 +273,8 @@ columns! {
     BASELINE_RETRAIN_CPU_S = "baseline_retrain_cpu_s", Real(|r| r.baseline_retrain_cpu_s), Timing;
     /// See [`StepRecord::baseline_retrain_wall_s`].
     BASELINE_RETRAIN_WALL_S = "baseline_retrain_wall_s", Real(|r| r.baseline_retrain_wall_s), Timing;
+    /// See [`StepRecord::baseline_retrain_device_s`].
+    BASELINE_RETRAIN_DEVICE_S = "baseline_retrain_device_s", Real(|r| r.baseline_retrain_device_s), Timing;
     /// See [`StepRecord::baseline_retrain_points`].
     BASELINE_RETRAIN_POINTS = "baseline_retrain_points", Real(|r| r.baseline_retrain_points), Measure;
     /// See [`StepRecord::baseline_retrain_passes`].
@@ -295,6 +305,8 @@ columns! {
     TRAIN_CPU_S = "train_cpu_s", Real(|r| Some(r.train_cpu_s)), Timing;
     /// See [`StepRecord::train_wall_s`].
     TRAIN_WALL_S = "train_wall_s", Real(|r| Some(r.train_wall_s)), Timing;
+    /// See [`StepRecord::train_device_s`].
+    TRAIN_DEVICE_S = "train_device_s", Real(|r| r.train_device_s), Timing;
     /// See [`StepRecord::train_points`].
     TRAIN_POINTS = "train_points", Real(|r| Some(r.train_points)), Measure;
     /// See [`StepRecord::checkpoint_bytes`].
@@ -304,6 +316,15 @@ columns! {
     /// See [`StepRecord::baseline_reused`].
     BASELINE_REUSED = "baseline_reused", Count(|r| r.baseline_reused), Timing;
 }
+
+/// Columns newer than some saved trial files, whose absence means nothing was measured (no
+/// worker reported device time): a trial file an earlier version wrote is read with them empty,
+/// so upgrading sisa does not cost the trials already saved.
+pub const EMPTY_WHEN_ABSENT: [ColumnName; 3] = [
+    column::SISA_RETRAIN_DEVICE_S,
+    column::BASELINE_RETRAIN_DEVICE_S,
+    column::TRAIN_DEVICE_S,
+];
 
 /// The columns whose values depend on the machine's speed and load, not only on the spec and
 /// seed: what comparisons of two runs leave out.
@@ -339,6 +360,6 @@ mod tests {
         }
         assert_eq!(swept_column("sisa.shards"), "sisa.shards");
         assert_eq!(swept_column("seed"), "sweep.seed");
-        assert_eq!(timing_columns().count(), 8);
+        assert_eq!(timing_columns().count(), 11);
     }
 }

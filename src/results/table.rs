@@ -9,7 +9,9 @@ use polars::prelude::{
     Column, DataFrame, DataType, IdxSize, ParquetReader, PolarsError, PolarsResult, SerReader,
 };
 
-use super::record::{swept_column, ColumnSpec, Field, Role, StepRecord, COLUMNS};
+use super::record::{
+    swept_column, ColumnSpec, Field, Role, StepRecord, COLUMNS, EMPTY_WHEN_ABSENT,
+};
 use crate::spec::{yaml, Spec};
 
 /// A results table that could not be read.
@@ -135,7 +137,26 @@ impl Table {
 
     /// The table of a frame read back, checking it has every column this version writes and
     /// one per swept key.
-    pub fn from_frame(frame: DataFrame, swept: &[String]) -> Result<Table, MissingColumn> {
+    pub fn from_frame(mut frame: DataFrame, swept: &[String]) -> Result<Table, MissingColumn> {
+        let absent: Vec<&str> = EMPTY_WHEN_ABSENT
+            .iter()
+            .map(|name| name.as_str())
+            .filter(|name| frame.column(name).is_err())
+            .collect();
+        if !absent.is_empty() {
+            let height = frame.height();
+            for name in absent {
+                let empty = Column::full_null(name.into(), height, &DataType::Float64);
+                frame
+                    .with_column(empty)
+                    .expect("a column of the frame's height");
+            }
+            // In this version's order, so that the table stacks onto those it writes.
+            let order = column_order(swept);
+            if order.iter().all(|name| frame.column(name).is_ok()) {
+                frame = frame.select(order).expect("every column is there");
+            }
+        }
         let table = Table {
             frame,
             swept: swept.to_vec(),
@@ -246,6 +267,16 @@ impl Table {
 }
 
 /// Where the swept columns go: just before the first configuration column.
+/// The names of the table's columns in the order this version writes them: the identity
+/// columns, the swept keys', then the rest.
+fn column_order(swept: &[String]) -> Vec<String> {
+    let names = COLUMNS.iter().map(|spec| spec.name.as_str().to_owned());
+    let mut order: Vec<String> = names.collect();
+    let at = first_config_position();
+    order.splice(at..at, swept.iter().cloned());
+    order
+}
+
 fn first_config_position() -> usize {
     COLUMNS
         .iter()
@@ -260,5 +291,35 @@ fn build(spec: &ColumnSpec, records: &[StepRecord]) -> Column {
         Field::Text(read) => Column::new(name, records.iter().map(read).collect::<Vec<_>>()),
         Field::Count(read) => Column::new(name, records.iter().map(read).collect::<Vec<_>>()),
         Field::Real(read) => Column::new(name, records.iter().map(read).collect::<Vec<_>>()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::figures::tests::record;
+    use crate::results::record::column;
+
+    #[test]
+    fn a_trial_file_without_the_device_columns_reads_with_them_empty_and_stacks() {
+        let written = Table::from_records(&[record(2, 1, 1, 0), record(2, 1, 2, 0)]).unwrap();
+        let mut older = written.frame.clone();
+        for name in EMPTY_WHEN_ABSENT {
+            older = older.drop(name.as_str()).unwrap();
+        }
+        let read = Table::from_frame(older, &written.swept).unwrap();
+        assert_eq!(
+            read.frame.get_column_names(),
+            written.frame.get_column_names()
+        );
+        let device = read.frame.column(column::TRAIN_DEVICE_S.as_str()).unwrap();
+        assert_eq!(device.null_count(), 2, "nothing was measured");
+        let both = Table::concat(vec![written, read]).unwrap();
+        assert_eq!(both.height(), 4);
+        // Any other missing column is still an error that names it.
+        let mut broken = both.frame.clone();
+        broken = broken.drop(column::TRAIN_CPU_S.as_str()).unwrap();
+        let error = Table::from_frame(broken, &[]).err().unwrap();
+        assert!(error.to_string().contains("train_cpu_s"), "{error}");
     }
 }

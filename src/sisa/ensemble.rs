@@ -71,6 +71,9 @@ pub struct Cost {
     pub points: f64,
     /// Sample passes actually run (points x passes over them), when the model reports them.
     pub passes: Option<f64>,
+    /// Seconds an accelerator (GPU) spent, summed over the steps whose worker reported them;
+    /// `None` when none did.
+    pub device_s: Option<f64>,
 }
 
 impl Cost {
@@ -89,6 +92,10 @@ impl AddAssign for Cost {
         self.wall_s += other.wall_s;
         self.points += other.points;
         self.passes = self.passes.zip(other.passes).map(|(a, b)| a + b);
+        self.device_s = match (self.device_s, other.device_s) {
+            (Some(a), Some(b)) => Some(a + b),
+            (reported, None) | (None, reported) => reported,
+        };
     }
 }
 
@@ -242,6 +249,7 @@ impl<'a> Engine<'a> {
                 wall_s: 0.0,
                 points: step.prefix * prefix.len() as f64 + step.slice * remaining.len() as f64,
                 passes: fitted.sample_passes,
+                device_s: fitted.measured.and_then(|measured| measured.device_s),
             };
             result.at_limit = fitted.at_limit;
             let first = result.span.map_or(started, |(first, _)| first);

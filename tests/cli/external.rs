@@ -39,17 +39,26 @@ fn sklearn_spec(name: &str) -> String {
 /// A worker script beside the spec that runs the scikit-learn worker, sleeping `delay` seconds
 /// per fit and noting its pid in `pids.txt`.
 fn slow_sklearn_worker(dir: &Path, delay: f64) -> PathBuf {
-    let script = dir.join("slow_sklearn.py");
+    let pids = dir.join("pids.txt").display().to_string();
+    let fit = format!(
+        "with open({pids:?}, 'a') as f: f.write(f'{{os.getpid()}}\\n')\n\
+         def fit(warm, X, y, step):\n    time.sleep({delay})\n    return sklearn_sgd.fit(warm, X, y, step)\n"
+    );
+    wrapped_sklearn_worker(dir, "slow_sklearn", &fit)
+}
+
+/// A worker script `NAME.py` beside the spec: the scikit-learn worker with `fit` defined by
+/// `definitions` (Python, with `os`, `sys`, `time`, `sklearn_sgd` and `sisa_worker` imported).
+fn wrapped_sklearn_worker(dir: &Path, name: &str, definitions: &str) -> PathBuf {
+    let script = dir.join(format!("{name}.py"));
     let source = format!(
         "import os, sys, time\n\
          sys.path.insert(0, {workers:?})\n\
          import sklearn_sgd, sisa_worker\n\
-         with open({pids:?}, 'a') as f: f.write(f'{{os.getpid()}}\\n')\n\
-         def fit(warm, X, y, step):\n    time.sleep({delay})\n    return sklearn_sgd.fit(warm, X, y, step)\n\
-         sisa_worker.run(fit=fit, predict=sklearn_sgd.predict, name='slow-sklearn', \
+         {definitions}\
+         sisa_worker.run(fit=fit, predict=sklearn_sgd.predict, name={name:?}, \
          parse_options=sklearn_sgd.parse_options)\n",
         workers = repository().join("examples/workers").display().to_string(),
-        pids = dir.join("pids.txt").display().to_string(),
     );
     fs::write(&script, source).unwrap();
     script
@@ -88,6 +97,39 @@ fn assert_all_gone(pids: &[i32]) {
 }
 
 #[test]
+fn device_seconds_a_worker_reports_are_summed_into_the_rows() {
+    // Every fit says its accelerator ran a quarter of a second.
+    let dir = tempfile::tempdir().unwrap();
+    let fit = "def fit(warm, X, y, step):\n    \
+               state, info = sklearn_sgd.fit(warm, X, y, step)\n    \
+               return state, {**info, 'device_s': 0.25}\n";
+    let worker = wrapped_sklearn_worker(dir.path(), "device_sklearn", fit);
+    let path = dir.path().join("device.yaml");
+    fs::write(
+        &path,
+        spec("device", &[worker.to_str().unwrap()], "{epochs: 2}", ""),
+    )
+    .unwrap();
+    let out = sisa(dir.path(), &["run", path.to_str().unwrap(), "--out", "out"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = read_csv(&dir.path().join("out/steps.csv"));
+    let seconds = |row: &std::collections::BTreeMap<String, String>, column: &str| {
+        row[column].parse::<f64>().unwrap()
+    };
+    for row in &rows {
+        // 3 shards x 2 slices, each slice one fit.
+        assert_eq!(seconds(row, "train_device_s"), 6.0 * 0.25, "{row:?}");
+        // The baseline: one shard, one slice.
+        assert_eq!(seconds(row, "baseline_retrain_device_s"), 0.25, "{row:?}");
+        let retrained = seconds(row, "sisa_retrain_device_s") / 0.25;
+        assert!(
+            retrained >= 1.0 && retrained == retrained.round(),
+            "a quarter second per retrained step: {row:?}"
+        );
+    }
+}
+
+#[test]
 fn the_sklearn_worker_runs_a_trial_and_verify_certifies_it_exact() {
     let (dir, path) = workspace("sk.yaml", &sklearn_spec("sk"));
     let spec = path.to_str().unwrap();
@@ -108,6 +150,16 @@ fn the_sklearn_worker_runs_a_trial_and_verify_certifies_it_exact() {
         assert!(accuracy > 0.5, "the worker learns the blobs: {accuracy}");
         let cpu: f64 = row["train_cpu_s"].parse().unwrap();
         assert!(cpu > 0.0, "the worker's CPU seconds are recorded: {row:?}");
+        for column in [
+            "train_device_s",
+            "sisa_retrain_device_s",
+            "baseline_retrain_device_s",
+        ] {
+            assert_eq!(
+                row[column], "",
+                "the worker reports no device time: {row:?}"
+            );
+        }
     }
     let features = fs::read_dir(dir.path().join("out/worker-data"))
         .unwrap()

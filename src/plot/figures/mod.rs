@@ -91,14 +91,14 @@ pub fn figure(kind: FigureKind) -> &'static dyn Figure {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::plot::chart::{Colour, LineChart, Marker};
     use crate::results::StepRecord;
 
     /// A record of one repeat at shards `s`, slices `r`, `k` requests, with costs and
     /// accuracies that follow from them.
-    fn record(s: u64, r: u64, k: u64, repeat: u32) -> StepRecord {
+    pub(crate) fn record(s: u64, r: u64, k: u64, repeat: u32) -> StepRecord {
         let n = 1000.0;
         let sisa_points = (k as f64).min(s as f64) * n / s as f64 * 2.0 / (r as f64 + 1.0);
         let jitter = f64::from(repeat) * 0.001;
@@ -132,11 +132,13 @@ mod tests {
             removed_total: k,
             sisa_retrain_cpu_s: sisa_points * 1e-4,
             sisa_retrain_wall_s: sisa_points * 1e-4,
+            sisa_retrain_device_s: None,
             sisa_retrain_points: sisa_points,
             sisa_retrain_passes: Some(sisa_points * 20.0),
             shards_retrained: k.min(s),
             baseline_retrain_cpu_s: Some(0.1),
             baseline_retrain_wall_s: Some(0.1),
+            baseline_retrain_device_s: None,
             baseline_retrain_points: Some(n),
             baseline_retrain_passes: Some(n * 20.0),
             speedup_time: Some(0.1 / (sisa_points * 1e-4)),
@@ -152,6 +154,7 @@ mod tests {
             accuracy_gap: Some(0.002 * s as f64),
             train_cpu_s: 0.1,
             train_wall_s: 0.1,
+            train_device_s: None,
             train_points: n,
             checkpoint_bytes: 0,
             fits_at_limit: 0,
