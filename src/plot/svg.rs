@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::vector::{outline, Drawing, PathStep, Shape};
+use super::vector::{outline, Drawing, Paint, PathStep, Shape};
 
 /// The SVG document of `canvas`, shown at `size` CSS pixels (the canvas may be drawn larger),
 /// titled `title`.
@@ -44,21 +44,18 @@ fn write_shape(out: &mut String, shape: &Shape) {
         } => {
             let _ = writeln!(
                 out,
-                "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\" \
-                 stroke-linecap=\"round\" stroke-linejoin=\"round\"/>",
+                "<polyline points=\"{}\" fill=\"none\" {} stroke-linecap=\"round\" \
+                 stroke-linejoin=\"round\"/>",
                 points_list(points),
-                hex(paint.rgb),
-                opacity("stroke-opacity", paint.alpha),
-                number(*width)
+                stroke(paint, *width)
             );
         }
         Shape::Polygon { points, paint } => {
             let _ = writeln!(
                 out,
-                "<polygon points=\"{}\" fill=\"{}\"{}/>",
+                "<polygon points=\"{}\" {}/>",
                 points_list(points),
-                hex(paint.rgb),
-                opacity("fill-opacity", paint.alpha)
+                fill(paint)
             );
         }
         Shape::Circle {
@@ -68,17 +65,8 @@ fn write_shape(out: &mut String, shape: &Shape) {
             outline,
         } => {
             let look = match outline {
-                Some(width) => format!(
-                    "fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\"",
-                    hex(paint.rgb),
-                    opacity("stroke-opacity", paint.alpha),
-                    number(*width)
-                ),
-                None => format!(
-                    "fill=\"{}\"{}",
-                    hex(paint.rgb),
-                    opacity("fill-opacity", paint.alpha)
-                ),
+                Some(width) => format!("fill=\"none\" {}", stroke(paint, *width)),
+                None => fill(paint),
             };
             let _ = writeln!(
                 out,
@@ -93,13 +81,7 @@ fn write_shape(out: &mut String, shape: &Shape) {
             glyphs,
             paint,
         } => {
-            let _ = writeln!(
-                out,
-                "<g aria-label=\"{}\" fill=\"{}\"{}>",
-                escape(text),
-                hex(paint.rgb),
-                opacity("fill-opacity", paint.alpha)
-            );
+            let _ = writeln!(out, "<g aria-label=\"{}\" {}>", escape(text), fill(paint));
             for glyph in glyphs {
                 let [a, b, c, d, e, f] = glyph.transform;
                 let _ = writeln!(
@@ -141,6 +123,25 @@ fn points_list(points: &[(f64, f64)]) -> String {
         .map(|(x, y)| format!("{},{}", number(*x), number(*y)))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The attributes that fill a shape with `paint`.
+fn fill(paint: &Paint) -> String {
+    format!(
+        "fill=\"{}\"{}",
+        hex(paint.rgb),
+        opacity("fill-opacity", paint.alpha)
+    )
+}
+
+/// The attributes that stroke a shape's outline with `paint`, `width` wide.
+fn stroke(paint: &Paint, width: f64) -> String {
+    format!(
+        "stroke=\"{}\"{} stroke-width=\"{}\"",
+        hex(paint.rgb),
+        opacity("stroke-opacity", paint.alpha),
+        number(width)
+    )
 }
 
 fn opacity(attribute: &str, alpha: f64) -> String {
