@@ -420,6 +420,7 @@ impl<'a> LogLoss<'a> {
         let n_features = rows.data.n_features();
         let k = columns.len();
         let width = if k == 1 { 1 } else { k.next_multiple_of(8) };
+        let sparse = rows.data.sparse();
         let targets = rows
             .ids
             .iter()
@@ -438,8 +439,8 @@ impl<'a> LogLoss<'a> {
         LogLoss {
             features: Features {
                 rows,
-                sparse: rows.data.sparse(),
-                block_rows: if k > 1 && rows.data.sparse().is_none() {
+                sparse,
+                block_rows: if k > 1 && sparse.is_none() {
                     vec![0.0; BLOCK_ROWS * n_features]
                 } else {
                     Vec::new()
