@@ -162,6 +162,81 @@ mod tests {
             }
         }
     }
+
+    /// The exact bytes of every kind's states (which `verify` compares and checkpoints key on),
+    /// pinned: a fresh fit, a warm one continuing it with a new slice, and a fit on one class.
+    /// The digests are those of the states before kinds became one file each (the `ModelState`
+    /// enum); they change only with a deliberate change of a model's arithmetic.
+    #[test]
+    fn state_bytes_are_pinned() {
+        let data = synthetic::test_blobs(300, 3, 3, 2.0, 6);
+        let all = data.ids();
+        let only_one: Vec<PointId> = all
+            .iter()
+            .copied()
+            .filter(|&p| data.label(p).0 == 1)
+            .collect();
+        let pinned = [
+            (
+                "{kind: logistic, max_iterations: 30}",
+                ["7c60a659c2f23dc0", "a867787c29b7a1b7", "60d523cebdae7522"],
+                108,
+                4,
+            ),
+            (
+                "{kind: logistic, max_iterations: 30, solver: linfa}",
+                ["f0ca11cc6fc5da53", "f2486e86087ce561", "60d523cebdae7522"],
+                108,
+                4,
+            ),
+            (
+                "{kind: mlp, hidden: [8], epochs: 4, learning_rate: 0.05}",
+                ["e4e2f60bd5a82bdb", "c44c3d8797b19cc4", "60d523cebdae7522"],
+                236,
+                4,
+            ),
+            (
+                "{kind: naive-bayes}",
+                ["47db71d906ce2a54", "1072eb3651b3233c", "efb55af8b33f5a19"],
+                700,
+                234,
+            ),
+            (
+                "{kind: decision-tree, max_depth: 4}",
+                ["26c2d9489c818370", "827554b63abb6c48", "7a4333b62c44d834"],
+                96,
+                12,
+            ),
+        ];
+        for (text, digests, warm_size, single_size) in pinned {
+            let raw = crate::spec::yaml::from_text::<crate::spec::raw::RawSpec>(&format!(
+                "name: t\nmodel: {text}\n"
+            ))
+            .unwrap();
+            let settings = crate::spec::check::settings(&raw, std::path::Path::new("."))
+                .unwrap()
+                .model;
+            let model = build_in(&settings, &data, None, "test").unwrap();
+            let budget = Budget::whole(model.budget());
+            let fresh = |ids| model.fit(FitStep::fresh(Rows::new(&data, ids), budget, 1));
+            let first = fresh(&all[..150]).unwrap();
+            let warm = model
+                .fit(FitStep {
+                    warm: Some(&*first.state),
+                    rows: Rows::new(&data, &all),
+                    new_from: 150,
+                    budget,
+                    seed: 2,
+                })
+                .unwrap();
+            let single = fresh(&only_one).unwrap();
+            let digest =
+                |fitted: &Fitted| blake3::hash(&fitted.state.to_bytes()).to_hex()[..16].to_owned();
+            assert_eq!([&first, &warm, &single].map(digest), digests, "{text}");
+            assert_eq!(warm.state.byte_size(), warm_size, "{text}");
+            assert_eq!(single.state.byte_size(), single_size, "{text}");
+        }
+    }
 }
 
 #[cfg(test)]
