@@ -5,6 +5,12 @@
 //! network's layers), with no enum of every kind to match; the engine, the checkpoint store and
 //! aggregation hold any kind's states as `dyn ModelState`. [`Constituent`] is implemented for
 //! every [`Model`] once, here, and is where a state is turned back into its kind's type.
+//!
+//! Unlearning methods beside SISA's (issue 23: fine-tuning, gradient ascent, a Newton step) act
+//! on one trained state given the points to forget and those that remain, a budget and a seed,
+//! and return a new state and its cost, like a fit: [`Model::unlearn`], which a kind overrides
+//! for the methods it supports (and names in [`super::ModelKind::supports`]); by default it
+//! supports none.
 
 use std::sync::Arc;
 
@@ -37,6 +43,17 @@ pub trait Model: Send + Sync {
     /// Probabilities over the dataset's classes (one row per point of `rows`, summing to 1).
     fn predict_proba(&self, state: &Self::State, rows: Rows<'_>)
         -> Result<Array2<f64>, ModelError>;
+
+    /// Applies the unlearning method named `method` to `step.state`: a new state without
+    /// `step.forget`, and what making it cost (measured like a fit). Deterministic for equal
+    /// inputs and seed. A kind supports no method unless it overrides this.
+    fn unlearn(
+        &self,
+        method: &str,
+        _step: ForgetStep<'_, Self::State>,
+    ) -> Result<Fitted<Self::State>, ModelError> {
+        Err(ModelError::unsupported(method))
+    }
 }
 
 /// A constituent of any kind, as the engine holds it (implemented for every [`Model`]).
@@ -59,6 +76,9 @@ pub trait Constituent: Send + Sync {
         state: &dyn ModelState,
         rows: Rows<'_>,
     ) -> Result<Array2<f64>, ModelError>;
+
+    /// See [`Model::unlearn`]; `step.state` must be one this constituent's kind trained.
+    fn unlearn(&self, method: &str, step: ForgetStep<'_>) -> Result<Fitted, ModelError>;
 }
 
 impl<M: Model> Constituent for M {
@@ -86,6 +106,18 @@ impl<M: Model> Constituent for M {
         rows: Rows<'_>,
     ) -> Result<Array2<f64>, ModelError> {
         Model::predict_proba(self, own::<M::State>(state)?, rows)
+    }
+
+    fn unlearn(&self, method: &str, step: ForgetStep<'_>) -> Result<Fitted, ModelError> {
+        let step = ForgetStep {
+            state: own::<M::State>(step.state)?,
+            forget: step.forget,
+            retain: step.retain,
+            budget: step.budget,
+            seed: step.seed,
+        };
+        let fitted = Model::unlearn(self, method, step)?;
+        Ok(fitted.map(|state| Arc::new(state) as Arc<dyn ModelState>))
     }
 }
 
@@ -151,6 +183,30 @@ impl<'a, S: ?Sized> FitStep<'a, S> {
         }
     }
 }
+
+/// One call of an unlearning method beside SISA's: the state it starts from (the model trained on
+/// every point), what it forgets, what remains, what it may spend and its seed.
+#[derive(Debug)]
+pub struct ForgetStep<'a, S: ?Sized = dyn ModelState> {
+    /// The trained state.
+    pub state: &'a S,
+    /// The points to forget.
+    pub forget: Rows<'a>,
+    /// The points that remain (or the sample of them a method uses).
+    pub retain: Rows<'a>,
+    /// What the method may spend (epochs of fine-tuning, say).
+    pub budget: Budget,
+    /// Its seed, for everything random in it.
+    pub seed: u64,
+}
+
+impl<S: ?Sized> Clone for ForgetStep<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ?Sized> Copy for ForgetStep<'_, S> {}
 
 /// The identity of a model's settings, for checkpoint keys: a BLAKE3 hash of its kind and the
 /// canonical JSON of its settings.
@@ -264,6 +320,15 @@ pub struct ModelError {
 }
 
 impl ModelError {
+    /// The error of an unlearning method the model kind does not support (`sisa validate`
+    /// refuses such a spec first, at its key).
+    pub fn unsupported(method: &str) -> Self {
+        ModelError {
+            model: "unlearning",
+            message: format!("this model kind does not support the method `{method}`"),
+        }
+    }
+
     /// The error of a training step not started because the run was asked to stop.
     pub fn interrupted() -> Self {
         ModelError {

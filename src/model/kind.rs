@@ -42,6 +42,12 @@ pub trait ModelKind: Clone + fmt::Debug + PartialEq + Serialize + Sized {
 
     /// The constituent these settings describe, over `context`.
     fn constituent(&self, context: &Context<'_>) -> Result<Box<dyn Constituent>, ModelError>;
+
+    /// Whether these settings' constituent applies the unlearning method named `method` (see
+    /// [`super::Model::unlearn`]); none by default.
+    fn supports(&self, _method: &str) -> bool {
+        false
+    }
 }
 
 /// What a constituent is built over.
@@ -104,6 +110,14 @@ macro_rules! model_kinds {
                 match self {
                     $($(#[cfg($cfg)])?
                     ModelSettings::$variant(_) => <$settings as ModelKind>::NAME,)+
+                }
+            }
+
+            /// Whether the kind applies the unlearning method named `method`.
+            pub fn supports(&self, method: &str) -> bool {
+                match self {
+                    $($(#[cfg($cfg)])?
+                    ModelSettings::$variant(settings) => settings.supports(method),)+
                 }
             }
 

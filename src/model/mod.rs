@@ -19,7 +19,8 @@ pub mod toy;
 pub mod tree;
 
 pub use constituent::{
-    Budget, Constituent, Fingerprint, FitStep, Fitted, MeasuredCost, Model, ModelError, Progression,
+    Budget, Constituent, Fingerprint, FitStep, Fitted, ForgetStep, MeasuredCost, Model, ModelError,
+    Progression,
 };
 pub use kind::{Context, ModelKind};
 pub use rows::{only_class, Rows};
