@@ -20,7 +20,7 @@ use super::state::ModelState;
 use super::Rows;
 
 /// A model kind's constituent, over its own state type.
-pub trait Model: Send + Sync {
+pub(crate) trait Model: Send + Sync {
     /// Its trained parameters.
     type State: ModelState;
 

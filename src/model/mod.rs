@@ -1,25 +1,26 @@
 //! Constituent models behind one trait, so the engine, the checkpoint store and aggregation work
 //! for any model (the paper's goal G5).
 //!
-//! A model kind is one file (see [`kind`]): its options, their checks, its state, fit and predict.
+//! A model kind is one file (see `kind.rs`): its options, their checks, its state, fit and predict.
 //! The list below registers the kinds; [`build_in`] builds the one a spec asks for.
 
-pub mod constituent;
+mod constituent;
 pub mod external;
 pub mod kernels;
-pub mod kind;
+mod kind;
 pub mod lbfgs;
 pub mod logistic;
 pub mod mlp;
 pub mod naive_bayes;
-pub mod rows;
+mod rows;
 pub mod state;
 #[cfg(test)]
 pub mod toy;
 pub mod tree;
 
+pub(crate) use constituent::Model;
 pub use constituent::{
-    Budget, Constituent, Fingerprint, FitStep, Fitted, ForgetStep, MeasuredCost, Model, ModelError,
+    Budget, Constituent, Fingerprint, FitStep, Fitted, ForgetStep, MeasuredCost, ModelError,
     Progression,
 };
 pub use kind::{Context, ModelKind};
@@ -63,43 +64,29 @@ pub fn build_in(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::data::{synthetic, ClassId, PointId};
     use crate::sisa::aggregate::argmax;
 
-    use logistic::{LogisticSettings, LogisticSolver};
-    use mlp::{Activation, MlpSettings};
-    use naive_bayes::NaiveBayesSettings;
-    use tree::{SplitCriterion, TreeSettings};
+    /// The checked settings of a `model` section written in YAML (`{kind: mlp, epochs: 5}`).
+    pub(crate) fn settings_of(text: &str) -> ModelSettings {
+        let raw: RawModel = crate::spec::yaml::from_text(text).unwrap();
+        raw.check().unwrap()
+    }
 
+    /// Every registered kind that trains without options of its own (not `external`), with its
+    /// defaults, and a small network with the other activation.
     fn every_model() -> Vec<ModelSettings> {
-        vec![
-            ModelSettings::Logistic(LogisticSettings {
-                alpha: 1.0,
-                max_iterations: 50,
-                tolerance: 1e-4,
-                solver: LogisticSolver::Lbfgs,
-            }),
-            ModelSettings::Mlp(MlpSettings {
-                hidden: vec![8],
-                activation: Activation::Relu,
-                learning_rate: 0.05,
-                batch_size: 8,
-                epochs: 10,
-                momentum: 0.0,
-                l2: 0.0,
-            }),
-            ModelSettings::NaiveBayes(NaiveBayesSettings {
-                var_smoothing: 1e-9,
-            }),
-            ModelSettings::DecisionTree(TreeSettings {
-                max_depth: Some(4),
-                min_samples_split: 2,
-                min_samples_leaf: 1,
-                criterion: SplitCriterion::Gini,
-            }),
-        ]
+        let defaults = ModelSettings::NAMES
+            .iter()
+            .filter(|&&name| name != "external");
+        let mut models: Vec<ModelSettings> = defaults
+            .map(|name| settings_of(&format!("{{kind: {name}}}")))
+            .collect();
+        let relu = "{kind: mlp, hidden: [8], activation: relu, learning_rate: 0.05, epochs: 10}";
+        models.push(settings_of(relu));
+        models
     }
 
     #[test]
@@ -210,14 +197,7 @@ mod tests {
             ),
         ];
         for (text, digests, warm_size, single_size) in pinned {
-            let raw = crate::spec::yaml::from_text::<crate::spec::raw::RawSpec>(&format!(
-                "name: t\nmodel: {text}\n"
-            ))
-            .unwrap();
-            let settings = crate::spec::check::settings(&raw, std::path::Path::new("."))
-                .unwrap()
-                .model;
-            let model = build_in(&settings, &data, None, "test").unwrap();
+            let model = build_in(&settings_of(text), &data, None, "test").unwrap();
             let budget = Budget::whole(model.budget());
             let fresh = |ids| model.fit(FitStep::fresh(Rows::new(&data, ids), budget, 1));
             let first = fresh(&all[..150]).unwrap();

@@ -166,12 +166,11 @@ impl Centroids {
 mod tests {
     use super::*;
     use crate::data::{synthetic, PointId};
+    use crate::model::tests::settings_of;
     use crate::model::{build_in, Budget, ModelSettings};
 
     fn settings(kind: &str) -> ModelSettings {
-        let raw: crate::model::RawModel =
-            serde_json::from_value(serde_json::json!({ "kind": kind })).unwrap();
-        raw.check().unwrap()
+        settings_of(&format!("{{kind: {kind}}}"))
     }
 
     /// The seam of unlearning methods beside SISA's, through the engine's view of a kind: the

@@ -540,15 +540,7 @@ mod tests {
             "{kind: decision-tree, max_depth: 4}",
         ];
         for text in models {
-            let settings = crate::spec::yaml::from_text::<crate::spec::raw::RawSpec>(&format!(
-                "name: t\nmodel: {text}\n"
-            ))
-            .map(|raw| {
-                crate::spec::check::settings(&raw, std::path::Path::new("."))
-                    .unwrap()
-                    .model
-            })
-            .unwrap();
+            let settings = model::tests::settings_of(text);
             let model = model::build_in(&settings, &data, None, "test").unwrap();
             let engine = training_engine(&data, &layout, &*model, 1);
             let training = engine
