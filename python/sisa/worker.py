@@ -1,10 +1,10 @@
-"""Write a sisa `external` worker in a few lines of Python.
+"""Write a sisa `external` worker in a few lines of Python: `from sisa import worker`.
 
 sisa trains each constituent model of an `external` model kind in a separate worker process that
 speaks the JSON-lines protocol of docs/worker-protocol.md (version 1) on stdin/stdout. This module
 runs that loop; a worker supplies two functions and calls `run`:
 
-    import sisa_worker
+    from sisa import worker
 
     def fit(warm, X, y, step):
         # warm: the state to continue from (as fit returned it, after a save/load round trip),
@@ -18,14 +18,17 @@ runs that loop; a worker supplies two functions and calls `run`:
         ...
         return probabilities              # (n, classes), rows summing to 1
 
-    sisa_worker.run(fit=fit, predict=predict, name="my-model")
+    worker.run(fit=fit, predict=predict, name="my-model")
 
 A state is by default a flat dict from str keys to numpy arrays or JSON values (numbers, strings,
 booleans, None, lists and dicts of them); `save_state`/`load_state` store it deterministically in
 the format described at `save_state`. Pass `save=` and `load=` to `run` to store anything else, as
 long as equal states give byte-identical files.
 
-Only numpy is needed. Import it by putting this file's folder on sys.path.
+Only numpy is needed (importing `sisa.worker` does not import polars). `pip install .` in a clone
+of sisa installs it with the `sisa` command; putting the clone's python/ folder on PYTHONPATH
+makes it importable too. The old name `import sisa_worker` still works for one release, with a
+warning.
 """
 
 from __future__ import annotations
