@@ -19,6 +19,9 @@ from sisa._binary import BinaryNotFoundError, find_sisa_bin
 from sisa._command import SisaError, Spec, Verification, run, verify
 from sisa._results import load, summary
 
+for _public in (BinaryNotFoundError, SisaError, Verification):
+    _public.__module__ = __name__  # shown as sisa.SisaError, where users find it
+
 try:
     __version__ = _metadata.version("sisa-unlearning")
 except _metadata.PackageNotFoundError:  # imported from a source tree, not installed

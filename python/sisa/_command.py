@@ -78,7 +78,7 @@ def run(spec: Spec, out: str | os.PathLike[str] | None = None, *,
     Raises SisaError with sisa's message and exit code when the run fails; on KeyboardInterrupt,
     sisa is asked to stop cleanly (saved trials stay saved; the same call resumes) first.
     """
-    arguments = [*_override_arguments(set, sweep)]
+    arguments = _override_arguments(set, sweep)
     if out is not None:
         arguments += ["--out", os.fspath(out)]
     if jobs is not None:
@@ -88,7 +88,7 @@ def run(spec: Spec, out: str | os.PathLike[str] | None = None, *,
     with _spec_path(spec) as path:
         finished = _call(["run", path, *arguments], echo=not quiet)
     if finished.exit_code != 0:
-        raise finished.error()
+        raise finished.error(spec)
     return load(out if out is not None else _announced_folder(finished))
 
 
@@ -105,7 +105,7 @@ def verify(spec: Spec, *, set: Mapping[str, Any] | None = None,
     Returns a Verification: `exact`, and `text`, the certificate. Raises SisaError when the check
     could not be made (a bad spec, a failing worker, ...).
     """
-    arguments = [*_override_arguments(set, sweep)]
+    arguments = _override_arguments(set, sweep)
     if requests is not None:
         arguments += ["--requests", str(requests)]
     with _spec_path(spec) as path:
@@ -115,7 +115,7 @@ def verify(spec: Spec, *, set: Mapping[str, Any] | None = None,
         return Verification(exact=True, text=certificate)
     if finished.exit_code == 1 and any(line.startswith("Result: ") for line in finished.stdout):
         return Verification(exact=False, text=certificate)  # the check ran and found a difference
-    raise finished.error()
+    raise finished.error(spec)
 
 
 @dataclass
@@ -127,12 +127,15 @@ class _Finished:
     stdout: list[str]
     stderr: list[str]
 
-    def error(self) -> SisaError:
+    def error(self, spec: Spec) -> SisaError:
         """The exception for a failure: sisa's error lines (from the first `error:` on), or the
-        end of its stderr when it printed none."""
+        end of its stderr when it printed none; a dict spec is named `<dict spec>`, not by the
+        temporary file it was written to."""
         lines = [line.rstrip("\n") for line in self.stderr]
         first = next((i for i, line in enumerate(lines) if line.startswith("error")), None)
         message = "\n".join(lines[first:] if first is not None else lines[-20:])
+        if isinstance(spec, Mapping):
+            message = message.replace(self.command[2], "<dict spec>")
         return SisaError(message or "sisa printed no message", self.exit_code, self.command)
 
 

@@ -128,7 +128,8 @@ def test_a_bad_spec_raises_with_sisas_message_and_exit_code(tmp_path, monkeypatc
         sisa.run({**TINY, "sisa": {"shard": 5}}, out="out", quiet=True)
     error = raised.value
     assert error.exit_code == 2
-    assert error.message.startswith("error: ") and "sisa.shard: unknown field" in error.message
+    assert error.message.startswith("error: <dict spec>:")
+    assert "sisa.shard: unknown field" in error.message
     assert "did you mean `shards`?" in str(error) and "exited with code 2" in str(error)
     assert list(tmp_path.iterdir()) == [], "nothing written, the spec file removed"
 
