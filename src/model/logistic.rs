@@ -15,6 +15,7 @@
 use linfa::prelude::*;
 use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, Axis};
+use serde::{Deserialize, Serialize};
 
 use std::ops::Range;
 
@@ -22,10 +23,111 @@ use super::kernels::{
     add_transposed_product, axpy, dot, exp_in_place, has_avx2, rows_times_matrix, softmax_into,
 };
 use super::lbfgs::{self, Objective, Stopping};
-use super::state::{LinearState, ModelState};
-use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
+use super::state::{one_hot, ModelState, Trained};
+use super::{Context, Fingerprint, FitStep, Fitted, Model, ModelError, ModelKind};
+use super::{Progression, Rows};
 use crate::data::{ClassId, SparseIndex};
-use crate::spec::{LogisticSettings, LogisticSolver};
+use crate::spec::check::{at_least, non_negative, positive};
+use crate::spec::Invalid;
+
+/// Options of `kind: logistic`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogistic {
+    /// L2 strength.
+    pub alpha: Option<f64>,
+    /// Unsliced L-BFGS iteration budget.
+    pub max_iterations: Option<u32>,
+    /// Gradient tolerance on the mean loss.
+    pub tolerance: Option<f64>,
+    /// Optimiser.
+    pub solver: Option<LogisticSolver>,
+}
+
+/// Hyperparameters of logistic regression.
+///
+/// The objective is the sum of log-losses plus `alpha / 2 * ||w||^2` (scikit-learn's `C = 1 / alpha`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogisticSettings {
+    /// L2 regularisation strength; default 1.0, at least 0.
+    pub alpha: f64,
+    /// Unsliced budget of L-BFGS iterations; default 100, at least 1.
+    pub max_iterations: u32,
+    /// Stopping tolerance on the gradient of the *mean* loss (scikit-learn's `tol`); default 1e-4.
+    pub tolerance: f64,
+    /// Which optimiser fits it; default `lbfgs`.
+    pub solver: LogisticSolver,
+}
+
+/// The optimiser behind `kind: logistic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogisticSolver {
+    /// sisa's own L-BFGS over the shared f32 features, one fused pass per evaluation.
+    Lbfgs,
+    /// linfa-logistic's L-BFGS (argmin) on a gathered f64 copy; does not report its iterations.
+    Linfa,
+}
+
+impl ModelKind for LogisticSettings {
+    const NAME: &'static str = "logistic";
+    type Raw = RawLogistic;
+
+    fn check(raw: RawLogistic) -> Result<Self, Invalid> {
+        Ok(LogisticSettings {
+            alpha: non_negative("model.alpha", raw.alpha.unwrap_or(1.0))?,
+            max_iterations: at_least("model.max_iterations", raw.max_iterations.unwrap_or(100), 1)?,
+            tolerance: positive("model.tolerance", raw.tolerance.unwrap_or(1e-4))?,
+            solver: raw.solver.unwrap_or(LogisticSolver::Lbfgs),
+        })
+    }
+
+    fn constituent(
+        &self,
+        context: &Context<'_>,
+    ) -> Result<Box<dyn super::Constituent>, ModelError> {
+        Ok(Box::new(Logistic::new(
+            self.clone(),
+            context.data.n_classes(),
+        )))
+    }
+}
+
+/// A logistic model's state: a single class, or its weights.
+pub type LogisticState = Trained<LinearState>;
+
+/// Weights of a linear classifier.
+///
+/// Binary problems have one score column (for class 1 against class 0); multinomial problems one
+/// column per class of the dataset, of which only `present` were trained (others predict 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearState {
+    /// Feature weights, one row per feature, one column per score.
+    pub weights: Array2<f64>,
+    /// Intercepts, one per score column.
+    pub intercepts: Array1<f64>,
+    /// Classes the model was trained on (all of them for a binary model).
+    pub present: Vec<ClassId>,
+}
+
+impl ModelState for LinearState {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = vec![1u8];
+        let (rows, cols) = self.weights.dim();
+        bytes.extend((rows as u64).to_le_bytes());
+        bytes.extend((cols as u64).to_le_bytes());
+        let values = self.weights.iter().chain(self.intercepts.iter());
+        values.for_each(|v| bytes.extend(v.to_bits().to_le_bytes()));
+        let present = self.present.iter();
+        present.for_each(|c| bytes.extend(c.0.to_le_bytes()));
+        bytes
+    }
+
+    fn byte_size(&self) -> usize {
+        (self.weights.len() + self.intercepts.len()) * std::mem::size_of::<f64>()
+            + self.present.len() * std::mem::size_of::<ClassId>()
+    }
+}
 
 /// Logistic regression over a dataset with a fixed class list.
 #[derive(Debug, Clone)]
@@ -203,7 +305,9 @@ fn warm_column(warm: &LinearState, class: ClassId, n_classes: usize) -> Option<u
     }
 }
 
-impl Constituent for Logistic {
+impl Model for Logistic {
+    type State = LogisticState;
+
     fn progression(&self) -> Progression {
         Progression::Iterative
     }
@@ -213,68 +317,66 @@ impl Constituent for Logistic {
     }
 
     fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of("logistic", &self.settings)
+        self.settings.fingerprint()
     }
 
-    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+    fn fit(&self, step: FitStep<'_, LogisticState>) -> Result<Fitted<LogisticState>, ModelError> {
         let FitStep {
             warm, rows, budget, ..
         } = step;
         let present = rows.classes_present();
         if let [only] = present[..] {
-            return Ok(Fitted::new(ModelState::SingleClass(only), Some(0.0)));
+            return Ok(Fitted::new(Trained::OneClass(only), Some(0.0)));
         }
-        let warm = match warm {
-            Some(ModelState::Linear(linear)) => Some(linear),
-            _ => None,
-        };
+        let warm = warm.and_then(Trained::parameters);
         match self.settings.solver {
             LogisticSolver::Lbfgs => {
                 let (state, outcome) = self.fit_lbfgs(warm, rows, &present, budget.iterations);
                 let passes = f64::from(outcome.evaluations) * rows.len() as f64;
-                let mut fitted = Fitted::new(ModelState::Linear(state), Some(passes));
+                let mut fitted = Fitted::new(Trained::Parameters(state), Some(passes));
                 fitted.at_limit = outcome.at_limit;
                 Ok(fitted)
             }
             LogisticSolver::Linfa => {
                 let state = self.fit_linfa(warm, rows, &present, budget.iterations)?;
-                Ok(Fitted::new(ModelState::Linear(state), None))
+                Ok(Fitted::new(Trained::Parameters(state), None))
             }
         }
     }
 
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
+    fn predict_proba(
+        &self,
+        state: &LogisticState,
+        rows: Rows<'_>,
+    ) -> Result<Array2<f64>, ModelError> {
+        let linear = match state {
+            Trained::OneClass(class) => return Ok(one_hot(*class, rows.len(), self.n_classes)),
+            Trained::Parameters(linear) => linear,
+        };
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
-        match state {
-            ModelState::Linear(linear) => {
-                let sparse = rows.data.sparse();
-                let mut scores = vec![0.0; linear.intercepts.len()];
-                for (mut out, &id) in proba.rows_mut().into_iter().zip(rows.ids) {
-                    match sparse {
-                        Some(index) => {
-                            linear_scores(linear, index.row(id).iter().copied(), &mut scores)
-                        }
-                        None => {
-                            let row = rows.data.row(id);
-                            let row = row.as_slice().expect("contiguous");
-                            let non_zero = row.iter().enumerate().map(|(j, &v)| (j as u32, v));
-                            linear_scores(linear, non_zero.filter(|&(_, v)| v != 0.0), &mut scores)
-                        }
-                    }
-                    if linear.weights.ncols() == 1 {
-                        let p1 = sigmoid(scores[0]);
-                        out[0] = 1.0 - p1;
-                        out[1] = p1;
-                    } else {
-                        softmax_into(
-                            &scores,
-                            &linear.present,
-                            out.as_slice_mut().expect("contiguous"),
-                        );
-                    }
+        let sparse = rows.data.sparse();
+        let mut scores = vec![0.0; linear.intercepts.len()];
+        for (mut out, &id) in proba.rows_mut().into_iter().zip(rows.ids) {
+            match sparse {
+                Some(index) => linear_scores(linear, index.row(id).iter().copied(), &mut scores),
+                None => {
+                    let row = rows.data.row(id);
+                    let row = row.as_slice().expect("contiguous");
+                    let non_zero = row.iter().enumerate().map(|(j, &v)| (j as u32, v));
+                    linear_scores(linear, non_zero.filter(|&(_, v)| v != 0.0), &mut scores)
                 }
             }
-            other => return Ok(super::single_class_proba(other, rows.len(), self.n_classes)),
+            if linear.weights.ncols() == 1 {
+                let p1 = sigmoid(scores[0]);
+                out[0] = 1.0 - p1;
+                out[1] = p1;
+            } else {
+                softmax_into(
+                    &scores,
+                    &linear.present,
+                    out.as_slice_mut().expect("contiguous"),
+                );
+            }
         }
         Ok(proba)
     }
@@ -704,7 +806,7 @@ mod tests {
                     seed: 0,
                 })
                 .unwrap();
-            let (ModelState::Linear(a), ModelState::Linear(b)) = (&fitted.state, &again.state)
+            let (Trained::Parameters(a), Trained::Parameters(b)) = (&fitted.state, &again.state)
             else {
                 panic!("linear states expected")
             };
@@ -758,18 +860,18 @@ mod tests {
                 0,
             ))
             .unwrap();
-        assert_eq!(fitted.state, ModelState::SingleClass(ClassId(1)));
+        assert_eq!(fitted.state, Trained::OneClass(ClassId(1)));
     }
 
     /// The objective value of a state, computed in f64 directly from the definition.
     fn objective(
-        state: &ModelState,
+        state: &LogisticState,
         data: &Points,
         ids: &[PointId],
         alpha: f64,
         model: &Logistic,
     ) -> f64 {
-        let ModelState::Linear(linear) = state else {
+        let Trained::Parameters(linear) = state else {
             panic!("linear")
         };
         let proba = model.predict_proba(state, Rows::new(data, ids)).unwrap();
@@ -934,7 +1036,7 @@ mod tests {
                 0,
             ))
             .unwrap();
-        let passes = |fitted: Fitted| fitted.sample_passes.unwrap() / 300.0;
+        let passes = |fitted: Fitted<LogisticState>| fitted.sample_passes.unwrap() / 300.0;
         let (short, long) = (passes(short), passes(long));
         assert!((2.0..=51.0).contains(&short), "{short}");
         assert!(long > short, "{long} > {short}");

@@ -13,15 +13,151 @@
 use ndarray::Array2;
 use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
+use serde::{Deserialize, Serialize};
 
 use super::kernels::{
     axpy_weighted_rows, dot_transposed_rows, has_avx2, sum_weighted_rows,
     sum_weighted_rows_transposed, tanh_in_place, transpose, RowEntries, SparseRows,
 };
-use super::state::{Dense, ModelState, NetworkState};
-use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
+use super::state::{one_hot, ModelState, Trained};
+use super::{Context, Fingerprint, FitStep, Fitted, Model, ModelError, ModelKind};
+use super::{Progression, Rows};
 use crate::seed::Rng;
-use crate::spec::{Activation, MlpSettings};
+use crate::spec::check::{at_least, non_negative, positive};
+use crate::spec::Invalid;
+
+/// Options of `kind: mlp`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMlp {
+    /// Hidden layer widths.
+    pub hidden: Option<Vec<usize>>,
+    /// Hidden activation.
+    pub activation: Option<Activation>,
+    /// SGD step size.
+    pub learning_rate: Option<f64>,
+    /// Mini-batch size.
+    pub batch_size: Option<usize>,
+    /// Unsliced epoch budget.
+    pub epochs: Option<u32>,
+    /// Momentum.
+    pub momentum: Option<f64>,
+    /// L2 penalty.
+    pub l2: Option<f64>,
+}
+
+/// Hyperparameters of the multilayer perceptron. Defaults are the paper's Purchase network:
+/// 128 tanh hidden units, plain SGD with learning rate 0.001, batch 16, 20 epochs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MlpSettings {
+    /// Widths of the hidden layers; default `[128]`.
+    pub hidden: Vec<usize>,
+    /// Hidden activation; default `tanh`.
+    pub activation: Activation,
+    /// SGD step size; default 0.001.
+    pub learning_rate: f64,
+    /// Points per mini-batch; default 16.
+    pub batch_size: usize,
+    /// Unsliced budget of epochs; default 20.
+    pub epochs: u32,
+    /// Momentum (0 = plain SGD); default 0, in [0, 1).
+    pub momentum: f64,
+    /// L2 penalty on weights (added to the gradient as `l2 * w`); default 0.
+    pub l2: f64,
+}
+
+/// Hidden-layer activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Activation {
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Rectified linear unit.
+    Relu,
+}
+
+impl ModelKind for MlpSettings {
+    const NAME: &'static str = "mlp";
+    type Raw = RawMlp;
+
+    fn check(raw: RawMlp) -> Result<Self, Invalid> {
+        let hidden = raw.hidden.unwrap_or_else(|| vec![128]);
+        for (index, &width) in hidden.iter().enumerate() {
+            at_least(&format!("model.hidden[{index}]"), width, 1)?;
+        }
+        let momentum = raw.momentum.unwrap_or(0.0);
+        if !(0.0..1.0).contains(&momentum) {
+            return Err(Invalid::new(
+                "model.momentum",
+                format!("must be in [0, 1), got {momentum}"),
+            ));
+        }
+        Ok(MlpSettings {
+            hidden,
+            activation: raw.activation.unwrap_or(Activation::Tanh),
+            learning_rate: positive("model.learning_rate", raw.learning_rate.unwrap_or(0.001))?,
+            batch_size: at_least("model.batch_size", raw.batch_size.unwrap_or(16), 1)?,
+            epochs: at_least("model.epochs", raw.epochs.unwrap_or(20), 1)?,
+            momentum,
+            l2: non_negative("model.l2", raw.l2.unwrap_or(0.0))?,
+        })
+    }
+
+    fn constituent(
+        &self,
+        context: &Context<'_>,
+    ) -> Result<Box<dyn super::Constituent>, ModelError> {
+        Ok(Box::new(Mlp::new(self.clone(), context.data.n_classes())))
+    }
+}
+
+/// A network's state: a single class, or its layers.
+pub type MlpState = Trained<NetworkState>;
+
+/// The layers of a fully connected network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkState {
+    /// Input layer first, output layer last.
+    pub layers: Vec<Dense>,
+}
+
+/// One fully connected layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dense {
+    /// Inputs.
+    pub inputs: usize,
+    /// Outputs.
+    pub outputs: usize,
+    /// Row-major `inputs x outputs`: row j holds input j's weights to every output.
+    pub weights: Vec<f32>,
+    /// One per output.
+    pub bias: Vec<f32>,
+}
+
+impl Dense {
+    /// Input `j`'s weights to every output.
+    pub fn row(&self, j: usize) -> &[f32] {
+        &self.weights[j * self.outputs..(j + 1) * self.outputs]
+    }
+}
+
+impl ModelState for NetworkState {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = vec![2u8];
+        for layer in &self.layers {
+            bytes.extend((layer.inputs as u64).to_le_bytes());
+            bytes.extend((layer.outputs as u64).to_le_bytes());
+            let values = layer.weights.iter().chain(&layer.bias);
+            values.for_each(|v| bytes.extend(v.to_bits().to_le_bytes()));
+        }
+        bytes
+    }
+
+    fn byte_size(&self) -> usize {
+        let layer = |l: &Dense| (l.weights.len() + l.bias.len()) * std::mem::size_of::<f32>();
+        self.layers.iter().map(layer).sum()
+    }
+}
 
 /// A multilayer perceptron over a dataset with a fixed class list.
 #[derive(Debug, Clone)]
@@ -62,7 +198,9 @@ impl Mlp {
     }
 }
 
-impl Constituent for Mlp {
+impl Model for Mlp {
+    type State = MlpState;
+
     fn progression(&self) -> Progression {
         Progression::Iterative
     }
@@ -72,10 +210,10 @@ impl Constituent for Mlp {
     }
 
     fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of("mlp", &self.settings)
+        self.settings.fingerprint()
     }
 
-    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+    fn fit(&self, step: FitStep<'_, MlpState>) -> Result<Fitted<MlpState>, ModelError> {
         let FitStep {
             warm,
             rows,
@@ -86,12 +224,12 @@ impl Constituent for Mlp {
         if let Some(only) = super::only_class(rows) {
             // Nothing to learn; a network trained on one class can still favour another far from
             // its points, so it is not trained at all.
-            return Ok(Fitted::new(ModelState::SingleClass(only), Some(0.0)));
+            return Ok(Fitted::new(Trained::OneClass(only), Some(0.0)));
         }
         let mut rng = Rng::seed_from_u64(seed);
-        let mut network = match warm {
-            Some(ModelState::Network(network)) => network.clone(),
-            _ => self.initial(rows.data.n_features(), &mut rng),
+        let mut network = match warm.and_then(Trained::parameters) {
+            Some(network) => network.clone(),
+            None => self.initial(rows.data.n_features(), &mut rng),
         };
         let inputs = SparseRows::of(rows);
         let labels: Vec<usize> = rows.labels().iter().map(|c| c.index()).collect();
@@ -113,14 +251,15 @@ impl Constituent for Mlp {
             samples += take;
         }
         Ok(Fitted::new(
-            ModelState::Network(network),
+            Trained::Parameters(network),
             Some(samples as f64),
         ))
     }
 
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
-        let ModelState::Network(network) = state else {
-            return Ok(super::single_class_proba(state, rows.len(), self.n_classes));
+    fn predict_proba(&self, state: &MlpState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
+        let network = match state {
+            Trained::OneClass(class) => return Ok(one_hot(*class, rows.len(), self.n_classes)),
+            Trained::Parameters(network) => network,
         };
         let inputs = SparseRows::of(rows);
         let mut forward = Forward::new(network, &self.settings);
@@ -695,7 +834,7 @@ mod tests {
         }
     }
 
-    fn accuracy(model: &Mlp, state: &ModelState, data: &Dataset) -> f64 {
+    fn accuracy(model: &Mlp, state: &MlpState, data: &Dataset) -> f64 {
         let ids = data.ids();
         let proba = model.predict_proba(state, Rows::new(data, &ids)).unwrap();
         let correct = ids
@@ -796,7 +935,7 @@ mod tests {
                 for batch in order.chunks(model.settings.batch_size) {
                     trainer.step(&mut network, &inputs, &labels, batch);
                 }
-                ModelState::Network(network).to_bytes()
+                network.to_bytes()
             };
             assert_eq!(trained(false), trained(has_avx2()));
         }

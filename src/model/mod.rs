@@ -1,328 +1,92 @@
 //! Constituent models behind one trait, so the engine, the checkpoint store and aggregation work
-//! for any model (the paper's goal G5). One file per model; [`build`] chooses by spec.
+//! for any model (the paper's goal G5).
+//!
+//! A model kind is one file (see `kind.rs`): its options, their checks, its state, fit and predict.
+//! The list below registers the kinds; [`build_in`] builds the one a spec asks for.
 
+mod constituent;
 pub mod external;
 pub mod kernels;
+mod kind;
 pub mod lbfgs;
 pub mod logistic;
 pub mod mlp;
 pub mod naive_bayes;
+mod rows;
 pub mod state;
+#[cfg(test)]
+pub mod toy;
 pub mod tree;
 
+pub(crate) use constituent::Model;
+pub use constituent::{
+    Budget, Constituent, Fingerprint, FitStep, Fitted, ForgetStep, MeasuredCost, ModelError,
+    Progression,
+};
+pub use kind::{Context, ModelKind};
+pub use rows::{only_class, Rows};
 pub use state::ModelState;
 
-use ndarray::Array2;
+use kind::model_kinds;
 
-use crate::data::{ClassId, Dataset, PointId};
-use crate::spec::ModelSettings;
+use crate::data::Dataset;
 
-/// A model that SISA trains once per shard, step by step.
-pub trait Constituent: Send + Sync {
-    /// How its slice steps build on each other, which decides their budget and their cost.
-    fn progression(&self) -> Progression;
-
-    /// The unsliced training budget E: iterations or epochs one full training run gets (1 for
-    /// models trained in one pass). Each of R slice steps gets 2E/(R+1).
-    fn budget(&self) -> u32;
-
-    /// What identifies the model's settings in checkpoint keys: equal fingerprints, seeds and
-    /// points must mean equal checkpoints.
-    fn fingerprint(&self) -> Fingerprint;
-
-    /// Continues training `step.warm` (or starts afresh when `None`) on `step.rows` for at most
-    /// `step.budget`. Must be deterministic for equal inputs and seed, so that unlearning is
-    /// exact bit for bit.
-    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError>;
-
-    /// Probabilities over the dataset's classes (one row per point of `rows`, summing to 1).
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError>;
-}
-
-/// One training call: what a constituent continues, on which points, for how long, and with
-/// which seed.
-#[derive(Debug, Clone, Copy)]
-pub struct FitStep<'a> {
-    /// The state to continue (the previous slice step's checkpoint), or `None` to start afresh.
-    pub warm: Option<&'a ModelState>,
-    /// The points of slices 1..r, never empty; `rows.ids[new_from..]` are slice r's, those
-    /// `warm` has not seen.
-    pub rows: Rows<'a>,
-    /// Where the new slice's points start in `rows`.
-    pub new_from: usize,
-    /// What the step may spend.
-    pub budget: Budget,
-    /// The step's seed, for everything random in it.
-    pub seed: u64,
-}
-
-impl<'a> FitStep<'a> {
-    /// A step that starts afresh on `rows`, all of them new.
-    pub fn fresh(rows: Rows<'a>, budget: Budget, seed: u64) -> Self {
-        FitStep {
-            warm: None,
-            rows,
-            new_from: 0,
-            budget,
-            seed,
-        }
-    }
-}
-
-/// The identity of a model's settings, for checkpoint keys: a BLAKE3 hash of its kind and the
-/// canonical JSON of its settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Fingerprint(pub [u8; 32]);
-
-impl Fingerprint {
-    /// The fingerprint of a model of `kind` with `settings`.
-    pub fn of(kind: &str, settings: &impl serde::Serialize) -> Fingerprint {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(kind.as_bytes());
-        hasher.update(&[0]);
-        hasher.update(&serde_json::to_vec(settings).expect("model settings serialise"));
-        Fingerprint(*hasher.finalize().as_bytes())
-    }
-}
-
-/// What one training call may spend: whole iterations (for optimisers that cannot stop part-way,
-/// at least 1), and the exact number of epochs, which may be fractional (a network then stops
-/// part-way through an epoch), so sliced training costs exactly the unsliced budget.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Budget {
-    /// Whole iterations or epochs, at least 1.
-    pub iterations: u32,
-    /// Exact epochs, possibly fractional.
-    pub epochs: f64,
-}
-
-impl Budget {
-    /// A whole number of iterations or epochs.
-    pub fn whole(n: u32) -> Self {
-        Budget {
-            iterations: n,
-            epochs: f64::from(n),
-        }
-    }
-}
-
-/// How a model's slice steps relate (the paper's slicing assumes the first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progression {
-    /// Each step continues the previous state on all points so far (networks, logistic
-    /// regression): of an unsliced budget E, each of the R steps gets 2E/(R+1), and a step costs
-    /// its points times 2/(R+1).
-    Iterative,
-    /// Each step adds its new slice's statistics to the previous state (naive Bayes): a step
-    /// costs its slice's points.
-    Accumulating,
-    /// No state can be continued: each step fits afresh on all points so far (trees), costing
-    /// them all; slicing saves nothing and costs more.
-    Refitting,
-}
-
-/// The outcome of one training call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fitted {
-    /// The trained state, which becomes a checkpoint.
-    pub state: ModelState,
-    /// Sample passes actually made (points x epochs, or x objective evaluations of a full-batch
-    /// optimiser, where early stopping can end before the budget), when the model can tell;
-    /// `None` when the underlying library does not report it.
-    pub sample_passes: Option<f64>,
-    /// The cost the fit measured itself, when the work ran where the calling thread's clock
-    /// cannot see it (another process, an accelerator); the engine then records it instead.
-    pub measured: Option<MeasuredCost>,
-    /// Whether an optimiser with a stopping tolerance ran out of its budget first (it has not
-    /// converged; the model may be worse than it could be).
-    pub at_limit: bool,
-}
-
-impl Fitted {
-    /// A fit done on the calling thread, whose clock measures it.
-    pub fn new(state: ModelState, sample_passes: Option<f64>) -> Self {
-        Fitted {
-            state,
-            sample_passes,
-            measured: None,
-            at_limit: false,
-        }
-    }
-}
-
-/// The cost of a fit as measured by whatever ran it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MeasuredCost {
-    /// CPU seconds of the process that trained.
-    pub cpu_s: f64,
-    /// Seconds an accelerator (GPU) spent, when reported.
-    pub device_s: Option<f64>,
-}
-
-/// A model that failed to train.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{model} could not be trained: {message}")]
-pub struct ModelError {
-    /// The model kind.
-    pub model: &'static str,
-    /// What the library reported.
-    pub message: String,
-}
-
-impl ModelError {
-    /// The error of a training step not started because the run was asked to stop.
-    pub fn interrupted() -> Self {
-        ModelError {
-            model: "run",
-            message: "interrupted".to_owned(),
-        }
-    }
-}
-
-/// Points of a dataset, by id: how models see training sets and test sets without copies.
-#[derive(Debug, Clone, Copy)]
-pub struct Rows<'a> {
-    /// The dataset the ids refer to.
-    pub data: &'a Dataset,
-    /// The points, in order.
-    pub ids: &'a [PointId],
-}
-
-impl<'a> Rows<'a> {
-    /// The rows `ids` of `data`.
-    pub fn new(data: &'a Dataset, ids: &'a [PointId]) -> Self {
-        Rows { data, ids }
-    }
-
-    /// Number of points.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// Whether there are no points.
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// The labels of the points, in order.
-    pub fn labels(&self) -> Vec<ClassId> {
-        self.ids.iter().map(|&id| self.data.label(id)).collect()
-    }
-
-    /// The features gathered into a contiguous f64 matrix (for libraries that need one).
-    pub fn gather_f64(&self) -> Array2<f64> {
-        let mut matrix = Array2::zeros((self.len(), self.data.n_features()));
-        for (mut target, &id) in matrix.rows_mut().into_iter().zip(self.ids) {
-            target
-                .iter_mut()
-                .zip(self.data.row(id))
-                .for_each(|(t, &v)| *t = f64::from(v));
-        }
-        matrix
-    }
-
-    /// The distinct classes present, sorted.
-    pub fn classes_present(&self) -> Vec<ClassId> {
-        let mut seen = vec![false; self.data.n_classes()];
-        for &id in self.ids {
-            seen[self.data.label(id).index()] = true;
-        }
-        (0..seen.len() as u32)
-            .filter(|&c| seen[c as usize])
-            .map(ClassId)
-            .collect()
-    }
-}
-
-/// The constituent a spec asks for, over a dataset with `n_classes` classes. External models
-/// need a [`external::Runtime`] (see [`build_in`]); here they fail to train.
-pub fn build(settings: &ModelSettings, n_classes: usize) -> Box<dyn Constituent> {
-    match settings {
-        ModelSettings::Logistic(logistic) => {
-            Box::new(logistic::Logistic::new(logistic.clone(), n_classes))
-        }
-        ModelSettings::Mlp(mlp) => Box::new(mlp::Mlp::new(mlp.clone(), n_classes)),
-        ModelSettings::NaiveBayes(bayes) => {
-            Box::new(naive_bayes::NaiveBayes::new(bayes.clone(), n_classes))
-        }
-        ModelSettings::DecisionTree(tree) => Box::new(tree::Tree::new(tree.clone(), n_classes)),
-        ModelSettings::External(_) => Box::new(external::Detached),
-    }
+model_kinds! {
+    /// `kind: logistic`.
+    Logistic(logistic::LogisticSettings),
+    /// `kind: mlp`.
+    Mlp(mlp::MlpSettings),
+    /// `kind: naive-bayes`.
+    NaiveBayes(naive_bayes::NaiveBayesSettings),
+    /// `kind: decision-tree`.
+    DecisionTree(tree::TreeSettings),
+    /// `kind: external`: a worker process trains and predicts (docs/worker-protocol.md).
+    External(external::ExternalSettings),
+    /// `kind: toy`: the smallest kind, which tests run through the engine.
+    #[cfg(test)]
+    Toy(toy::ToySettings),
 }
 
 /// The constituent a spec asks for, over `data`: an external model gets its workers from
-/// `runtime` and keeps its checkpoints in the folder `name` (a trial id).
+/// `runtime` (without them it fails to train) and keeps its checkpoints in the folder `name` (a
+/// trial id).
 pub fn build_in(
     settings: &ModelSettings,
     data: &Dataset,
     runtime: Option<&std::sync::Arc<external::Runtime>>,
     name: &str,
 ) -> Result<Box<dyn Constituent>, ModelError> {
-    match (settings, runtime) {
-        (ModelSettings::External(external), Some(runtime)) => {
-            Ok(Box::new(runtime.constituent(external, data, name)?))
-        }
-        _ => Ok(build(settings, data.n_classes())),
-    }
-}
-
-/// Probabilities of a state that is not the model's own kind: a single-class state predicts its
-/// class with certainty; anything else predicts nothing (all zeros), which cannot happen when
-/// states come from the model itself.
-pub fn single_class_proba(state: &ModelState, points: usize, n_classes: usize) -> Array2<f64> {
-    let mut proba = Array2::zeros((points, n_classes));
-    if let ModelState::SingleClass(class) = state {
-        proba.column_mut(class.index()).fill(1.0);
-    }
-    proba
-}
-
-/// The single class of `rows`, when they hold only one (so there is nothing to learn).
-pub fn only_class(rows: Rows<'_>) -> Option<ClassId> {
-    match rows.classes_present()[..] {
-        [only] => Some(only),
-        _ => None,
-    }
+    settings.constituent(&Context {
+        data,
+        runtime,
+        folder: name,
+    })
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::data::synthetic;
-
+    use crate::data::{synthetic, ClassId, PointId};
     use crate::sisa::aggregate::argmax;
-    use crate::spec::{
-        Activation, LogisticSettings, LogisticSolver, MlpSettings, NaiveBayesSettings,
-        SplitCriterion, TreeSettings,
-    };
 
+    /// The checked settings of a `model` section written in YAML (`{kind: mlp, epochs: 5}`).
+    pub(crate) fn settings_of(text: &str) -> ModelSettings {
+        let raw: RawModel = crate::spec::yaml::from_text(text).unwrap();
+        raw.check().unwrap()
+    }
+
+    /// Every registered kind that trains without options of its own (not `external`), with its
+    /// defaults, and a small network with the other activation.
     fn every_model() -> Vec<ModelSettings> {
-        vec![
-            ModelSettings::Logistic(LogisticSettings {
-                alpha: 1.0,
-                max_iterations: 50,
-                tolerance: 1e-4,
-                solver: LogisticSolver::Lbfgs,
-            }),
-            ModelSettings::Mlp(MlpSettings {
-                hidden: vec![8],
-                activation: Activation::Relu,
-                learning_rate: 0.05,
-                batch_size: 8,
-                epochs: 10,
-                momentum: 0.0,
-                l2: 0.0,
-            }),
-            ModelSettings::NaiveBayes(NaiveBayesSettings {
-                var_smoothing: 1e-9,
-            }),
-            ModelSettings::DecisionTree(TreeSettings {
-                max_depth: Some(4),
-                min_samples_split: 2,
-                min_samples_leaf: 1,
-                criterion: SplitCriterion::Gini,
-            }),
-        ]
+        let defaults = ModelSettings::NAMES
+            .iter()
+            .filter(|&&name| name != "external");
+        let mut models: Vec<ModelSettings> = defaults
+            .map(|name| settings_of(&format!("{{kind: {name}}}")))
+            .collect();
+        let relu = "{kind: mlp, hidden: [8], activation: relu, learning_rate: 0.05, epochs: 10}";
+        models.push(settings_of(relu));
+        models
     }
 
     #[test]
@@ -340,7 +104,7 @@ mod tests {
             .filter(|&p| data.label(p).0 == 1)
             .collect();
         for settings in every_model() {
-            let model = build(&settings, 3);
+            let model = build_in(&settings, &data, None, "test").unwrap();
             let name = settings.name();
             let budget = model.budget();
             let partial = model
@@ -351,7 +115,7 @@ mod tests {
                 ))
                 .unwrap();
             let proba = model
-                .predict_proba(&partial.state, Rows::new(&data, &all))
+                .predict_proba(&*partial.state, Rows::new(&data, &all))
                 .unwrap();
             assert_eq!(proba.dim(), (300, 3), "{name}");
             for row in proba.rows() {
@@ -375,7 +139,7 @@ mod tests {
                 ))
                 .unwrap();
             let proba = model
-                .predict_proba(&single.state, Rows::new(&data, &all))
+                .predict_proba(&*single.state, Rows::new(&data, &all))
                 .unwrap();
             for row in proba.rows() {
                 assert_eq!(
@@ -384,6 +148,102 @@ mod tests {
                     "{name}: a one-class constituent predicts its class"
                 );
             }
+        }
+    }
+
+    /// The exact bytes of every kind's states (which `verify` compares and checkpoints key on),
+    /// pinned: a fresh fit, a warm one continuing it with a new slice, and a fit on one class.
+    /// The digests are those of the states before kinds became one file each (the `ModelState`
+    /// enum); they change only with a deliberate change of a model's arithmetic.
+    #[test]
+    fn state_bytes_are_pinned() {
+        let data = synthetic::test_blobs(300, 3, 3, 2.0, 6);
+        let all = data.ids();
+        let only_one: Vec<PointId> = all
+            .iter()
+            .copied()
+            .filter(|&p| data.label(p).0 == 1)
+            .collect();
+        let pinned = [
+            (
+                "{kind: logistic, max_iterations: 30}",
+                ["7c60a659c2f23dc0", "a867787c29b7a1b7", "60d523cebdae7522"],
+                108,
+                4,
+            ),
+            (
+                "{kind: logistic, max_iterations: 30, solver: linfa}",
+                ["f0ca11cc6fc5da53", "f2486e86087ce561", "60d523cebdae7522"],
+                108,
+                4,
+            ),
+            (
+                "{kind: mlp, hidden: [8], epochs: 4, learning_rate: 0.05}",
+                ["e4e2f60bd5a82bdb", "c44c3d8797b19cc4", "60d523cebdae7522"],
+                236,
+                4,
+            ),
+            (
+                "{kind: naive-bayes}",
+                ["47db71d906ce2a54", "1072eb3651b3233c", "efb55af8b33f5a19"],
+                700,
+                234,
+            ),
+            (
+                "{kind: decision-tree, max_depth: 4}",
+                ["26c2d9489c818370", "827554b63abb6c48", "7a4333b62c44d834"],
+                96,
+                12,
+            ),
+        ];
+        for (text, digests, warm_size, single_size) in pinned {
+            let model = build_in(&settings_of(text), &data, None, "test").unwrap();
+            let budget = Budget::whole(model.budget());
+            let fresh = |ids| model.fit(FitStep::fresh(Rows::new(&data, ids), budget, 1));
+            let first = fresh(&all[..150]).unwrap();
+            let warm = model
+                .fit(FitStep {
+                    warm: Some(&*first.state),
+                    rows: Rows::new(&data, &all),
+                    new_from: 150,
+                    budget,
+                    seed: 2,
+                })
+                .unwrap();
+            let single = fresh(&only_one).unwrap();
+            let digest =
+                |fitted: &Fitted| blake3::hash(&fitted.state.to_bytes()).to_hex()[..16].to_owned();
+            assert_eq!([&first, &warm, &single].map(digest), digests, "{text}");
+            assert_eq!(warm.state.byte_size(), warm_size, "{text}");
+            assert_eq!(single.state.byte_size(), single_size, "{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod registration {
+    use super::*;
+
+    /// Each registered kind is read from `kind: NAME` (the kebab-case of its variant, which serde
+    /// names it by, is its [`ModelKind::NAME`]), checks into settings of its own name and
+    /// serialises under it.
+    #[test]
+    fn every_kind_is_named_by_its_name() {
+        assert!(
+            ModelSettings::NAMES.len() >= 6,
+            "{:?}",
+            ModelSettings::NAMES
+        );
+        for &name in ModelSettings::NAMES {
+            let mut raw = serde_json::json!({ "kind": name });
+            if name == "external" {
+                raw["command"] = serde_json::json!(["worker"]);
+            }
+            let raw: RawModel = serde_json::from_value(raw)
+                .unwrap_or_else(|error| panic!("`kind: {name}` is not read: {error}"));
+            let settings = raw.check().unwrap();
+            assert_eq!(settings.name(), name);
+            assert_eq!(serde_json::to_value(&settings).unwrap()["kind"], name);
         }
     }
 }

@@ -5,12 +5,73 @@
 use linfa::prelude::*;
 use linfa_bayes::{GaussianNb, NaiveBayes as _};
 use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
 
 use super::kernels::softmax_into;
 use super::state::ModelState;
-use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
+use super::{Context, Fingerprint, FitStep, Fitted, Model, ModelError, ModelKind};
+use super::{Progression, Rows};
 use crate::data::ClassId;
-use crate::spec::NaiveBayesSettings;
+use crate::spec::check::non_negative;
+use crate::spec::Invalid;
+
+/// Options of `kind: naive-bayes`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNaiveBayes {
+    /// Variance smoothing.
+    pub var_smoothing: Option<f64>,
+}
+
+/// Hyperparameters of Gaussian naive Bayes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NaiveBayesSettings {
+    /// Fraction of the largest feature variance added to every variance; default 1e-9.
+    pub var_smoothing: f64,
+}
+
+impl ModelKind for NaiveBayesSettings {
+    const NAME: &'static str = "naive-bayes";
+    type Raw = RawNaiveBayes;
+
+    fn check(raw: RawNaiveBayes) -> Result<Self, Invalid> {
+        let smoothing = raw.var_smoothing.unwrap_or(1e-9);
+        Ok(NaiveBayesSettings {
+            var_smoothing: non_negative("model.var_smoothing", smoothing)?,
+        })
+    }
+
+    fn constituent(
+        &self,
+        context: &Context<'_>,
+    ) -> Result<Box<dyn super::Constituent>, ModelError> {
+        Ok(Box::new(NaiveBayes::new(
+            self.clone(),
+            context.data.n_classes(),
+        )))
+    }
+}
+
+/// Gaussian naive Bayes's state (linfa-bayes), over class indices: per-class counts, means and
+/// variances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BayesState(pub GaussianNb<f64, usize>);
+
+impl ModelState for BayesState {
+    /// linfa-bayes keeps its parameters private: their canonical serialisation (JSON objects
+    /// with sorted keys, floats written so they read back exactly), behind a tag byte.
+    fn to_bytes(&self) -> Vec<u8> {
+        let value = serde_json::to_value(&self.0).expect("models serialise");
+        let mut bytes = vec![3u8];
+        bytes.extend(serde_json::to_vec(&value).expect("values serialise"));
+        bytes
+    }
+
+    /// The size of that serialisation.
+    fn byte_size(&self) -> usize {
+        self.to_bytes().len()
+    }
+}
 
 /// Gaussian naive Bayes over a dataset with a fixed class list.
 #[derive(Debug, Clone)]
@@ -29,7 +90,9 @@ impl NaiveBayes {
     }
 }
 
-impl Constituent for NaiveBayes {
+impl Model for NaiveBayes {
+    type State = BayesState;
+
     fn progression(&self) -> Progression {
         Progression::Accumulating
     }
@@ -39,24 +102,21 @@ impl Constituent for NaiveBayes {
     }
 
     fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of("naive-bayes", &self.settings)
+        self.settings.fingerprint()
     }
 
-    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+    fn fit(&self, step: FitStep<'_, BayesState>) -> Result<Fitted<BayesState>, ModelError> {
         let FitStep {
             warm,
             rows,
             new_from,
             ..
         } = step;
-        let warm = match warm {
-            Some(ModelState::Bayes(model)) => Some((**model).clone()),
-            _ => None,
-        };
+        let warm = warm.map(|state| state.0.clone());
         let new = Rows::new(rows.data, &rows.ids[new_from..]);
         if new.is_empty() {
             if let Some(model) = warm {
-                return Ok(Fitted::new(ModelState::Bayes(Box::new(model)), Some(0.0)));
+                return Ok(Fitted::new(BayesState(model), Some(0.0)));
             }
         }
         let labels: Array1<usize> = new.labels().iter().map(|c| c.index()).collect();
@@ -65,21 +125,15 @@ impl Constituent for NaiveBayes {
             .var_smoothing(self.settings.var_smoothing)
             .fit_with(warm, &dataset)
             .map_err(|error| ModelError {
-                model: "naive-bayes",
+                model: NaiveBayesSettings::NAME,
                 message: error.to_string(),
             })?;
-        Ok(Fitted::new(
-            ModelState::Bayes(Box::new(model)),
-            Some(new.len() as f64),
-        ))
+        Ok(Fitted::new(BayesState(model), Some(new.len() as f64)))
     }
 
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
-        let ModelState::Bayes(model) = state else {
-            return Ok(super::single_class_proba(state, rows.len(), self.n_classes));
-        };
+    fn predict_proba(&self, state: &BayesState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
         let features = rows.gather_f64();
-        let likelihood = model.joint_log_likelihood(features.view());
+        let likelihood = state.0.joint_log_likelihood(features.view());
         let mut classes: Vec<(&usize, Array1<f64>)> = likelihood.into_iter().collect();
         classes.sort_by_key(|(class, _)| **class);
         let present: Vec<ClassId> = classes.iter().map(|(c, _)| ClassId(**c as u32)).collect();

@@ -11,10 +11,139 @@
 //! is all of its points).
 
 use ndarray::Array2;
+use serde::{Deserialize, Serialize};
 
-use super::state::{ModelState, TreeNode, TreeState};
-use super::{Constituent, Fingerprint, FitStep, Fitted, ModelError, Progression, Rows};
-use crate::spec::{SplitCriterion, TreeSettings};
+use super::state::ModelState;
+use super::{Context, Fingerprint, FitStep, Fitted, Model, ModelError, ModelKind};
+use super::{Progression, Rows};
+use crate::spec::check::at_least;
+use crate::spec::Invalid;
+
+/// Options of `kind: decision-tree`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTree {
+    /// Deepest level.
+    pub max_depth: Option<usize>,
+    /// Fewest points to split a node.
+    pub min_samples_split: Option<usize>,
+    /// Fewest points per leaf.
+    pub min_samples_leaf: Option<usize>,
+    /// Split criterion.
+    pub criterion: Option<SplitCriterion>,
+}
+
+/// Hyperparameters of the decision tree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TreeSettings {
+    /// Deepest level; default none (grow until pure).
+    pub max_depth: Option<usize>,
+    /// Fewest points a node needs to be split; default 2.
+    pub min_samples_split: usize,
+    /// Fewest points a leaf keeps; default 1.
+    pub min_samples_leaf: usize,
+    /// Split criterion; default `gini`.
+    pub criterion: SplitCriterion,
+}
+
+/// How a tree measures the quality of a split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SplitCriterion {
+    /// Gini impurity.
+    Gini,
+    /// Information gain (entropy).
+    Entropy,
+}
+
+impl ModelKind for TreeSettings {
+    const NAME: &'static str = "decision-tree";
+    type Raw = RawTree;
+
+    fn check(raw: RawTree) -> Result<Self, Invalid> {
+        let max_depth = raw.max_depth.map(|d| at_least("model.max_depth", d, 1));
+        let split = raw.min_samples_split.unwrap_or(2);
+        let leaf = raw.min_samples_leaf.unwrap_or(1);
+        Ok(TreeSettings {
+            max_depth: max_depth.transpose()?,
+            min_samples_split: at_least("model.min_samples_split", split, 2)?,
+            min_samples_leaf: at_least("model.min_samples_leaf", leaf, 1)?,
+            criterion: raw.criterion.unwrap_or(SplitCriterion::Gini),
+        })
+    }
+
+    fn constituent(
+        &self,
+        context: &Context<'_>,
+    ) -> Result<Box<dyn super::Constituent>, ModelError> {
+        Ok(Box::new(Tree::new(self.clone(), context.data.n_classes())))
+    }
+}
+
+/// A decision tree's nodes; the root is node 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeState {
+    /// Every node, parents before children.
+    pub nodes: Vec<TreeNode>,
+}
+
+/// A node of a decision tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TreeNode {
+    /// Points with `feature <= threshold` go left, the others right.
+    Split {
+        /// The feature compared.
+        feature: u32,
+        /// The threshold.
+        threshold: f32,
+        /// Index of the left child.
+        left: u32,
+        /// Index of the right child.
+        right: u32,
+    },
+    /// A leaf: how many training points of each class reached it.
+    Leaf {
+        /// Points per class.
+        counts: Vec<f32>,
+    },
+}
+
+impl ModelState for TreeState {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = vec![4u8];
+        for node in &self.nodes {
+            match node {
+                TreeNode::Split {
+                    feature,
+                    threshold,
+                    left,
+                    right,
+                } => {
+                    bytes.push(0);
+                    bytes.extend(feature.to_le_bytes());
+                    bytes.extend(threshold.to_bits().to_le_bytes());
+                    bytes.extend(left.to_le_bytes());
+                    bytes.extend(right.to_le_bytes());
+                }
+                TreeNode::Leaf { counts } => {
+                    bytes.push(1);
+                    counts
+                        .iter()
+                        .for_each(|c| bytes.extend(c.to_bits().to_le_bytes()));
+                }
+            }
+        }
+        bytes
+    }
+
+    fn byte_size(&self) -> usize {
+        let node = |node: &TreeNode| match node {
+            TreeNode::Split { .. } => 16,
+            TreeNode::Leaf { counts } => counts.len() * std::mem::size_of::<f32>(),
+        };
+        self.nodes.iter().map(node).sum()
+    }
+}
 
 /// A decision tree over a dataset with a fixed class list.
 #[derive(Debug, Clone)]
@@ -164,7 +293,9 @@ fn partition(items: &mut [u32], left: impl Fn(&u32) -> bool) -> usize {
     boundary
 }
 
-impl Constituent for Tree {
+impl Model for Tree {
+    type State = TreeState;
+
     fn progression(&self) -> Progression {
         Progression::Refitting
     }
@@ -174,10 +305,10 @@ impl Constituent for Tree {
     }
 
     fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of("decision-tree", &self.settings)
+        self.settings.fingerprint()
     }
 
-    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
+    fn fit(&self, step: FitStep<'_, TreeState>) -> Result<Fitted<TreeState>, ModelError> {
         let rows = step.rows;
         let mut grower = Grower {
             rows,
@@ -191,14 +322,11 @@ impl Constituent for Tree {
         let tree = TreeState {
             nodes: grower.nodes,
         };
-        Ok(Fitted::new(ModelState::Tree(tree), Some(rows.len() as f64)))
+        Ok(Fitted::new(tree, Some(rows.len() as f64)))
     }
 
     /// The class frequencies of the leaf each point reaches.
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
-        let ModelState::Tree(tree) = state else {
-            return Ok(super::single_class_proba(state, rows.len(), self.n_classes));
-        };
+    fn predict_proba(&self, tree: &TreeState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
         let mut proba = Array2::zeros((rows.len(), self.n_classes));
         for (point, &id) in rows.ids.iter().enumerate() {
             let row = rows.data.row(id);
@@ -298,9 +426,6 @@ mod tests {
         let stump = Tree::new(settings(Some(1)), 4)
             .fit(FitStep::fresh(Rows::new(&data, &ids), Budget::whole(1), 0))
             .unwrap();
-        let ModelState::Tree(tree) = stump.state else {
-            panic!("a tree")
-        };
-        assert_eq!(tree.nodes.len(), 3);
+        assert_eq!(stump.state.nodes.len(), 3);
     }
 }

@@ -7,12 +7,10 @@ use std::sync::Arc;
 
 use crate::data::{Dataset, DatasetCache, DatasetSummary, Split};
 use crate::error::Error;
-use crate::model::external::handshake;
+use crate::model::external::{handshake, ExternalSettings};
 use crate::requests::RequestModel;
 use crate::runner::observer::{Notice, Observer};
-use crate::spec::{
-    plan, DataSource, Distribution, ExternalSettings, Invalid, ModelSettings, Spec, Trial,
-};
+use crate::spec::{plan, DataSource, Distribution, Invalid, ModelSettings, Spec, Trial};
 
 /// Loads the datasets of `trials` into `cache` and checks every trial against its data; returns
 /// one summary per distinct dataset. Sizes known from the spec alone (synthetic data) were

@@ -44,7 +44,7 @@ impl CheckpointKey {
 /// can unlearn from a copy of the trained store and leave the original untouched.
 #[derive(Debug, Clone, Default)]
 pub struct CheckpointStore {
-    states: HashMap<CheckpointKey, Arc<ModelState>>,
+    states: HashMap<CheckpointKey, Arc<dyn ModelState>>,
 }
 
 impl CheckpointStore {
@@ -54,12 +54,12 @@ impl CheckpointStore {
     }
 
     /// The checkpoint stored under `key`.
-    pub fn get(&self, key: &CheckpointKey) -> Option<&Arc<ModelState>> {
+    pub fn get(&self, key: &CheckpointKey) -> Option<&Arc<dyn ModelState>> {
         self.states.get(key)
     }
 
     /// Stores a checkpoint.
-    pub fn insert(&mut self, key: CheckpointKey, state: Arc<ModelState>) {
+    pub fn insert(&mut self, key: CheckpointKey, state: Arc<dyn ModelState>) {
         self.states.insert(key, state);
     }
 

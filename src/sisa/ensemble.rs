@@ -51,7 +51,7 @@ pub struct Run<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ensemble {
     /// Final state of each shard's constituent, in shard order.
-    pub constituents: Vec<Option<Arc<ModelState>>>,
+    pub constituents: Vec<Option<Arc<dyn ModelState>>>,
     /// Training points left in each shard (the weight of its vote under `weighted`).
     pub shard_sizes: Vec<usize>,
 }
@@ -111,7 +111,7 @@ pub struct Training {
     /// The keys of the checkpoints the ensemble stands on, every step of every shard.
     pub keys: Vec<CheckpointKey>,
     /// The checkpoints trained, to add to a store.
-    pub checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
+    pub checkpoints: Vec<(CheckpointKey, Arc<dyn ModelState>)>,
     /// Shards retrained whose final fit stopped at its iteration limit rather than converging
     /// (intermediate slice steps get a share of the budget by design and are not counted).
     pub fits_at_limit: usize,
@@ -143,12 +143,12 @@ impl Training {
 /// One shard's training: its final state, cost, first retrained slice and new checkpoints, and
 /// when its work started and ended (for the wall time of the whole).
 struct ShardTraining {
-    state: Option<Arc<ModelState>>,
+    state: Option<Arc<dyn ModelState>>,
     points: usize,
     keys: Vec<CheckpointKey>,
     cost: Cost,
     retrained_from: Option<SliceId>,
-    checkpoints: Vec<(CheckpointKey, Arc<ModelState>)>,
+    checkpoints: Vec<(CheckpointKey, Arc<dyn ModelState>)>,
     span: Option<(Instant, Instant)>,
     /// Whether the shard's last fit stopped at its iteration limit.
     at_limit: bool,
@@ -254,7 +254,7 @@ impl<'a> Engine<'a> {
             result.at_limit = fitted.at_limit;
             let first = result.span.map_or(started, |(first, _)| first);
             result.span = Some((first, Instant::now()));
-            let state = Arc::new(fitted.state);
+            let state = fitted.state;
             result.checkpoints.push((key, Arc::clone(&state)));
             result.state = Some(state);
         }
@@ -398,7 +398,7 @@ impl Ensemble {
             .map(self.constituents.len(), |shard| {
                 self.constituents[shard]
                     .as_ref()
-                    .map(|state| model.predict_proba(state, rows))
+                    .map(|state| model.predict_proba(&**state, rows))
                     .transpose()
             })
             .into_iter()
@@ -419,8 +419,10 @@ mod tests {
     use super::*;
     use crate::data::synthetic;
     use crate::model;
+    use crate::model::logistic::{LogisticSettings, LogisticSolver};
+    use crate::model::ModelSettings;
     use crate::seed::Rng;
-    use crate::spec::{BlobsSettings, LogisticSettings, ModelSettings};
+    use crate::spec::BlobsSettings;
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
 
@@ -437,7 +439,7 @@ mod tests {
             alpha: 0.5,
             max_iterations: 20,
             tolerance: 1e-8,
-            solver: crate::spec::LogisticSolver::Lbfgs,
+            solver: LogisticSolver::Lbfgs,
         });
         (data, layout, model)
     }
@@ -459,7 +461,7 @@ mod tests {
     fn unlearning_equals_training_from_scratch_bit_for_bit() {
         let workers = workers();
         let (data, layout, settings) = fixture();
-        let model = model::build(&settings, data.n_classes());
+        let model = model::build_in(&settings, &data, None, "test").unwrap();
         let engine = training_engine(&data, &layout, &*model, 3);
         let mut trained = CheckpointStore::new();
         let initial = engine
@@ -538,16 +540,8 @@ mod tests {
             "{kind: decision-tree, max_depth: 4}",
         ];
         for text in models {
-            let settings = crate::spec::yaml::from_text::<crate::spec::raw::RawSpec>(&format!(
-                "name: t\nmodel: {text}\n"
-            ))
-            .map(|raw| {
-                crate::spec::check::settings(&raw, std::path::Path::new("."))
-                    .unwrap()
-                    .model
-            })
-            .unwrap();
-            let model = model::build(&settings, data.n_classes());
+            let settings = model::tests::settings_of(text);
+            let model = model::build_in(&settings, &data, None, "test").unwrap();
             let engine = training_engine(&data, &layout, &*model, 1);
             let training = engine
                 .train(&workers, &HashSet::new(), &mut CheckpointStore::new())
@@ -588,7 +582,7 @@ mod tests {
     fn points_cost_follows_the_budget_shares() {
         let workers = workers();
         let (data, layout, settings) = fixture();
-        let model = model::build(&settings, data.n_classes());
+        let model = model::build_in(&settings, &data, None, "test").unwrap();
         let engine = training_engine(&data, &layout, &*model, 3);
         let training = engine
             .train(&workers, &HashSet::new(), &mut CheckpointStore::new())

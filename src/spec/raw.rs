@@ -10,11 +10,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::settings::{
-    Activation, Aggregation, Baseline, DistributionKind, FormatName, IndexColumn, LabelColumn,
-    LabelKind, LogisticSolver, MissingPolicy, ModeKind, PartitionKind, SplitCriterion,
-    SyntheticKind,
+    Aggregation, Baseline, DistributionKind, FormatName, IndexColumn, LabelColumn, LabelKind,
+    MissingPolicy, ModeKind, PartitionKind, SyntheticKind,
 };
 use super::yaml::{Mapping, Value};
+pub use crate::model::RawModel;
 
 /// A whole spec as written.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -106,98 +106,6 @@ pub struct RawDataset {
     pub features_key: Option<String>,
     /// `.npz`: name of the labels array.
     pub labels_key: Option<String>,
-}
-
-/// The `model` section, tagged by `kind`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum RawModel {
-    /// `kind: logistic`.
-    Logistic(RawLogistic),
-    /// `kind: mlp`.
-    Mlp(RawMlp),
-    /// `kind: naive-bayes`.
-    NaiveBayes(RawNaiveBayes),
-    /// `kind: decision-tree`.
-    DecisionTree(RawTree),
-    /// `kind: external`: a worker process trains and predicts (docs/worker-protocol.md).
-    External(RawExternal),
-}
-
-/// Options of `kind: external`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawExternal {
-    /// The worker's argv (no shell).
-    pub command: Option<Vec<String>>,
-    /// Passed to the worker as they are; `epochs` is also the unsliced budget E.
-    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
-    pub options: Option<Mapping>,
-    /// Seconds one call may take.
-    pub timeout: Option<f64>,
-    /// The per-point shape handed to the worker (e.g. `[1, 28, 28]`).
-    pub shape: Option<Vec<usize>>,
-    /// Threads per worker process (`OMP_NUM_THREADS` and the like).
-    pub threads: Option<usize>,
-    /// Accelerators: one worker per entry, each with its own `CUDA_VISIBLE_DEVICES`.
-    #[schemars(with = "Option<Vec<serde_json::Value>>")]
-    pub devices: Option<Vec<Value>>,
-}
-
-/// Options of `kind: mlp`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawMlp {
-    /// Hidden layer widths.
-    pub hidden: Option<Vec<usize>>,
-    /// Hidden activation.
-    pub activation: Option<Activation>,
-    /// SGD step size.
-    pub learning_rate: Option<f64>,
-    /// Mini-batch size.
-    pub batch_size: Option<usize>,
-    /// Unsliced epoch budget.
-    pub epochs: Option<u32>,
-    /// Momentum.
-    pub momentum: Option<f64>,
-    /// L2 penalty.
-    pub l2: Option<f64>,
-}
-
-/// Options of `kind: naive-bayes`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawNaiveBayes {
-    /// Variance smoothing.
-    pub var_smoothing: Option<f64>,
-}
-
-/// Options of `kind: decision-tree`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawTree {
-    /// Deepest level.
-    pub max_depth: Option<usize>,
-    /// Fewest points to split a node.
-    pub min_samples_split: Option<usize>,
-    /// Fewest points per leaf.
-    pub min_samples_leaf: Option<usize>,
-    /// Split criterion.
-    pub criterion: Option<SplitCriterion>,
-}
-
-/// Options of `kind: logistic`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawLogistic {
-    /// L2 strength.
-    pub alpha: Option<f64>,
-    /// Unsliced L-BFGS iteration budget.
-    pub max_iterations: Option<u32>,
-    /// Gradient tolerance on the mean loss.
-    pub tolerance: Option<f64>,
-    /// Optimiser.
-    pub solver: Option<LogisticSolver>,
 }
 
 /// The `sisa` section.

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::ModelSettings;
+
 /// Everything one trial needs, after defaults, overrides and sweep values were applied and checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
@@ -521,142 +523,6 @@ impl DataSource {
             DataSource::File(_) => None,
         }
     }
-}
-
-/// The constituent model and its hyperparameters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum ModelSettings {
-    /// L2-regularised logistic regression (binary or multinomial).
-    Logistic(LogisticSettings),
-    /// A fully connected network trained with mini-batch SGD.
-    Mlp(MlpSettings),
-    /// Gaussian naive Bayes (linfa-bayes).
-    NaiveBayes(NaiveBayesSettings),
-    /// A decision tree (linfa-trees).
-    DecisionTree(TreeSettings),
-    /// A model trained by a worker process (docs/worker-protocol.md).
-    External(ExternalSettings),
-}
-
-/// Settings of `kind: external`: the worker command and what it is given.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ExternalSettings {
-    /// The worker's argv (no shell), at least the program.
-    pub command: Vec<String>,
-    /// The spec's `model.options`, as JSON, passed to the worker as they are.
-    pub options: serde_json::Map<String, serde_json::Value>,
-    /// The unsliced budget E: `options.epochs`, default 1.
-    pub epochs: u32,
-    /// The per-point shape handed to the worker (`None`: flat vectors).
-    pub shape: Option<Vec<usize>>,
-    /// Threads per worker process; default 1.
-    pub threads: usize,
-    /// Seconds one call may take (`None`: no limit). Does not change results.
-    #[serde(skip)]
-    pub timeout: Option<f64>,
-    /// Accelerators, one worker each (empty: as many workers as jobs, devices untouched). Does
-    /// not change results.
-    #[serde(skip)]
-    pub devices: Vec<String>,
-}
-
-impl ModelSettings {
-    /// A short name for tables and captions.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ModelSettings::Logistic(_) => "logistic",
-            ModelSettings::Mlp(_) => "mlp",
-            ModelSettings::NaiveBayes(_) => "naive-bayes",
-            ModelSettings::DecisionTree(_) => "decision-tree",
-            ModelSettings::External(_) => "external",
-        }
-    }
-}
-
-/// Hyperparameters of the multilayer perceptron. Defaults are the paper's Purchase network:
-/// 128 tanh hidden units, plain SGD with learning rate 0.001, batch 16, 20 epochs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MlpSettings {
-    /// Widths of the hidden layers; default `[128]`.
-    pub hidden: Vec<usize>,
-    /// Hidden activation; default `tanh`.
-    pub activation: Activation,
-    /// SGD step size; default 0.001.
-    pub learning_rate: f64,
-    /// Points per mini-batch; default 16.
-    pub batch_size: usize,
-    /// Unsliced budget of epochs; default 20.
-    pub epochs: u32,
-    /// Momentum (0 = plain SGD); default 0, in [0, 1).
-    pub momentum: f64,
-    /// L2 penalty on weights (added to the gradient as `l2 * w`); default 0.
-    pub l2: f64,
-}
-
-/// Hidden-layer activation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Activation {
-    /// Hyperbolic tangent.
-    Tanh,
-    /// Rectified linear unit.
-    Relu,
-}
-
-/// Hyperparameters of Gaussian naive Bayes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NaiveBayesSettings {
-    /// Fraction of the largest feature variance added to every variance; default 1e-9.
-    pub var_smoothing: f64,
-}
-
-/// Hyperparameters of the decision tree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TreeSettings {
-    /// Deepest level; default none (grow until pure).
-    pub max_depth: Option<usize>,
-    /// Fewest points a node needs to be split; default 2.
-    pub min_samples_split: usize,
-    /// Fewest points a leaf keeps; default 1.
-    pub min_samples_leaf: usize,
-    /// Split criterion; default `gini`.
-    pub criterion: SplitCriterion,
-}
-
-/// How a tree measures the quality of a split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum SplitCriterion {
-    /// Gini impurity.
-    Gini,
-    /// Information gain (entropy).
-    Entropy,
-}
-
-/// Hyperparameters of logistic regression.
-///
-/// The objective is the sum of log-losses plus `alpha / 2 * ||w||^2` (scikit-learn's `C = 1 / alpha`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LogisticSettings {
-    /// L2 regularisation strength; default 1.0, at least 0.
-    pub alpha: f64,
-    /// Unsliced budget of L-BFGS iterations; default 100, at least 1.
-    pub max_iterations: u32,
-    /// Stopping tolerance on the gradient of the *mean* loss (scikit-learn's `tol`); default 1e-4.
-    pub tolerance: f64,
-    /// Which optimiser fits it; default `lbfgs`.
-    pub solver: LogisticSolver,
-}
-
-/// The optimiser behind `kind: logistic`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum LogisticSolver {
-    /// sisa's own L-BFGS over the shared f32 features, one fused pass per evaluation.
-    Lbfgs,
-    /// linfa-logistic's L-BFGS (argmin) on a gathered f64 copy; does not report its iterations.
-    Linfa,
 }
 
 /// How training data is sharded, sliced and aggregated.

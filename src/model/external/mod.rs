@@ -7,8 +7,10 @@
 //!   [`store`]: checkpoints on disk with their recorded cost, which a resumed run reuses.
 //! - A [`Runtime`] holds the pool and the folders for one run; [`External`] is one trial's
 //!   constituent over it.
+//! - [`kind`]: what a spec says of `kind: external`, checked, and its state (a checkpoint file).
 
 pub mod handover;
+pub mod kind;
 pub mod pool;
 pub mod process;
 pub mod protocol;
@@ -27,13 +29,12 @@ use self::pool::{Pool, WorkerConfig};
 use self::process::{Launch, WorkerProcess};
 use self::protocol::{usable, Reply, Request};
 use self::store::{hex, DiskStore, Recorded};
-use super::state::ExternalState;
-use super::{
-    Constituent, Fingerprint, FitStep, Fitted, MeasuredCost, ModelError, ModelState, Progression,
-    Rows,
-};
+use super::{Fingerprint, FitStep, Fitted, MeasuredCost, Model, ModelError, ModelKind};
+use super::{Progression, Rows};
 use crate::data::{npy, Dataset, PointId};
-use crate::spec::ExternalSettings;
+
+pub(crate) use kind::device_name;
+pub use kind::{ExternalSettings, ExternalState, RawExternal};
 
 /// How long a handshake may take when the spec sets no timeout.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(120);
@@ -291,7 +292,7 @@ impl Runtime {
             Handover::write(&self.paths.data, data, shape)?
         };
         Ok(External {
-            fingerprint: fingerprint(settings),
+            fingerprint: settings.fingerprint(),
             config: WorkerConfig {
                 command: settings.command.clone(),
                 threads: settings.threads,
@@ -309,14 +310,6 @@ impl Runtime {
     pub fn shutdown(&self) {
         self.pool.shutdown();
     }
-}
-
-/// What identifies an external model's settings: kind, command, options and shape.
-pub fn fingerprint(settings: &ExternalSettings) -> Fingerprint {
-    Fingerprint::of(
-        "external",
-        &(&settings.command, &settings.options, &settings.shape),
-    )
 }
 
 /// One trial's external constituent.
@@ -375,7 +368,7 @@ impl External {
     }
 
     /// The store key of a step: everything its checkpoint depends on.
-    fn step_key(&self, step: &FitStep<'_>, warm: Option<&ExternalState>) -> String {
+    fn step_key(&self, step: &FitStep<'_, ExternalState>, warm: Option<&ExternalState>) -> String {
         let mut hasher = blake3::Hasher::new();
         hasher.update(b"sisa-external-step-v1");
         hasher.update(&self.fingerprint.0);
@@ -400,7 +393,7 @@ impl External {
     /// Runs a `fit` on a worker and moves its checkpoint into the store.
     fn train(
         &self,
-        step: &FitStep<'_>,
+        step: &FitStep<'_, ExternalState>,
         warm: Option<&ExternalState>,
         key: &str,
     ) -> Result<(ExternalState, Recorded), WorkerError> {
@@ -431,27 +424,13 @@ impl External {
     }
 }
 
-/// The warm state of a step, which must be an external checkpoint.
-fn warm_state(state: Option<&ModelState>) -> Result<Option<&ExternalState>, ModelError> {
-    match state {
-        None => Ok(None),
-        Some(ModelState::External(external)) => Ok(Some(external)),
-        Some(_) => Err(not_external()),
-    }
-}
-
-fn not_external() -> ModelError {
-    ModelError {
-        model: "external",
-        message: "a checkpoint of another model kind was given to an external model".to_owned(),
-    }
-}
-
 fn point_ids(ids: &[PointId]) -> Vec<u32> {
     ids.iter().map(|id| id.0).collect()
 }
 
-impl Constituent for External {
+impl Model for External {
+    type State = ExternalState;
+
     fn progression(&self) -> Progression {
         Progression::Iterative
     }
@@ -464,8 +443,8 @@ impl Constituent for External {
         self.fingerprint
     }
 
-    fn fit(&self, step: FitStep<'_>) -> Result<Fitted, ModelError> {
-        let warm = warm_state(step.warm)?;
+    fn fit(&self, step: FitStep<'_, ExternalState>) -> Result<Fitted<ExternalState>, ModelError> {
+        let warm = step.warm;
         let key = self.step_key(&step, warm);
         let (state, recorded) = match self.store.recall(&key) {
             Some(recalled) => {
@@ -475,7 +454,7 @@ impl Constituent for External {
             None => self.train(&step, warm, &key)?,
         };
         Ok(Fitted {
-            state: ModelState::External(state),
+            state,
             sample_passes: recorded.passes,
             measured: Some(MeasuredCost {
                 cpu_s: recorded.cpu_s,
@@ -485,10 +464,11 @@ impl Constituent for External {
         })
     }
 
-    fn predict_proba(&self, state: &ModelState, rows: Rows<'_>) -> Result<Array2<f64>, ModelError> {
-        let ModelState::External(checkpoint) = state else {
-            return Err(not_external());
-        };
+    fn predict_proba(
+        &self,
+        checkpoint: &ExternalState,
+        rows: Rows<'_>,
+    ) -> Result<Array2<f64>, ModelError> {
         if rows.is_empty() {
             return Ok(Array2::zeros((0, self.handover.classes)));
         }
@@ -555,7 +535,9 @@ impl Detached {
     }
 }
 
-impl Constituent for Detached {
+impl Model for Detached {
+    type State = ExternalState;
+
     fn progression(&self) -> Progression {
         Progression::Iterative
     }
@@ -568,11 +550,11 @@ impl Constituent for Detached {
         Fingerprint::of("external-detached", &())
     }
 
-    fn fit(&self, _: FitStep<'_>) -> Result<Fitted, ModelError> {
+    fn fit(&self, _: FitStep<'_, ExternalState>) -> Result<Fitted<ExternalState>, ModelError> {
         Err(Detached::error())
     }
 
-    fn predict_proba(&self, _: &ModelState, _: Rows<'_>) -> Result<Array2<f64>, ModelError> {
+    fn predict_proba(&self, _: &ExternalState, _: Rows<'_>) -> Result<Array2<f64>, ModelError> {
         Err(Detached::error())
     }
 }
@@ -589,8 +571,8 @@ pub struct Scratch {
 impl Scratch {
     /// A scratch runtime for `settings` when it is an external model, with `jobs` workers (or
     /// one per device).
-    pub fn for_model(settings: &crate::spec::ModelSettings, jobs: usize) -> Option<Scratch> {
-        let crate::spec::ModelSettings::External(external) = settings else {
+    pub fn for_model(settings: &super::ModelSettings, jobs: usize) -> Option<Scratch> {
+        let super::ModelSettings::External(external) = settings else {
             return None;
         };
         static COUNT: AtomicUsize = AtomicUsize::new(0);

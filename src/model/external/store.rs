@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::ExternalState;
 use super::{Failure, WorkerError};
-use crate::model::state::ExternalState;
 
 /// What one fit cost, as recorded beside its checkpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -7,8 +7,9 @@ mod sisa;
 mod unlearning;
 mod values;
 
+pub(crate) use crate::model::external::device_name;
 pub(crate) use dataset::resolve;
-pub(crate) use model::device_name;
+pub(crate) use values::{at_least, non_negative, positive};
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 use super::Checked;
 use crate::spec::error::Invalid;
 
-pub(super) fn at_least<T: PartialOrd + std::fmt::Display>(
+pub(crate) fn at_least<T: PartialOrd + std::fmt::Display>(
     key: &str,
     value: T,
     minimum: T,
@@ -19,7 +19,7 @@ pub(super) fn at_least<T: PartialOrd + std::fmt::Display>(
     }
 }
 
-pub(super) fn non_negative(key: &str, value: f64) -> Checked<f64> {
+pub(crate) fn non_negative(key: &str, value: f64) -> Checked<f64> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
@@ -30,7 +30,7 @@ pub(super) fn non_negative(key: &str, value: f64) -> Checked<f64> {
     }
 }
 
-pub(super) fn positive(key: &str, value: f64) -> Checked<f64> {
+pub(crate) fn positive(key: &str, value: f64) -> Checked<f64> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
