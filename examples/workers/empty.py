@@ -1,16 +1,12 @@
 """A worker that does as little as the protocol allows, to measure sisa's per-call overhead.
 
 fit ignores its points and writes the same tiny checkpoint every time; predict gives every class
-the same probability. Needs only numpy.
+the same probability. Needs numpy and the sisa package's worker helper (sisa.worker).
 """
-
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-import sisa_worker  # noqa: E402
+from sisa import worker
 
 
 def fit(warm, X, y, step):
@@ -24,4 +20,4 @@ def predict(state, X, classes, options):
 
 
 if __name__ == "__main__":
-    sisa_worker.run(fit=fit, predict=predict, name="empty")
+    worker.run(fit=fit, predict=predict, name="empty")

@@ -1,5 +1,6 @@
 """A sisa worker training scikit-learn's SGDClassifier (a linear model: logistic regression by
-default), deterministically for a given seed. Needs numpy and scikit-learn.
+default), deterministically for a given seed. Needs numpy, scikit-learn and the sisa package's
+worker helper (sisa.worker; docs/worker-protocol.md says how to get it).
 
 SGDClassifier updates its weights one point at a time, so this worker runs the epochs itself: each
 epoch is one `partial_fit` over the step's points in an order drawn from
@@ -29,16 +30,13 @@ Options (spec `model.options`), with their defaults:
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 import numpy as np
 from scipy.special import expit
 from sklearn.linear_model import SGDClassifier
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-import sisa_worker  # noqa: E402
+from sisa import worker
 
 PROBABILISTIC_LOSSES = {"log_loss", "modified_huber"}
 VOTING_LOSSES = {"hinge", "squared_hinge", "perceptron"}
@@ -132,7 +130,7 @@ def epoch_orders(points: int, epochs: float, rng: np.random.Generator) -> list[n
     return orders
 
 
-def fit(warm, X, y, step: sisa_worker.FitStep):
+def fit(warm, X, y, step: worker.FitStep):
     """Run step.epochs epochs of SGD over (X, y), continuing from `warm`."""
     X = X.reshape(len(X), -1).astype(np.float64)
     state = warm if warm is not None else initial_state(step.classes, X.shape[1])
@@ -171,4 +169,4 @@ def predict(state, X, classes, options: Options):
 
 
 if __name__ == "__main__":
-    sisa_worker.run(fit=fit, predict=predict, name="sklearn-sgd", parse_options=parse_options)
+    worker.run(fit=fit, predict=predict, name="sklearn-sgd", parse_options=parse_options)

@@ -25,9 +25,7 @@ Options (spec `model.options`), with their defaults:
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 # Deterministic cuBLAS needs this set before CUDA starts.
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -37,8 +35,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-import sisa_worker  # noqa: E402
+from sisa import worker  # noqa: E402
 
 PREDICT_BATCH = 1024
 
@@ -134,7 +131,7 @@ def optimiser(model: Net, state, options: Options) -> torch.optim.SGD:
 
 
 def checkpoint(model: Net, optimizer: torch.optim.SGD) -> dict:
-    """The network's weights and any momentum buffers, as numpy arrays for sisa_worker."""
+    """The network's weights and any momentum buffers, as numpy arrays for sisa.worker."""
     state = {f"model/{name}": tensor.detach().cpu().numpy()
              for name, tensor in model.state_dict().items()}
     for name, parameter in model.named_parameters():
@@ -151,7 +148,7 @@ def epoch_sizes(points: int, epochs: float) -> list[int]:
     return [points] * whole + ([rest] if rest else [])
 
 
-def fit(warm, X, y, step: sisa_worker.FitStep):
+def fit(warm, X, y, step: worker.FitStep):
     """Run step.epochs epochs of minibatch SGD over (X, y), continuing from `warm`."""
     options: Options = step.options
     if X.ndim != 4:
@@ -211,4 +208,4 @@ class _DeviceTimer:
 
 
 if __name__ == "__main__":
-    sisa_worker.run(fit=fit, predict=predict, name="torch-cnn", parse_options=parse_options)
+    worker.run(fit=fit, predict=predict, name="torch-cnn", parse_options=parse_options)

@@ -160,18 +160,55 @@ pub(crate) fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A Python with numpy and scikit-learn, for the external-model tests: `$SISA_TEST_PYTHON` when
-/// set, else a virtual environment made once (under a file lock, so concurrent test processes
-/// wait for one another) in the target's temporary folder with `python3 -m venv` and
-/// `pip install numpy scikit-learn` from the package registry.
+/// A Python with numpy and scikit-learn, for the external-model tests, that imports the worker
+/// helper (`from sisa import worker`) from this repository's `python/`: a small script that puts
+/// that folder first on PYTHONPATH and runs `$SISA_TEST_PYTHON` when set, else a virtual
+/// environment made once (under a file lock, so concurrent test processes wait for one another)
+/// in the target's temporary folder with `python3 -m venv` and `pip install numpy scikit-learn`
+/// from the package registry. The package itself is not installed there: the tests run the
+/// helper as it is in the working tree.
 pub(crate) fn python() -> PathBuf {
     static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     PYTHON
-        .get_or_init(|| match std::env::var_os("SISA_TEST_PYTHON") {
-            Some(python) => PathBuf::from(python),
-            None => test_venv(),
+        .get_or_init(|| {
+            let interpreter = match std::env::var_os("SISA_TEST_PYTHON") {
+                Some(python) => PathBuf::from(python),
+                None => test_venv(),
+            };
+            with_helper_on_path(&interpreter)
         })
         .clone()
+}
+
+/// A shell script in the target's temporary folder that runs `interpreter` with the repository's
+/// `python/` first on PYTHONPATH (named after what it runs, written whole then renamed, so
+/// concurrent test processes share it safely).
+fn with_helper_on_path(interpreter: &Path) -> PathBuf {
+    let quote = |path: &Path| format!("'{}'", path.display().to_string().replace('\'', r"'\''"));
+    let script = format!(
+        "#!/bin/sh\nPYTHONPATH={}${{PYTHONPATH:+:$PYTHONPATH}} exec {} \"$@\"\n",
+        quote(&repository().join("python")),
+        quote(interpreter)
+    );
+    let hash = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        script.hash(&mut hasher);
+        hasher.finish()
+    };
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    fs::create_dir_all(root).expect("the target's temporary folder");
+    let path = root.join(format!("sisa-test-python-{hash:016x}"));
+    let partial = root.join(format!(
+        ".sisa-test-python-{hash:016x}.{}",
+        std::process::id()
+    ));
+    fs::write(&partial, script).expect("python wrapper written");
+    let mut permissions = fs::metadata(&partial).expect("written").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    fs::set_permissions(&partial, permissions).expect("made executable");
+    fs::rename(&partial, &path).expect("python wrapper renamed into place");
+    path
 }
 
 fn test_venv() -> PathBuf {

@@ -1,16 +1,15 @@
-"""Tests of sisa_worker and the example workers, driven through the protocol as sisa drives them.
+"""Tests of the worker helper (sisa.worker) and the example workers, driven through the protocol
+as sisa drives them.
 
-Run with any Python that has numpy:
+Run with pytest, with the sisa package installed (CONTRIBUTING.md, "The Python package"):
 
-    python3 python/test_sisa_worker.py [NAME_FILTER]
+    python -m pytest python/tests
 
 Workers run in subprocesses. The scikit-learn and PyTorch workers run with the interpreters named
-by SISA_SKLEARN_PYTHON and SISA_TORCH_PYTHON (default: the one running this file); their tests are
-skipped, with a note, when that interpreter cannot import the library. The PyTorch tests use real
-MNIST test images from SISA_MNIST_DIR (default: shared/data/mnist-t10k beside the repository) and
-fall back to synthetic images when those are missing.
-
-Exits with status 1 when a test fails; the last line counts passes, failures and skips.
+by SISA_SKLEARN_PYTHON and SISA_TORCH_PYTHON (default: the one running the tests); their tests are
+skipped, with the reason, when that interpreter cannot import the library. The PyTorch tests use
+real MNIST test images from SISA_MNIST_DIR (default: shared/data/mnist-t10k beside the repository)
+and fall back to synthetic images when those are missing.
 """
 
 from __future__ import annotations
@@ -25,16 +24,15 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+from sisa import worker as helper
+
+REPO = Path(__file__).resolve().parents[2]
 WORKERS = REPO / "examples" / "workers"
-sys.path.insert(0, str(HERE))
-import sisa_worker  # noqa: E402
 
 SKLEARN_PYTHON = os.environ.get("SISA_SKLEARN_PYTHON", sys.executable)
 TORCH_PYTHON = os.environ.get("SISA_TORCH_PYTHON", sys.executable)
@@ -42,8 +40,10 @@ MNIST_DIR = Path(os.environ.get("SISA_MNIST_DIR", REPO.parent / "shared" / "data
 BIG_SEED = 2**64 - 12345  # seeds are 64-bit: make sure the top of the range gets through
 
 
-class Skip(Exception):
-    """Raised by a test that cannot run here."""
+@pytest.fixture
+def tmp(tmp_path: Path) -> Path:
+    """A new empty folder for each test."""
+    return tmp_path
 
 
 # --- driving a worker --------------------------------------------------------------------------
@@ -198,20 +198,20 @@ def test_state_round_trip_is_exact_and_deterministic(tmp: Path):
     values = {"t": 1234.000000001, "name": "net", "nothing": None, "layers": [16, 32],
               "nested": {"b": 1, "a": 2}, "numpy_number": np.float64(0.1)}
     state = {**arrays, **values}
-    sisa_worker.save_state(state, str(tmp / "a.ckpt"))
-    sisa_worker.save_state(dict(reversed(list(state.items()))), str(tmp / "b.ckpt"))
+    helper.save_state(state, str(tmp / "a.ckpt"))
+    helper.save_state(dict(reversed(list(state.items()))), str(tmp / "b.ckpt"))
     assert same_bytes(tmp / "a.ckpt", tmp / "b.ckpt"), "key order changed the bytes"
-    loaded = sisa_worker.load_state(str(tmp / "a.ckpt"))
+    loaded = helper.load_state(str(tmp / "a.ckpt"))
     assert set(loaded) == set(state)
     for key, array in arrays.items():
         assert loaded[key].dtype == array.dtype.newbyteorder("="), (key, loaded[key].dtype)
         assert loaded[key].shape == array.shape and np.array_equal(loaded[key], array), key
         assert loaded[key].flags.writeable, key
     assert {key: loaded[key] for key in values} == {**values, "numpy_number": 0.1}
-    sisa_worker.save_state(loaded, str(tmp / "c.ckpt"))
+    helper.save_state(loaded, str(tmp / "c.ckpt"))
     assert same_bytes(tmp / "a.ckpt", tmp / "c.ckpt"), "a load/save round trip changed bytes"
     lines = (tmp / "a.ckpt").read_bytes().split(b"\n", 2)
-    assert lines[0] + b"\n" == sisa_worker.MAGIC
+    assert lines[0] + b"\n" == helper.MAGIC
     header = json.loads(lines[1])
     assert header["arrays"]["big_endian"] == {"dtype": "<f8", "offset": 0, "shape": [3]}
 
@@ -219,29 +219,36 @@ def test_state_round_trip_is_exact_and_deterministic(tmp: Path):
 def test_state_errors(tmp: Path):
     for bad in (np.array([object()]), np.zeros(2, dtype=[("a", "<f4")])):
         try:
-            sisa_worker.save_state({"x": bad}, str(tmp / "bad.ckpt"))
+            helper.save_state({"x": bad}, str(tmp / "bad.ckpt"))
         except TypeError:
             continue
         raise AssertionError(f"dtype {bad.dtype} was accepted")
-    sisa_worker.save_state({"x": np.zeros(100)}, str(tmp / "full.ckpt"))
+    helper.save_state({"x": np.zeros(100)}, str(tmp / "full.ckpt"))
     data = (tmp / "full.ckpt").read_bytes()
     for name, broken in (("truncated", data[:-8]), ("magic", b"X" + data[1:]),
                          ("trailing", data + b"\0")):
         (tmp / name).write_bytes(broken)
         try:
-            sisa_worker.load_state(str(tmp / name))
+            helper.load_state(str(tmp / name))
         except ValueError:
             continue
         raise AssertionError(f"a {name} file was accepted")
 
 
+def test_old_import_name_is_the_same_module_with_a_warning():
+    sys.modules.pop("sisa_worker", None)
+    with pytest.warns(FutureWarning, match="from sisa import worker"):
+        import sisa_worker
+    assert sisa_worker is helper
+    sys.modules.pop("sisa_worker")
+
+
 # --- the protocol loop, with the empty worker and a probe worker ------------------------------
 
 PROBE = """
-import os, sys
+import os
 import numpy as np
-sys.path.insert(0, {helper!r})
-import sisa_worker
+from sisa import worker
 
 def parse_options(options):
     if "bad" in options:
@@ -254,9 +261,9 @@ def fit(warm, X, y, step):
     if step.seed == 13:
         raise ValueError("seed 13 is unlucky")
     calls = 1 if warm is None else warm["calls"] + 1
-    return ({{"X": X, "y": y, "calls": calls, "new_from": step.new_from, "epochs": step.epochs,
+    return ({"X": X, "y": y, "calls": calls, "new_from": step.new_from, "epochs": step.epochs,
              "iterations": step.iterations, "seed": step.seed, "classes": step.classes,
-             "options": step.options}}, {{"passes": len(X) * step.epochs}})
+             "options": step.options}, {"passes": len(X) * step.epochs})
 
 def predict(state, X, classes, options):
     print("stray print from predict")
@@ -264,13 +271,13 @@ def predict(state, X, classes, options):
         return np.ones((1, classes))
     return np.full((len(X), classes), 1.0 / classes, dtype=np.float32)
 
-sisa_worker.run(fit=fit, predict=predict, name="probe", parse_options=parse_options)
+worker.run(fit=fit, predict=predict, name="probe", parse_options=parse_options)
 """
 
 
 def probe_worker(tmp: Path) -> Worker:
     script = tmp / "probe.py"
-    script.write_text(PROBE.format(helper=str(HERE)))
+    script.write_text(PROBE)
     return Worker(script)
 
 
@@ -338,8 +345,8 @@ def test_helper_hands_fit_the_right_points_and_step(tmp: Path):
         assert reply["passes"] == 7.5, reply
         worker.ok(fit_request(tmp, "b.ckpt", [4, 0, 2, 3], seed=5, epochs=2.5,
                               warm=str(tmp / "a.ckpt"), new_from=3))
-        first = sisa_worker.load_state(str(tmp / "a.ckpt"))
-        second = sisa_worker.load_state(str(tmp / "b.ckpt"))
+        first = helper.load_state(str(tmp / "a.ckpt"))
+        second = helper.load_state(str(tmp / "b.ckpt"))
     assert first["X"].shape == (3, 1, 3, 4) and first["X"].dtype == np.float32
     assert np.array_equal(first["X"].reshape(3, 12), X[[4, 0, 2]])
     assert np.array_equal(first["y"], y[[4, 0, 2]]) and first["y"].dtype == np.int64
@@ -387,7 +394,7 @@ def test_user_errors_become_failure_replies(tmp: Path):
 
 def require(python: str, module: str, variable: str) -> None:
     if not can_import(python, module):
-        raise Skip(f"{python} cannot import {module} (set {variable})")
+        pytest.skip(f"{python} cannot import {module} (set {variable})")
 
 
 def sklearn_worker() -> Worker:
@@ -413,7 +420,7 @@ def test_sklearn_learns_and_continues_deterministically(tmp: Path):
     assert not same_bytes(tmp / "a.ckpt", tmp / "other.ckpt"), "the seed changed nothing"
     assert same_bytes(tmp / "b.ckpt", tmp / "b2.ckpt"), "same warm step, different checkpoint"
     assert accuracy >= 0.9, accuracy
-    state = sisa_worker.load_state(str(tmp / "b.ckpt"))
+    state = helper.load_state(str(tmp / "b.ckpt"))
     assert state["t"] == 1 + 1125 + 2250, state["t"]  # t_ carried on: 1 + points visited
 
 
@@ -429,14 +436,14 @@ def test_sklearn_checkpoints_do_not_depend_on_the_process(tmp: Path):
 
 def test_sklearn_probabilities_match_predict_proba(tmp: Path):
     if not can_import(sys.executable, "sklearn"):
-        raise Skip("this interpreter cannot import sklearn")
+        pytest.skip("this interpreter cannot import sklearn")
     sys.path.insert(0, str(WORKERS))
     import sklearn_sgd
     for classes in (2, 4):
         X, y = blobs(classes, 40)
         for loss in ("log_loss", "modified_huber"):
             options = sklearn_sgd.parse_options({"loss": loss})
-            step = sisa_worker.FitStep(new_from=0, epochs=3, iterations=3, seed=1,
+            step = helper.FitStep(new_from=0, epochs=3, iterations=3, seed=1,
                                        classes=classes, options=options)
             state, _ = sklearn_sgd.fit(None, X, y, step)
             expected = sklearn_sgd.classifier(state, options, classes).predict_proba(X)
@@ -523,7 +530,7 @@ def test_torch_is_deterministic_on_mnist(tmp: Path):
     assert same_bytes(tmp / "a1.ckpt", tmp / "b1.ckpt"), "same seed, different checkpoint"
     assert same_bytes(tmp / "a2.ckpt", tmp / "b2.ckpt"), "same warm step, different checkpoint"
     assert not same_bytes(tmp / "a1.ckpt", tmp / "other.ckpt"), "the seed changed nothing"
-    assert any(key.startswith("momentum/") for key in sisa_worker.load_state(str(tmp / "a2.ckpt")))
+    assert any(key.startswith("momentum/") for key in helper.load_state(str(tmp / "a2.ckpt")))
     print(f"    (accuracy {accuracy:.3f} on 200 held-out points after training on 400)")
     if source == "MNIST":
         assert accuracy >= 0.5, accuracy
@@ -614,35 +621,3 @@ def test_misbehaving_modes(tmp: Path):
     worker, reply = misbehaving(tmp, "explode", via_option=True)
     with worker:
         assert not reply["ok"] and "unknown mode" in reply["error"], reply
-
-
-# --- running -----------------------------------------------------------------------------------
-
-
-def main() -> int:
-    pattern = sys.argv[1] if len(sys.argv) > 1 else ""
-    tests = [(name, test) for name, test in globals().items()
-             if name.startswith("test_") and callable(test) and pattern in name]
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
-    for name, test in tests:
-        started = time.monotonic()
-        with tempfile.TemporaryDirectory() as folder:
-            try:
-                test(Path(folder))
-            except Skip as reason:
-                counts["skipped"] += 1
-                print(f"SKIP {name}: {reason}")
-                continue
-            except Exception:
-                counts["failed"] += 1
-                print(f"FAIL {name}")
-                traceback.print_exc(file=sys.stdout)
-                continue
-        counts["passed"] += 1
-        print(f"ok   {name} ({time.monotonic() - started:.1f} s)")
-    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-    return 1 if counts["failed"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
