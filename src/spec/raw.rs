@@ -642,11 +642,18 @@ impl JsonSchema for RawFigure {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let reference = generator.subschema_for::<RawFigureEntry>().to_value();
+        let entry = |required: &[&str]| {
+            let mut entry = reference.clone();
+            entry["required"] = serde_json::json!(required);
+            entry
+        };
         json_schema!({
-            "description": "A built-in figure by name, or a figure of any columns of the results table.",
+            "description": "A built-in figure by name, a built-in figure with options (`figure` names it), or a figure of any columns of the results table (`x` and `y` name them).",
             "anyOf": [
                 generator.subschema_for::<FigureName>(),
-                generator.subschema_for::<RawFigureEntry>(),
+                entry(&["figure"]),
+                entry(&["x", "y"]),
             ]
         })
     }
@@ -660,7 +667,7 @@ impl JsonSchema for RawLength {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "description": "A number of CSS pixels (1/96 inch), or a length with its unit: `3.3in`, `8.4cm`, `84mm`, `240pt`, `640px`.",
-            "anyOf": [{"type": "number"}, {"type": "string", "pattern": "^\\s*[0-9.]+\\s*(in|cm|mm|pt|px)?\\s*$"}]
+            "type": ["number", "string"]
         })
     }
 }
