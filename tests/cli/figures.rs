@@ -34,6 +34,16 @@ figures:
   formats: [svg, png, pdf]
 ";
 
+/// Runs `spec` quietly into `out/` of a new folder, which it returns; the run must succeed.
+fn run_into_out(spec: &str, extra: &[&str]) -> tempfile::TempDir {
+    let (dir, path) = workspace("figures.yaml", spec);
+    let mut args = vec!["run", path.to_str().unwrap(), "--out", "out", "--quiet"];
+    args.extend_from_slice(extra);
+    let out = sisa(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    dir
+}
+
 fn check_png(path: &Path, size: (u32, u32)) {
     let png = fs::read(path).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", path.display());
@@ -135,12 +145,7 @@ fn check_svg(path: &Path) {
 
 #[test]
 fn figures_are_written_in_every_format_asked_for_and_each_is_valid() {
-    let (dir, path) = workspace("figures.yaml", &format!("{SWEEP}{FIGURES}"));
-    let out = sisa(
-        dir.path(),
-        &["run", path.to_str().unwrap(), "--out", "out", "--quiet"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = run_into_out(&format!("{SWEEP}{FIGURES}"), &[]);
     let figures = dir.path().join("out/figures");
     let names = [
         "speedup-vs-requests",
@@ -426,12 +431,7 @@ fn svg_texts(path: &Path) -> Vec<String> {
 #[test]
 fn the_paper_style_writes_column_wide_pdf_and_svg_without_title_or_footer() {
     let figures = "figures: {style: paper, draw: [speedup-vs-requests, trade-off]}\n";
-    let (dir, path) = workspace("figures.yaml", &format!("{SWEEP}{figures}"));
-    let out = sisa(
-        dir.path(),
-        &["run", path.to_str().unwrap(), "--out", "out", "--quiet"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = run_into_out(&format!("{SWEEP}{figures}"), &[]);
     let folder = dir.path().join("out/figures");
     let mut files: Vec<String> = fs::read_dir(&folder)
         .unwrap()
@@ -553,22 +553,8 @@ print(checked)
 
 #[test]
 fn summary_confidence_intervals_match_a_t_interval_computed_apart() {
-    let spec = "\
-name: intervals
-seed: 9
-repeats: 3
-dataset: {synthetic: blobs, samples: 400, features: 4, classes: 2, noise: 3.0}
-model: {kind: logistic, alpha: 1.0, max_iterations: 20}
-unlearning: {requests: [1, 8]}
-sweep:
-  sisa.shards: [1, 4]
-";
-    let (dir, path) = workspace("intervals.yaml", spec);
-    let out = sisa(
-        dir.path(),
-        &["run", path.to_str().unwrap(), "--out", "out", "--quiet"],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Three repeats of the module's sweep: shards and slices, two request counts.
+    let dir = run_into_out(SWEEP, &["--set", "repeats=3"]);
     let header = fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
     let header = header.lines().next().unwrap().to_owned();
     assert!(header
@@ -578,14 +564,14 @@ sweep:
             "-c",
             CHECK_CI95,
             dir.path().join("out").to_str().unwrap(),
-            "sisa.shards",
+            "sisa.shards,sisa.slices",
         ])
         .output()
         .unwrap();
     assert!(check.status.success(), "{}", text(&check.stderr));
     let checked: usize = text(&check.stdout).trim().parse().unwrap();
-    // 2 settings x 2 steps, and dozens of measures each.
-    assert!(checked >= 4 * 20, "{checked} intervals checked");
+    // 6 settings x 2 steps, and dozens of measures each.
+    assert!(checked >= 12 * 20, "{checked} intervals checked");
 }
 
 /// The measures `sisa compare` shows that do not depend on the machine's speed.

@@ -50,20 +50,20 @@ impl HeatLayout<'_> {
     }
 }
 
-/// Lays `chart` out on a canvas of `size` backend pixels, `scale` per CSS pixel.
+/// Lays `chart` out on a canvas of `size` backend pixels at the first of `sizes` (the text's,
+/// largest first) that leaves the grid its share, else at the last.
 pub(crate) fn lay_out<'a>(
     chart: &'a HeatMap,
     options: &FigureOptions,
     size: (f64, f64),
-    scale: f64,
+    sizes: &[Metrics],
 ) -> HeatLayout<'a> {
-    let metrics = |shrink: f64| Metrics::new(options.font_size, scale, shrink);
-    let smallest = style::SHRINK_STEPS[style::SHRINK_STEPS.len() - 1];
-    style::SHRINK_STEPS
+    let smallest = sizes[sizes.len() - 1];
+    sizes
         .iter()
-        .map(|&shrink| attempt(chart, options, size, metrics(shrink)))
+        .map(|&metrics| attempt(chart, options, size, metrics))
         .find(|layout| roomy(&layout.grid, size))
-        .unwrap_or_else(|| attempt(chart, options, size, metrics(smallest)))
+        .unwrap_or_else(|| attempt(chart, options, size, smallest))
 }
 
 /// The layout at `metrics`.

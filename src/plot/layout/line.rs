@@ -64,18 +64,19 @@ fn places(position: LegendPosition) -> Vec<Place> {
     }
 }
 
-/// Lays `chart` out on a canvas of `size` backend pixels, `scale` per CSS pixel.
+/// Lays `chart` out on a canvas of `size` backend pixels at the first of `sizes` (the text's,
+/// largest first) whose plot keeps its share of the canvas with the legend somewhere it may go;
+/// else, at the smallest, with a smaller plot, then without the title.
 pub(crate) fn lay_out<'a>(
     chart: &'a LineChart,
     options: &FigureOptions,
     size: (f64, f64),
-    scale: f64,
+    sizes: &[Metrics],
 ) -> LineLayout<'a> {
-    let metrics = |shrink: f64| Metrics::new(options.font_size, scale, shrink);
-    let smallest = metrics(style::SHRINK_STEPS[style::SHRINK_STEPS.len() - 1]);
-    style::SHRINK_STEPS
+    let smallest = sizes[sizes.len() - 1];
+    sizes
         .iter()
-        .find_map(|&shrink| attempt(chart, options, size, metrics(shrink), true))
+        .find_map(|&metrics| attempt(chart, options, size, metrics, true))
         .or_else(|| {
             // Too small for the text even at its smallest: a smaller plot, then no title.
             let untitled = FigureOptions {

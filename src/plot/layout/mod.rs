@@ -35,9 +35,10 @@ pub(crate) fn lay_out<'a>(
     size: (f64, f64),
     scale: f64,
 ) -> Layout<'a> {
+    let sizes = text_sizes(options, scale);
     match chart {
-        Chart::Line(line) => Layout::Line(line::lay_out(line, options, size, scale)),
-        Chart::Heat(heat) => Layout::Heat(heat::lay_out(heat, options, size, scale)),
+        Chart::Line(line) => Layout::Line(line::lay_out(line, options, size, &sizes)),
+        Chart::Heat(heat) => Layout::Heat(heat::lay_out(heat, options, size, &sizes)),
     }
 }
 
@@ -92,6 +93,15 @@ impl Metrics {
             margin: em * style::MARGIN,
         }
     }
+}
+
+/// The lengths a layout tries, text from the asked size down to its smallest
+/// ([`style::SHRINK_STEPS`]).
+fn text_sizes(options: &FigureOptions, scale: f64) -> Vec<Metrics> {
+    style::SHRINK_STEPS
+        .iter()
+        .map(|&shrink| Metrics::new(options.font_size, scale, shrink))
+        .collect()
 }
 
 /// The colour of a block of text.
