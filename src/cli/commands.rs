@@ -47,7 +47,7 @@ pub fn execute(command: Command) -> Result<u8> {
 
 /// `sisa schema`: the spec's JSON Schema, naming the built-in figures.
 fn spec_schema() -> String {
-    let names = crate::plot::FigureKind::ALL.map(|kind| kind.name());
+    let names = crate::plot::figure_names();
     serde_json::to_string_pretty(&crate::spec::schema::schema(&names)).expect("serialises")
 }
 

@@ -160,14 +160,12 @@ fn html(
     a: &Path,
     b: &Path,
 ) -> String {
-    let escape = crate::plot::svg::escape;
+    use crate::report::html::{escape, STYLE};
     let mut out = String::new();
     let _ = writeln!(
         out,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sisa compare</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}}\
-         table{{border-collapse:collapse;font-size:14px}}th,td{{border:1px solid #ccc;padding:3px 8px;text-align:right}}\
-         th{{background:#f3f3f3}}tr.beyond td{{background:#fff3cd;font-weight:600}}</style></head><body>\n\
+         <style>{STYLE}tr.beyond td{{background:#fff3cd;font-weight:600}}</style></head><body>\n\
          <h1>sisa compare</h1>\n<p>A = <code>{}</code>, B = <code>{}</code>: {} settings in common \
          ({} only in A, {} only in B). Highlighted: |B - A| &gt; {STANDARD_ERRORS} x the combined \
          standard error of the two means.</p>\n<table>",

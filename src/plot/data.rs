@@ -1,15 +1,17 @@
 //! From a results table to what figures show: rows selected, grouped into series, combined over
-//! repeats; which look each series gets and the legend that explains it; readable labels for
-//! swept keys; the caption line.
+//! repeats with the error bars asked for; which look each series gets and the legend that
+//! explains it; readable names for columns and swept keys; the caption and the notes on what the
+//! bars show.
 
 use std::collections::BTreeMap;
 
 use super::chart::{Colour, Dash, LegendEntry, Marker, Point, Series, SeriesStyle};
 use crate::results::{column, MissingColumn, Stat, Table};
+use crate::spec::raw::ErrorBars;
 
 /// One group of rows: the values of the grouping columns and its points.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Grouped {
+pub(crate) struct Grouped {
     /// `(column, value)` for each grouping column.
     pub key: Vec<(String, String)>,
     /// The combined y per distinct x, by increasing x.
@@ -18,8 +20,8 @@ pub struct Grouped {
 
 /// How the rows that share an x (the repeats) become one point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aggregate {
-    /// Their mean, with a spread of one standard deviation.
+pub(crate) enum Aggregate {
+    /// Their mean, with the error bar asked for.
     Mean,
     /// Their median.
     Median,
@@ -30,15 +32,15 @@ pub enum Aggregate {
 }
 
 impl Aggregate {
-    /// The point of `values` at `x`, if any value is there.
-    fn point(self, x: f64, values: Vec<Option<f64>>) -> Option<Point> {
+    /// The point of `values` at `x`, if any value is there; a mean has an error bar of `bars`.
+    fn point(self, x: f64, values: Vec<Option<f64>>, bars: ErrorBars) -> Option<Point> {
         let mut present: Vec<f64> = values.iter().flatten().copied().collect();
         present.sort_by(f64::total_cmp);
         let y = match self {
             Aggregate::Mean => {
                 let stat = Stat::of(values);
                 let mean = stat.mean?;
-                let spread = stat.std.map(|std| (mean - std, mean + std));
+                let spread = half_width(&stat, bars).map(|h| (mean - h, mean + h));
                 return Some(Point {
                     spread,
                     ..Point::new(x, mean)
@@ -59,26 +61,36 @@ impl Aggregate {
     }
 }
 
-/// For `rows`, `y` combined per distinct `x` (values per table row) with the mean, one group per
-/// combination of the `group_by` columns (in order of first appearance).
-pub fn series(
-    table: &Table,
-    rows: &[usize],
-    x: &[Option<f64>],
-    y: &[Option<f64>],
-    group_by: &[String],
-) -> Result<Vec<Grouped>, MissingColumn> {
-    series_with(table, rows, x, y, group_by, Aggregate::Mean)
+/// Half the length of the error bar `bars` asks for over `stat`'s values.
+pub(crate) fn half_width(stat: &Stat, bars: ErrorBars) -> Option<f64> {
+    match bars {
+        ErrorBars::Std => stat.std,
+        ErrorBars::Sem => stat.sem,
+        ErrorBars::Ci95 => stat.ci95,
+        ErrorBars::None => None,
+    }
 }
 
-/// [`series`], combining the rows at each x with `aggregate`.
-pub fn series_with(
+/// For `rows`, `y` combined per distinct `x` (values per table row) with the mean and error bars
+/// of `bars`, one group per combination of the `group_by` columns (in order of first
+/// appearance).
+pub(crate) fn series(
     table: &Table,
     rows: &[usize],
-    x: &[Option<f64>],
-    y: &[Option<f64>],
+    (x, y): (&[Option<f64>], &[Option<f64>]),
     group_by: &[String],
-    aggregate: Aggregate,
+    bars: ErrorBars,
+) -> Result<Vec<Grouped>, MissingColumn> {
+    series_with(table, rows, (x, y), group_by, (Aggregate::Mean, bars))
+}
+
+/// [`series`], combining the rows at each x with `aggregate` (a mean with error bars of `bars`).
+pub(crate) fn series_with(
+    table: &Table,
+    rows: &[usize],
+    (x, y): (&[Option<f64>], &[Option<f64>]),
+    group_by: &[String],
+    (aggregate, bars): (Aggregate, ErrorBars),
 ) -> Result<Vec<Grouped>, MissingColumn> {
     let group_values: Vec<Vec<String>> = group_by
         .iter()
@@ -109,7 +121,7 @@ pub fn series_with(
             key: group_by.iter().cloned().zip(key).collect(),
             points: by_x
                 .into_iter()
-                .filter_map(|(x, values)| aggregate.point(x.0, values))
+                .filter_map(|(x, values)| aggregate.point(x.0, values, bars))
                 .collect(),
         })
         .filter(|group| !group.points.is_empty())
@@ -134,29 +146,35 @@ impl Ord for OrderedX {
     }
 }
 
-/// The swept keys (other than `except`) that take more than one value: what tells lines apart.
-pub fn varying_keys(table: &Table, except: &[&str]) -> Vec<String> {
+/// The swept key of the request counts: each row's count is in the `requests` column already, so
+/// a list swept with the shard count (as the paper's K = jS/5 are) tells no lines apart.
+const REQUEST_LISTS: &str = "unlearning.requests";
+
+/// The swept keys (other than `except` and the lists of request counts) that take more than one
+/// value: what tells lines apart.
+pub(crate) fn varying_keys(table: &Table, except: &[&str]) -> Vec<String> {
     table
         .swept_columns()
         .iter()
-        .filter(|key| !except.contains(&key.as_str()) && varies(table, key))
+        .filter(|key| *key != REQUEST_LISTS && !except.contains(&key.as_str()))
+        .filter(|key| varies(table, key))
         .cloned()
         .collect()
 }
 
 /// Whether a swept key sets SISA's layout or aggregation (`sisa.*`): what a baseline trained on
 /// all the data does not depend on.
-pub fn is_layout_key(key: &str) -> bool {
+pub(crate) fn is_layout_key(key: &str) -> bool {
     key.starts_with("sisa.")
 }
 
 /// Whether a column exists and takes at least two distinct values.
-pub fn varies(table: &Table, column: impl AsRef<str>) -> bool {
+pub(crate) fn varies(table: &Table, column: impl AsRef<str>) -> bool {
     table.distinct(column).is_ok_and(|values| values.len() > 1)
 }
 
 /// The smallest request count.
-pub fn fewest_requests(table: &Table) -> Result<f64, MissingColumn> {
+pub(crate) fn fewest_requests(table: &Table) -> Result<f64, MissingColumn> {
     let requests = table.numbers(column::REQUESTS)?;
     Ok(requests
         .iter()
@@ -167,7 +185,7 @@ pub fn fewest_requests(table: &Table) -> Result<f64, MissingColumn> {
 
 /// The rows of the smallest request count (every step with it, when a spec lists it more than
 /// once to pool independent batches).
-pub fn fewest_requests_rows(table: &Table) -> Result<Vec<usize>, MissingColumn> {
+pub(crate) fn fewest_requests_rows(table: &Table) -> Result<Vec<usize>, MissingColumn> {
     let requests = table.numbers(column::REQUESTS)?;
     let fewest = fewest_requests(table)?;
     Ok((0..table.height())
@@ -175,13 +193,32 @@ pub fn fewest_requests_rows(table: &Table) -> Result<Vec<usize>, MissingColumn> 
         .collect())
 }
 
+/// The rows of each trial's smallest request count: where trials run different counts (the
+/// paper's K = jS/5 for each S), each still shows its accuracy after its fewest requests.
+pub(crate) fn first_requests_rows(table: &Table) -> Result<Vec<usize>, MissingColumn> {
+    let requests = table.numbers(column::REQUESTS)?;
+    let trials = table.texts(column::TRIAL_ID)?;
+    let mut fewest: BTreeMap<&str, f64> = BTreeMap::new();
+    for (trial, count) in trials.iter().zip(&requests) {
+        if let Some(count) = count {
+            let entry = fewest.entry(trial.as_str()).or_insert(*count);
+            *entry = entry.min(*count);
+        }
+    }
+    Ok((0..table.height())
+        .filter(|&row| {
+            requests[row].is_some() && requests[row] == fewest.get(trials[row].as_str()).copied()
+        })
+        .collect())
+}
+
 /// Every row.
-pub fn all_rows(table: &Table) -> Vec<usize> {
+pub(crate) fn all_rows(table: &Table) -> Vec<usize> {
     (0..table.height()).collect()
 }
 
 /// A short, readable name for a swept key: `S` for shards, `R` for slices, `E` for the budget.
-pub fn short_name(key: &str) -> &str {
+pub(crate) fn short_name(key: &str) -> &str {
     match key {
         "sisa.shards" | "shards" => "S",
         "sisa.slices" | "slices" => "R",
@@ -191,9 +228,50 @@ pub fn short_name(key: &str) -> &str {
     }
 }
 
+/// A readable axis title for a column of the results table or a swept key: what it measures,
+/// with its unit or letter (`speed-up (CPU time)`, `shards (S)`), or the name itself, spaced, for
+/// a column this list does not know.
+pub(crate) fn readable(column: &str) -> String {
+    let known = match column {
+        "requests" => "requests (K)",
+        "shards" | "sisa.shards" => "shards (S)",
+        "slices" | "sisa.slices" => "slices per shard (R)",
+        "budget" => "training budget (E)",
+        "model.epochs" => "epochs (E)",
+        "model.max_iterations" => "iterations (E)",
+        "removed_total" => "points removed",
+        "n_train" => "training points",
+        "sisa_retrain_cpu_s" => "SISA retraining CPU time (s)",
+        "sisa_retrain_wall_s" => "SISA retraining wall time (s)",
+        "sisa_retrain_device_s" => "SISA retraining device time (s)",
+        "sisa_retrain_points" => "points SISA retrained",
+        "sisa_retrain_passes" => "sample passes SISA made",
+        "shards_retrained" => "shards retrained",
+        "baseline_retrain_cpu_s" => "baseline retraining CPU time (s)",
+        "baseline_retrain_wall_s" => "baseline retraining wall time (s)",
+        "baseline_retrain_points" => "points the baseline retrained",
+        "speedup_time" => "speed-up (CPU time)",
+        "speedup_points" => "speed-up (points)",
+        "expected_sisa_points" => "points SISA retrains (analytic)",
+        "expected_speedup_points" => "speed-up (points, analytic)",
+        "sisa_accuracy" => "SISA test accuracy",
+        "sisa_accuracy_majority" => "SISA test accuracy (majority vote)",
+        "sisa_accuracy_mean_proba" => "SISA test accuracy (mean of probabilities)",
+        "sisa_accuracy_weighted" => "SISA test accuracy (weighted votes)",
+        "baseline_accuracy" => "baseline test accuracy",
+        "lone_shard_accuracy" => "one constituent alone: test accuracy (1/S)",
+        "accuracy_gap" => "accuracy lost (baseline - SISA)",
+        "train_cpu_s" => "training CPU time (s)",
+        "train_points" => "points trained",
+        "checkpoint_bytes" => "checkpoint size (bytes)",
+        other => return other.rsplit('.').next().unwrap_or(other).replace('_', " "),
+    };
+    known.to_owned()
+}
+
 /// The grouping "column" of series that are different measures (one colour per measure): its
 /// values are their own labels.
-pub const MEASURE: &str = "";
+pub(crate) const MEASURE: &str = "";
 
 /// `S = 5` for one grouping value (a measure's name alone).
 fn value_label(column: &str, value: &str) -> String {
@@ -205,7 +283,7 @@ fn value_label(column: &str, value: &str) -> String {
 }
 
 /// `S = 5, R = 4` for a group key (values `null`, from zipped keys, left out).
-pub fn label(key: &[(String, String)]) -> String {
+pub(crate) fn label(key: &[(String, String)]) -> String {
     key.iter()
         .filter(|(_, value)| value != "null")
         .map(|(column, value)| value_label(column, value))
@@ -219,7 +297,7 @@ pub fn label(key: &[(String, String)]) -> String {
 /// every combination of the columns' values (zipped keys), each group gets its own colour and
 /// marker and its own legend entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Encoding {
+pub(crate) struct Encoding {
     columns: Vec<String>,
     /// The distinct values of each column, in order of first appearance.
     values: Vec<Vec<String>>,
@@ -231,7 +309,7 @@ pub struct Encoding {
 
 impl Encoding {
     /// The encoding of groups with these keys (each over the same columns, in the same order).
-    pub fn of(keys: &[Vec<(String, String)>]) -> Encoding {
+    pub(crate) fn of(keys: &[Vec<(String, String)>]) -> Encoding {
         let columns: Vec<String> = keys
             .first()
             .map(|key| key.iter().map(|(c, _)| c.clone()).collect())
@@ -267,7 +345,7 @@ impl Encoding {
 
     /// The look of the series of group `key`. Columns missing from the key (a baseline that
     /// does not depend on them) leave their attribute plain: no marker, a solid line.
-    pub fn style(&self, key: &[(String, String)]) -> SeriesStyle {
+    pub(crate) fn style(&self, key: &[(String, String)]) -> SeriesStyle {
         if let Some(groups) = &self.groups {
             let index = groups.iter().position(|g| g == key).unwrap_or(0);
             return SeriesStyle::measured(index, Marker::nth(index), Dash::Solid);
@@ -301,7 +379,7 @@ impl Encoding {
     }
 
     /// The legend: one entry per value of each column (or per group, off a full grid).
-    pub fn legend(&self) -> Vec<LegendEntry> {
+    pub(crate) fn legend(&self) -> Vec<LegendEntry> {
         if let Some(groups) = &self.groups {
             return groups
                 .iter()
@@ -359,7 +437,7 @@ impl Encoding {
 
 /// The baseline's cost in points per row: measured when it ran, else its analytic cost (which
 /// is exact: retraining from scratch costs the remaining points).
-pub fn baseline_points(table: &Table) -> Result<Vec<Option<f64>>, MissingColumn> {
+pub(crate) fn baseline_points(table: &Table) -> Result<Vec<Option<f64>>, MissingColumn> {
     let measured = table.numbers(column::BASELINE_RETRAIN_POINTS)?;
     let expected_sisa = table.numbers(column::EXPECTED_SISA_POINTS)?;
     let expected_speedup = table.numbers(column::EXPECTED_SPEEDUP_POINTS)?;
@@ -370,16 +448,17 @@ pub fn baseline_points(table: &Table) -> Result<Vec<Option<f64>>, MissingColumn>
 
 /// The speed-up in points per group and x: the baseline's mean cost over SISA's mean cost, the
 /// quantity the analytic model predicts (a mean of per-trial ratios would sit above it). The
-/// spread is that of one standard deviation of SISA's cost.
-pub fn speedup_series(
+/// error bar is that of SISA's cost, as `bars` asks.
+pub(crate) fn speedup_series(
     table: &Table,
     rows: &[usize],
     x: &[Option<f64>],
     group_by: &[String],
+    bars: ErrorBars,
 ) -> Result<Vec<Grouped>, MissingColumn> {
     let sisa_points = table.numbers(column::SISA_RETRAIN_POINTS)?;
-    let sisa = series(table, rows, x, &sisa_points, group_by)?;
-    let baseline = series(table, rows, x, &baseline_points(table)?, group_by)?;
+    let sisa = series(table, rows, (x, &sisa_points), group_by, bars)?;
+    let baseline = series(table, rows, (x, &baseline_points(table)?), group_by, bars)?;
     Ok(sisa
         .into_iter()
         .filter_map(|group| {
@@ -406,14 +485,13 @@ pub fn speedup_series(
         .collect())
 }
 
-/// The caption under every figure: spec, dataset, model, repeats, and (for charts with error
-/// bars, `bars`) what the bars mean.
-pub fn caption(table: &Table, bars: bool) -> Result<String, MissingColumn> {
+/// The caption under every figure: experiment, dataset, model and repeats.
+pub(crate) fn caption(table: &Table) -> Result<String, MissingColumn> {
     let first = |name: crate::results::ColumnName| -> Result<String, MissingColumn> {
         Ok(table.texts(name)?.into_iter().next().unwrap_or_default())
     };
     let repeats = table.distinct(column::REPEAT)?.len();
-    let mut caption = format!(
+    Ok(format!(
         "{} · {}: {} train / {} test points, {} features, {} classes · {} · {repeats} repeat{}",
         first(column::EXPERIMENT)?,
         first(column::DATASET)?,
@@ -423,16 +501,26 @@ pub fn caption(table: &Table, bars: bool) -> Result<String, MissingColumn> {
         first(column::N_CLASSES)?,
         first(column::MODEL)?,
         if repeats == 1 { "" } else { "s" },
-    );
-    if bars {
-        caption.push_str(" · bars: ±1 std");
+    ))
+}
+
+/// What a reader of a chart with error bars must know: what the bars show, or, with a single
+/// repeat, that there is no spread to show.
+pub(crate) fn notes(table: &Table, bars: ErrorBars) -> Result<Vec<String>, MissingColumn> {
+    if table.distinct(column::REPEAT)?.len() < 2 {
+        return Ok(vec!["one repeat: no spread estimate".to_owned()]);
     }
-    Ok(caption)
+    Ok(match bars {
+        ErrorBars::Std => vec!["bars: ±1 std over repeats".to_owned()],
+        ErrorBars::Sem => vec!["bars: ±1 standard error".to_owned()],
+        ErrorBars::Ci95 => vec!["bars: 95% confidence interval (t)".to_owned()],
+        ErrorBars::None => Vec::new(),
+    })
 }
 
 /// Groups as series, each styled and named by the encoding that tells them apart (returned for
 /// the legend).
-pub fn encoded_series(grouped: Vec<Grouped>) -> (Vec<Series>, Encoding) {
+pub(crate) fn encoded_series(grouped: Vec<Grouped>) -> (Vec<Series>, Encoding) {
     let keys: Vec<_> = grouped.iter().map(|group| group.key.clone()).collect();
     let encoding = Encoding::of(&keys);
     let series = grouped
@@ -449,7 +537,7 @@ pub fn encoded_series(grouped: Vec<Grouped>) -> (Vec<Series>, Encoding) {
 /// Measured groups as series, each after its analytic curve from `expected` (dotted, in its
 /// colour) when there is one; with the encoding that tells the groups apart and its legend, which
 /// ends with the analytic curves' entry. `fallback` labels the measured series when no key varies.
-pub fn measured_with_analytic(
+pub(crate) fn measured_with_analytic(
     measured: Vec<Grouped>,
     expected: &[Grouped],
     fallback: Option<&str>,
@@ -503,6 +591,14 @@ mod tests {
     }
 
     #[test]
+    fn columns_get_readable_names() {
+        assert_eq!(readable("speedup_time"), "speed-up (CPU time)");
+        assert_eq!(readable("sisa.shards"), "shards (S)");
+        assert_eq!(readable("model.learning_rate"), "learning rate");
+        assert_eq!(readable("fits_at_limit"), "fits at limit");
+    }
+
+    #[test]
     fn keys_get_the_papers_letters() {
         assert_eq!(short_name("sisa.shards"), "S");
         assert_eq!(short_name("model.alpha"), "alpha");
@@ -552,12 +648,23 @@ mod tests {
     #[test]
     fn repeats_combine_as_asked() {
         let values = vec![Some(1.0), Some(5.0), Some(3.0), None];
-        assert_eq!(Aggregate::Median.point(0.0, values.clone()).unwrap().y, 3.0);
-        assert_eq!(Aggregate::Min.point(0.0, values.clone()).unwrap().y, 1.0);
-        assert_eq!(Aggregate::Max.point(0.0, values.clone()).unwrap().y, 5.0);
-        let mean = Aggregate::Mean.point(0.0, values).unwrap();
+        let median = |a: Aggregate| a.point(0.0, values.clone(), ErrorBars::Std).unwrap().y;
+        assert_eq!(median(Aggregate::Median), 3.0);
+        assert_eq!(median(Aggregate::Min), 1.0);
+        assert_eq!(median(Aggregate::Max), 5.0);
+        let mean = Aggregate::Mean
+            .point(0.0, values.clone(), ErrorBars::Std)
+            .unwrap();
         assert_eq!(mean.y, 3.0);
         assert_eq!(mean.spread, Some((1.0, 5.0)));
-        assert_eq!(Aggregate::Mean.point(0.0, vec![None]), None);
+        // Three values: sem 2 / sqrt 3, t(2) = 4.303.
+        let ci = Aggregate::Mean
+            .point(0.0, values.clone(), ErrorBars::Ci95)
+            .unwrap();
+        let half = 4.302652730 * 2.0 / 3f64.sqrt();
+        assert!((ci.spread.unwrap().1 - (3.0 + half)).abs() < 1e-9);
+        let bare = Aggregate::Mean.point(0.0, values, ErrorBars::None).unwrap();
+        assert_eq!(bare.spread, None);
+        assert_eq!(Aggregate::Mean.point(0.0, vec![None], ErrorBars::Std), None);
     }
 }

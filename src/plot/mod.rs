@@ -1,168 +1,37 @@
-//! Figures (plotters), built only from the results table so `sisa report` re-renders them without
-//! re-running. Each figure kind is one file under [`figures`] and builds a [`chart::Chart`], plain
-//! data; [`draw`] lays any chart out; [`output`] writes it as PNG, SVG ([`svg`]) or PDF ([`pdf`])
-//! through the recording backend of [`vector`]; [`style`] holds every style constant.
+//! Figures, built only from the results table so `sisa report` re-renders them without
+//! re-running. The spec's `figures` key is checked into a [`FigurePlan`] ([`plan`], with each
+//! figure's [`options`]); each built-in figure is one file under [`figures`] and builds a
+//! [`chart::Chart`], plain data; [`layout`] places a chart on a canvas of any size so that no
+//! text leaves it or overlaps other text and the legend covers no data; [`draw`] paints it;
+//! [`output`] writes it as PNG, SVG ([`svg`]) or PDF ([`pdf`]) through the recording backend of
+//! [`vector`]; [`style`] holds the style constants and [`text`] the bundled font's metrics.
 
-pub mod chart;
-pub mod data;
-pub mod draw;
-pub mod figures;
-pub mod output;
-pub mod pdf;
-pub mod style;
-pub mod svg;
-pub mod vector;
+pub(crate) mod axis;
+pub(crate) mod chart;
+pub(crate) mod data;
+pub(crate) mod draw;
+pub(crate) mod figures;
+pub(crate) mod geometry;
+pub(crate) mod layout;
+pub(crate) mod options;
+pub(crate) mod output;
+pub(crate) mod pdf;
+pub(crate) mod plan;
+pub(crate) mod style;
+pub(crate) mod svg;
+pub(crate) mod text;
+pub(crate) mod vector;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::results::{swept_columns, ResultsError, ResultsFolder, Table};
-use crate::spec::raw::{FigureFormat, RawFigure, RawFigures};
-use crate::spec::{yaml, Invalid, Spec, SpecError};
-use figures::custom::Custom;
-use figures::Figure;
-pub use figures::FigureKind;
-use style::{FigureStyle, ImageFormat};
+use crate::results::{ResultsError, ResultsFolder, Table};
+use options::{FigureOptions, ImageFormat};
+pub use plan::{requested, FigurePlan};
 
-/// One figure a spec asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Requested {
-    /// A built-in figure.
-    Kind(FigureKind),
-    /// A figure of any columns.
-    Custom(Custom),
-}
-
-impl Requested {
-    /// Its name: the file name, without extension.
-    pub fn name(&self) -> &str {
-        match self {
-            Requested::Kind(kind) => kind.name(),
-            Requested::Custom(custom) => &custom.name,
-        }
-    }
-
-    fn figure(&self) -> &dyn Figure {
-        match self {
-            Requested::Kind(kind) => figures::figure(*kind),
-            Requested::Custom(custom) => custom,
-        }
-    }
-}
-
-/// What a spec asks of its figures: which (`None`: those the table calls for) and how they are
-/// written.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FigurePlan {
-    /// The figures asked for, in order.
-    pub figures: Option<Vec<Requested>>,
-    /// Size, resolution and formats.
-    pub style: FigureStyle,
-}
-
-/// The figures and figure style `spec` asks for, checked: built-in names exist, custom figures
-/// name columns its table will have, sizes are sensible. An error names the entry and its line,
-/// with a suggestion for a misspelled name.
-pub fn requested(spec: &Spec) -> Result<FigurePlan, SpecError> {
-    let invalid = |error: Invalid| spec.invalid(error, &[]);
-    let (list, at, style) = match spec.figures() {
-        None => return Ok(FigurePlan::default()),
-        Some(RawFigures::List(list)) => (Some(list), "figures", FigureStyle::default()),
-        Some(RawFigures::Section(section)) => {
-            let defaults = FigureStyle::default();
-            let (low, high) = style::SIZE_LIMITS;
-            let checked = |key: &str, value: Option<u32>, default: u32, (low, high)| match value {
-                Some(v) if !(low..=high).contains(&v) => Err(invalid(Invalid::new(
-                    format!("figures.{key}"),
-                    format!("must be between {low} and {high}, got {v}"),
-                ))),
-                other => Ok(other.unwrap_or(default)),
-            };
-            let width = checked("width", section.width, defaults.width, (low, high))?;
-            let height = checked("height", section.height, defaults.height, (low, high))?;
-            let dpi = checked("dpi", section.dpi, defaults.dpi, style::DPI_LIMITS)?;
-            let formats = match &section.formats {
-                None => defaults.formats,
-                Some(formats) => image_formats(formats).map_err(invalid)?,
-            };
-            let style = FigureStyle {
-                width,
-                height,
-                dpi,
-                formats,
-            };
-            (section.draw.as_ref(), "figures.draw", style)
-        }
-    };
-    let Some(list) = list else {
-        return Ok(FigurePlan {
-            figures: None,
-            style,
-        });
-    };
-    let swept = swept_columns(spec);
-    let mut figures: Vec<Requested> = Vec::with_capacity(list.len());
-    for (index, entry) in list.iter().enumerate() {
-        let key = format!("{at}[{index}]");
-        let requested = match entry {
-            RawFigure::Named(name) => Requested::Kind(kind(name, &key).map_err(invalid)?),
-            RawFigure::Custom(raw) => {
-                Requested::Custom(Custom::check(raw, &key, &swept).map_err(invalid)?)
-            }
-        };
-        if figures.iter().any(|f| f.name() == requested.name()) {
-            let message = format!(
-                "`{}` is asked for twice; give a custom figure its own `name`",
-                requested.name()
-            );
-            return Err(invalid(Invalid::new(key, message)));
-        }
-        figures.push(requested);
-    }
-    Ok(FigurePlan {
-        figures: Some(figures),
-        style,
-    })
-}
-
-/// The built-in figure `name`, or an error listing them.
-fn kind(name: &str, key: &str) -> Result<FigureKind, Invalid> {
-    FigureKind::parse(name).ok_or_else(|| {
-        let known: Vec<&str> = FigureKind::ALL.iter().map(|kind| kind.name()).collect();
-        let hint = yaml::closest(name, &known)
-            .map(|close| format!("; did you mean `{close}`?"))
-            .unwrap_or_default();
-        let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-        Invalid::new(
-            key,
-            format!(
-                "unknown figure `{name}`, expected one of {} or a mapping such as \
-                 {{x: shards, y: accuracy_gap}}{hint}",
-                listed.join(", ")
-            ),
-        )
-    })
-}
-
-/// The formats asked for, without repeats; the reports show a PNG or an SVG, so one must be there.
-fn image_formats(formats: &[FigureFormat]) -> Result<Vec<ImageFormat>, Invalid> {
-    let mut chosen: Vec<ImageFormat> = Vec::new();
-    for format in formats {
-        let format = match format {
-            FigureFormat::Svg => ImageFormat::Svg,
-            FigureFormat::Png => ImageFormat::Png,
-            FigureFormat::Pdf => ImageFormat::Pdf,
-        };
-        if !chosen.contains(&format) {
-            chosen.push(format);
-        }
-    }
-    if !chosen.contains(&ImageFormat::Png) && !chosen.contains(&ImageFormat::Svg) {
-        return Err(Invalid::new(
-            "figures.formats",
-            "needs `png` or `svg` too: the reports show figures as one of them",
-        ));
-    }
-    Ok(chosen)
+/// The names of the built-in figures, in report order (the spec's JSON Schema lists them).
+pub fn figure_names() -> Vec<&'static str> {
+    figures::names()
 }
 
 /// A figure written to the results folder.
@@ -170,7 +39,7 @@ fn image_formats(formats: &[FigureFormat]) -> Result<Vec<ImageFormat>, Invalid> 
 pub struct Rendered {
     /// Its name (the file name without extension).
     pub name: String,
-    /// Its title.
+    /// Its title (also when the figure itself is drawn without one).
     pub title: String,
     /// The files written, one per format, in the order of the formats asked for.
     pub files: Vec<PathBuf>,
@@ -200,62 +69,111 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Draws the figures `plan` asks for (or, when it names none, every figure the table calls for)
-/// into the results folder's `figures/`, in each format of the plan's style.
+/// What [`render`] did to the results folder's `figures/`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendering {
+    /// The figures drawn.
+    pub rendered: Vec<Rendered>,
+    /// The figures asked for but not drawn.
+    pub skipped: Vec<Skipped>,
+    /// Figure files of earlier settings that this one does not write, removed.
+    pub removed: Vec<PathBuf>,
+}
+
+/// Draws the figures `plan` asks for (or, when it names none, every built-in figure the table
+/// calls for) into the results folder's `figures/`, each in the formats of its options, then
+/// removes the figure files there that no figure of the plan wrote (left by an earlier
+/// `figures:` setting). Nothing else in the folder is touched.
 pub fn render(
     table: &Table,
     plan: &FigurePlan,
     folder: &ResultsFolder,
-) -> Result<(Vec<Rendered>, Vec<Skipped>), ResultsError> {
-    let mut rendered = Vec::new();
-    let mut skipped = Vec::new();
-    let requested: Vec<Requested> = match &plan.figures {
-        Some(figures) => figures.clone(),
-        None => FigureKind::ALL
-            .into_iter()
-            .filter(|&kind| figures::figure(kind).applies(table))
-            .map(Requested::Kind)
-            .collect(),
-    };
-    for request in &requested {
-        let name = request.name().to_owned();
+) -> Result<Rendering, ResultsError> {
+    let mut rendering = Rendering::default();
+    for request in plan.for_table(table) {
         let figure = request.figure();
+        let skip = |reason: String| Skipped {
+            name: request.name.clone(),
+            reason,
+        };
         if !figure.applies(table) {
             let reason = "the run does not vary what this figure plots".to_owned();
-            skipped.push(Skipped { name, reason });
+            rendering.skipped.push(skip(reason));
             continue;
         }
-        match figure.build(table) {
-            Ok(chart) => rendered.push(write(&chart, name, &plan.style, folder)?),
-            Err(reason) => skipped.push(Skipped {
-                name,
-                reason: reason.to_string(),
-            }),
+        match figure.build(table, request.options.error_bars) {
+            Ok(chart) => {
+                let chart = chart.labelled(&request.options);
+                let rendered = write(&chart, &request.name, &request.options, folder)?;
+                rendering.rendered.push(rendered);
+            }
+            Err(reason) => rendering.skipped.push(skip(reason.to_string())),
         }
     }
-    Ok((rendered, skipped))
+    let written: BTreeSet<&PathBuf> = rendering.rendered.iter().flat_map(|r| &r.files).collect();
+    rendering.removed = remove_stale(folder, &written)?;
+    Ok(rendering)
 }
 
 fn write(
     chart: &chart::Chart,
-    name: String,
-    style: &FigureStyle,
+    name: &str,
+    options: &FigureOptions,
     folder: &ResultsFolder,
 ) -> Result<Rendered, ResultsError> {
-    let mut files = Vec::with_capacity(style.formats.len());
-    for &format in &style.formats {
-        let path = folder.figure_path(&name, format.extension());
+    let mut files = Vec::with_capacity(options.formats.len());
+    for &format in &options.formats {
+        let path = folder.figure_path(name, format.extension());
         folder.write_through_path(&path, |temporary| {
             let bytes = output::encoder(format)
-                .encode(chart, style)
+                .encode(chart, options)
                 .map_err(|error| error.to_string())?;
             std::fs::write(temporary, bytes).map_err(|error| error.to_string())
         })?;
         files.push(path);
     }
     Ok(Rendered {
-        name,
+        name: name.to_owned(),
         title: chart.title().to_owned(),
         files,
     })
+}
+
+/// Removes the figure files (SVG, PNG, PDF) in the folder's `figures/` that are not `written`;
+/// returns their paths. Other files, hidden ones (temporaries) and folders stay.
+fn remove_stale(
+    folder: &ResultsFolder,
+    written: &BTreeSet<&PathBuf>,
+) -> Result<Vec<PathBuf>, ResultsError> {
+    let probe = folder.figure_path("figure", ImageFormat::Svg.extension());
+    let Some(figures) = probe.parent() else {
+        return Ok(Vec::new());
+    };
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ResultsError::Io { path, source }
+    };
+    let entries = match std::fs::read_dir(figures) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(io(figures)(error)),
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(io(figures))?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'));
+        let figure = path.extension().is_some_and(|extension| {
+            ImageFormat::ALL
+                .iter()
+                .any(|format| extension == format.extension())
+        });
+        if figure && !hidden && path.is_file() && !written.contains(&path) {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }

@@ -15,88 +15,19 @@ use super::vector::{apply, outline, Drawing, Paint, PathStep, Shape};
 /// Bézier control distance that draws a quarter circle (4/3 (sqrt 2 - 1)).
 const KAPPA: f64 = 0.552_284_749_8;
 
-/// The PDF file of `canvas`, a page of `size` CSS pixels (72/96 of a point each), titled
+/// The PDF file of `drawing`, one page of `size` CSS pixels (72/96 of a point each), titled
 /// `title`.
-pub fn document(drawing: &Drawing, size: (u32, u32), title: &str) -> Vec<u8> {
-    let (page_width, page_height) = (f64::from(size.0) * 0.75, f64::from(size.1) * 0.75);
-    let scale = page_width / f64::from(drawing.size().0);
-    let mut alphas: BTreeMap<String, String> = BTreeMap::new();
-    let mut content = String::new();
-    // Canvas pixels, y down, to PDF points, y up.
-    let _ = writeln!(
-        content,
-        "{} 0 0 {} 0 {} cm 1 J 1 j",
-        number(scale),
-        number(-scale),
-        number(page_height)
-    );
-    let font = super::vector::font();
-    let mut outlines: BTreeMap<u16, Vec<PathStep>> = BTreeMap::new();
-    for shape in drawing.shapes() {
-        let paint = match shape {
-            Shape::Line { paint, .. }
-            | Shape::Polygon { paint, .. }
-            | Shape::Circle { paint, .. }
-            | Shape::Text { paint, .. } => *paint,
-        };
-        content.push_str("q ");
-        if paint.alpha < 1.0 {
-            let value = number(paint.alpha);
-            let count = alphas.len();
-            let name = alphas
-                .entry(value)
-                .or_insert_with(|| format!("A{count}"))
-                .clone();
-            let _ = write!(content, "/{name} gs ");
-        }
-        let (r, g, b) = colour(paint);
-        match shape {
-            Shape::Line { points, width, .. } => {
-                let _ = write!(content, "{r} {g} {b} RG {} w ", number(*width));
-                polyline(&mut content, points);
-                content.push('S');
-            }
-            Shape::Polygon { points, .. } => {
-                let _ = write!(content, "{r} {g} {b} rg ");
-                polyline(&mut content, points);
-                content.push_str("h f");
-            }
-            Shape::Circle {
-                centre,
-                radius,
-                outline,
-                ..
-            } => {
-                match outline {
-                    Some(width) => {
-                        let _ = write!(content, "{r} {g} {b} RG {} w ", number(*width));
-                    }
-                    None => {
-                        let _ = write!(content, "{r} {g} {b} rg ");
-                    }
-                }
-                circle(&mut content, *centre, *radius);
-                content.push_str(if outline.is_some() { "S" } else { "f" });
-            }
-            Shape::Text { glyphs, .. } => {
-                let _ = write!(content, "{r} {g} {b} rg ");
-                for glyph in glyphs {
-                    let steps = outlines
-                        .entry(glyph.id)
-                        .or_insert_with(|| outline(&font, glyph.id));
-                    glyph_path(&mut content, steps, &glyph.transform);
-                }
-                content.push('f');
-            }
-        }
-        content.push_str(" Q\n");
-    }
+pub(crate) fn document(drawing: &Drawing, size: (f64, f64), title: &str) -> Vec<u8> {
+    let page = (size.0 * 0.75, size.1 * 0.75);
+    let scale = page.0 / f64::from(drawing.size().0);
+    let content = Content::of(drawing, scale, page.1);
     let mut compressed = ZlibEncoder::new(Vec::new(), Compression::default());
     compressed
-        .write_all(content.as_bytes())
+        .write_all(content.stream.as_bytes())
         .expect("writing to memory cannot fail");
     let stream = compressed.finish().expect("writing to memory cannot fail");
-    let states: String = alphas
+    let states: String = content
+        .opacities
         .iter()
         .map(|(value, name)| format!("/{name} << /ca {value} /CA {value} >> "))
         .collect();
@@ -106,8 +37,8 @@ pub fn document(drawing: &Drawing, size: (u32, u32), title: &str) -> Vec<u8> {
         format!(
             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /ExtGState << \
              {states}>> >> /Contents 4 0 R >>",
-            number(page_width),
-            number(page_height)
+            number(page.0),
+            number(page.1)
         )
         .into_bytes(),
         [
@@ -123,6 +54,100 @@ pub fn document(drawing: &Drawing, size: (u32, u32), title: &str) -> Vec<u8> {
         format!("<< /Title {} /Producer (sisa) >>", text_string(title)).into_bytes(),
     ];
     assemble(&objects)
+}
+
+/// A page's content stream, and the opacities it names (value -> graphics state name).
+struct Content {
+    stream: String,
+    opacities: BTreeMap<String, String>,
+    /// Glyph outlines read so far.
+    outlines: BTreeMap<u16, Vec<PathStep>>,
+}
+
+impl Content {
+    /// The content of `drawing`, its pixels scaled by `scale` to points on a page `height` high.
+    fn of(drawing: &Drawing, scale: f64, height: f64) -> Content {
+        let mut content = Content {
+            stream: String::new(),
+            opacities: BTreeMap::new(),
+            outlines: BTreeMap::new(),
+        };
+        // Canvas pixels, y down, to PDF points, y up.
+        let _ = writeln!(
+            content.stream,
+            "{} 0 0 {} 0 {} cm 1 J 1 j",
+            number(scale),
+            number(-scale),
+            number(height)
+        );
+        for shape in drawing.shapes() {
+            content.shape(shape);
+        }
+        content
+    }
+
+    /// One shape, in its own graphics state.
+    fn shape(&mut self, shape: &Shape) {
+        let paint = match shape {
+            Shape::Line { paint, .. }
+            | Shape::Polygon { paint, .. }
+            | Shape::Circle { paint, .. }
+            | Shape::Text { paint, .. } => *paint,
+        };
+        self.stream.push_str("q ");
+        if paint.alpha < 1.0 {
+            let value = number(paint.alpha);
+            let count = self.opacities.len();
+            let name = self
+                .opacities
+                .entry(value)
+                .or_insert_with(|| format!("A{count}"))
+                .clone();
+            let _ = write!(self.stream, "/{name} gs ");
+        }
+        let (r, g, b) = colour(paint);
+        let (stroke, fill) = (format!("{r} {g} {b} RG"), format!("{r} {g} {b} rg"));
+        let out = &mut self.stream;
+        match shape {
+            Shape::Line { points, width, .. } => {
+                let _ = write!(out, "{stroke} {} w ", number(*width));
+                polyline(out, points);
+                out.push('S');
+            }
+            Shape::Polygon { points, .. } => {
+                let _ = write!(out, "{fill} ");
+                polyline(out, points);
+                out.push_str("h f");
+            }
+            Shape::Circle {
+                centre,
+                radius,
+                outline,
+                ..
+            } => {
+                match outline {
+                    Some(width) => write!(out, "{stroke} {} w ", number(*width)),
+                    None => write!(out, "{fill} "),
+                }
+                .expect("writing to a string cannot fail");
+                circle(out, *centre, *radius);
+                out.push_str(if outline.is_some() { "S" } else { "f" });
+            }
+            Shape::Text { glyphs, .. } => {
+                let _ = write!(out, "{fill} ");
+                let font = crate::plot::text::font();
+                for glyph in glyphs {
+                    let steps = self
+                        .outlines
+                        .entry(glyph.id)
+                        .or_insert_with(|| outline(font, glyph.id));
+                    glyph_path(&mut self.stream, steps, &glyph.transform);
+                }
+                self.stream.push('f');
+            }
+        }
+        self.stream.push_str(" Q\n");
+    }
 }
 
 /// The file: header, numbered objects, cross-reference table (each object's byte offset) and

@@ -4,25 +4,28 @@
 
 use std::fmt::Write;
 
+use pulldown_cmark_escape::escape_html;
+
 use super::vector::{outline, Drawing, Paint, PathStep, Shape};
 
-/// The SVG document of `canvas`, shown at `size` CSS pixels (the canvas may be drawn larger),
+/// The SVG document of `drawing`, shown at `size` CSS pixels (the canvas may be drawn larger),
 /// titled `title`.
-pub fn document(drawing: &Drawing, size: (u32, u32), title: &str) -> String {
+pub(crate) fn document(drawing: &Drawing, size: (f64, f64), title: &str) -> String {
     let (width, height) = drawing.size();
     let mut out = String::new();
     let _ = write!(
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
          xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"{}\" height=\"{}\" \
-         viewBox=\"0 0 {width} {height}\" role=\"img\">\n<title>{}</title>\n<defs>\n",
-        size.0,
-        size.1,
-        escape(title)
+         viewBox=\"0 0 {width} {height}\" role=\"img\">\n<title>",
+        number(size.0),
+        number(size.1),
     );
-    let font = super::vector::font();
+    escaped(&mut out, title);
+    out.push_str("</title>\n<defs>\n");
+    let font = super::text::font();
     for id in drawing.glyphs() {
-        let steps = outline(&font, id);
+        let steps = outline(font, id);
         if !steps.is_empty() {
             let _ = writeln!(out, "<path id=\"g{id}\" d=\"{}\"/>", path_data(&steps));
         }
@@ -81,7 +84,9 @@ fn write_shape(out: &mut String, shape: &Shape) {
             glyphs,
             paint,
         } => {
-            let _ = writeln!(out, "<g aria-label=\"{}\" {}>", escape(text), fill(paint));
+            out.push_str("<g aria-label=\"");
+            escaped(out, text);
+            let _ = writeln!(out, "\" {}>", fill(paint));
             for glyph in glyphs {
                 let [a, b, c, d, e, f] = glyph.transform;
                 let _ = writeln!(
@@ -179,12 +184,10 @@ fn trimmed(text: String) -> String {
     }
 }
 
-/// Text as XML character data or an attribute value.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Appends `text` as XML character data or an attribute value (pulldown-cmark's escaping, which
+/// sisa's HTML pages use too).
+fn escaped(out: &mut String, text: &str) {
+    escape_html(out, text).expect("writing to a string cannot fail");
 }
 
 #[cfg(test)]

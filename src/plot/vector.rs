@@ -14,15 +14,13 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontTransform,
 };
 
-use super::style;
-
 /// A colour with its opacity.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Paint {
+pub(crate) struct Paint {
     /// Red, green, blue.
-    pub rgb: (u8, u8, u8),
+    pub(crate) rgb: (u8, u8, u8),
     /// Opacity, from 0 to 1.
-    pub alpha: f64,
+    pub(crate) alpha: f64,
 }
 
 impl From<BackendColor> for Paint {
@@ -36,7 +34,7 @@ impl From<BackendColor> for Paint {
 
 /// One recorded drawing operation, in canvas pixels (y down).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// An open line through the points.
     Line {
         /// The points.
@@ -78,16 +76,16 @@ pub enum Shape {
 /// A glyph of the bundled font placed on the canvas: `transform` maps the glyph's font units
 /// (y up) to canvas pixels, as `(a, b, c, d, e, f)`: x' = a x + c y + e, y' = b x + d y + f.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PlacedGlyph {
+pub(crate) struct PlacedGlyph {
     /// The glyph.
-    pub id: u16,
+    pub(crate) id: u16,
     /// Font units to canvas pixels.
-    pub transform: [f64; 6],
+    pub(crate) transform: [f64; 6],
 }
 
 /// One step of a glyph outline, in font units (y up).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum PathStep {
+pub(crate) enum PathStep {
     /// Start a contour.
     Move((f64, f64)),
     /// A straight segment.
@@ -100,14 +98,8 @@ pub enum PathStep {
     Close,
 }
 
-/// The bundled font.
-pub fn font() -> FontRef<'static> {
-    // The bundled file is a valid TrueType font; a failure here is a packaging bug.
-    FontRef::try_from_slice(style::font_bytes()).expect("the bundled font is valid")
-}
-
 /// The outline of glyph `id` as contours, in font units (y up); empty for blank glyphs.
-pub fn outline(font: &FontRef<'static>, id: u16) -> Vec<PathStep> {
+pub(crate) fn outline(font: &FontRef<'static>, id: u16) -> Vec<PathStep> {
     let Some(outline) = font.outline(GlyphId(id)) else {
         return Vec::new();
     };
@@ -141,31 +133,31 @@ pub fn outline(font: &FontRef<'static>, id: u16) -> Vec<PathStep> {
 }
 
 /// Applies a glyph's transform to a point in font units.
-pub fn apply(transform: &[f64; 6], (x, y): (f64, f64)) -> (f64, f64) {
+pub(crate) fn apply(transform: &[f64; 6], (x, y): (f64, f64)) -> (f64, f64) {
     let [a, b, c, d, e, f] = *transform;
     (a * x + c * y + e, b * x + d * y + f)
 }
 
 /// What a canvas recorded: its size and shapes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Drawing {
+pub(crate) struct Drawing {
     size: (u32, u32),
     shapes: Vec<Shape>,
 }
 
 impl Drawing {
     /// Its size in pixels.
-    pub fn size(&self) -> (u32, u32) {
+    pub(crate) fn size(&self) -> (u32, u32) {
         self.size
     }
 
     /// What was drawn, in order.
-    pub fn shapes(&self) -> &[Shape] {
+    pub(crate) fn shapes(&self) -> &[Shape] {
         &self.shapes
     }
 
     /// The glyphs any text uses.
-    pub fn glyphs(&self) -> BTreeSet<u16> {
+    pub(crate) fn glyphs(&self) -> BTreeSet<u16> {
         self.shapes
             .iter()
             .filter_map(|shape| match shape {
@@ -179,21 +171,21 @@ impl Drawing {
 
 /// The recording backend. plotters takes its backend by value, so the shapes go to a list the
 /// canvas shares with its [`Recorder`], which hands them over once drawing is done.
-pub struct VectorCanvas {
+pub(crate) struct VectorCanvas {
     size: (u32, u32),
     shapes: Rc<RefCell<Vec<Shape>>>,
-    font: FontRef<'static>,
+    font: &'static FontRef<'static>,
 }
 
 /// Reads what a [`VectorCanvas`] recorded.
-pub struct Recorder {
+pub(crate) struct Recorder {
     size: (u32, u32),
     shapes: Rc<RefCell<Vec<Shape>>>,
 }
 
 impl Recorder {
     /// What was drawn so far.
-    pub fn drawing(self) -> Drawing {
+    pub(crate) fn drawing(self) -> Drawing {
         Drawing {
             size: self.size,
             shapes: self.shapes.take(),
@@ -203,12 +195,12 @@ impl Recorder {
 
 impl VectorCanvas {
     /// An empty canvas of `size` pixels, and the recorder of what is drawn on it.
-    pub fn new(size: (u32, u32)) -> (Self, Recorder) {
+    pub(crate) fn new(size: (u32, u32)) -> (Self, Recorder) {
         let shapes = Rc::new(RefCell::new(Vec::new()));
         let canvas = VectorCanvas {
             size,
             shapes: Rc::clone(&shapes),
-            font: font(),
+            font: super::text::font(),
         };
         (canvas, Recorder { size, shapes })
     }
@@ -410,9 +402,9 @@ mod tests {
 
     #[test]
     fn glyph_outlines_are_closed_contours() {
-        let font = font();
+        let font = super::super::text::font();
         let id = font.glyph_id('o').0;
-        let steps = outline(&font, id);
+        let steps = outline(font, id);
         // An `o` has two contours: the outside and the hole.
         let moves = steps
             .iter()
@@ -423,16 +415,16 @@ mod tests {
             .filter(|s| matches!(s, PathStep::Close))
             .count();
         assert_eq!((moves, closes), (2, 2));
-        assert!(outline(&font, font.glyph_id(' ').0).is_empty());
+        assert!(outline(font, font.glyph_id(' ').0).is_empty());
     }
 
     #[test]
     fn text_is_recorded_as_glyphs_where_the_bitmap_puts_it() {
-        style::register_fonts();
+        crate::plot::style::register_fonts();
         let (canvas, recorder) = VectorCanvas::new((400, 100));
         {
             let area = canvas.into_drawing_area();
-            let font = (style::FONT, 20.0).into_font().color(&BLACK);
+            let font = (crate::plot::style::FONT, 20.0).into_font().color(&BLACK);
             area.draw(&Text::new("Hi", (10, 20), font)).unwrap();
         }
         let drawing = recorder.drawing();

@@ -1,115 +1,68 @@
-//! `report.html`: one self-contained page, figures embedded as base64 PNG, no external file.
+//! `report.html`: the Markdown report rendered to one self-contained page (pulldown-cmark, with
+//! its tables), each figure it links embedded as a data URI, so the page refers to no other file.
+//! Also the page style and the HTML escaping the other pages sisa writes share.
 
-use std::fmt::Write;
 use std::fs;
+use std::path::Path;
 
-use super::{headline, overview_with_spread, Contents, ReportError};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+
+use super::ReportError;
 use crate::results::ResultsError;
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
-table{border-collapse:collapse;font-size:14px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\
-th{background:#f3f3f3}figure{margin:1.5em 0}img{max-width:100%;border:1px solid #eee}\
-pre{background:#f7f7f7;padding:1em;overflow:auto}";
+/// The style of every HTML page sisa writes.
+pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;\
+margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;font-size:14px}\
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}\
+img{max-width:100%;border:1px solid #eee}pre{background:#f7f7f7;padding:1em;overflow:auto}";
 
-/// The HTML report, with every figure read from disk and embedded.
-pub fn render(contents: &Contents<'_>) -> Result<String, ReportError> {
-    let mut out = String::new();
-    let title = format!("sisa report: {}", contents.experiment);
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
-         <style>{STYLE}</style></head><body>\n",
-        escape(&title)
-    );
-    let _ = writeln!(out, "<h1>{}</h1>\n<h2>Headline</h2>\n<ul>", escape(&title));
-    for sentence in headline::headlines(contents.table)? {
-        let _ = writeln!(out, "<li>{}</li>", emphasis(&escape(&sentence)));
-    }
-    let _ = writeln!(out, "</ul>\n<p>{}</p>", escape(&contents.run_line()?));
-    let notes = headline::speedup_notes(contents.table)?;
-    if !notes.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h3>Why the CPU and points speed-ups differ</h3>\n<ul>"
-        );
-        for note in notes {
-            let _ = writeln!(out, "<li>{}</li>", escape(&note));
-        }
-        let _ = writeln!(out, "</ul>");
-    }
-    let _ = writeln!(out, "<h2>Figures</h2>");
-    for figure in contents.figures {
-        let image = figure.image();
-        let bytes = fs::read(image).map_err(|source| ResultsError::Io {
-            path: image.to_owned(),
-            source,
-        })?;
-        let media = if image.extension().is_some_and(|e| e == "svg") {
-            "image/svg+xml"
-        } else {
-            "image/png"
-        };
-        let _ = writeln!(
-            out,
-            "<figure><img alt=\"{}\" src=\"data:{media};base64,{}\"><figcaption>{}</figcaption></figure>",
-            escape(&figure.title),
-            base64(&bytes),
-            escape(&figure.title)
-        );
-    }
-    for skipped in contents.skipped {
-        let _ = writeln!(
-            out,
-            "<p><code>{}</code> not drawn: {}</p>",
-            skipped.name,
-            escape(&skipped.reason)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<h2>Summary (mean ± one standard deviation over repeats)</h2>\n<table>"
-    );
-    let table = overview_with_spread(contents.table)?;
-    let cells = |tag: &str, row: &[String]| {
-        row.iter()
-            .map(|cell| format!("<{tag}>{}</{tag}>", escape(cell)))
-            .collect::<String>()
-    };
-    let _ = writeln!(out, "<tr>{}</tr>", cells("th", &table.headers));
-    for row in &table.rows {
-        let _ = writeln!(out, "<tr>{}</tr>", cells("td", row));
-    }
-    let _ = writeln!(
-        out,
-        "</table>\n<h2>Spec</h2>\n<pre>{}</pre>",
-        escape(contents.spec_yaml)
-    );
-    let _ = writeln!(out, "<h2>Provenance</h2>\n<ul>");
-    for (label, value) in contents.provenance_lines() {
-        let _ = writeln!(out, "<li>{label}: {}</li>", escape(&value));
-    }
-    let _ = writeln!(out, "</ul>\n</body></html>");
-    Ok(out)
-}
-
-/// Markdown's `**bold**` as HTML, for the headline's lead words.
-fn emphasis(text: &str) -> String {
-    let mut out = String::new();
-    for (index, part) in text.split("**").enumerate() {
-        if index % 2 == 1 {
-            out.push_str(&format!("<strong>{part}</strong>"));
-        } else {
-            out.push_str(part);
-        }
-    }
+/// `text` escaped for HTML (and XML) text and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    pulldown_cmark_escape::escape_html(&mut out, text).expect("writing to a string cannot fail");
     out
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The page of the Markdown report `markdown`, titled `title`, with the figures it links
+/// (relative to the results folder `root`) embedded.
+pub(crate) fn render(title: &str, markdown: &str, root: &Path) -> Result<String, ReportError> {
+    let events = Parser::new_ext(markdown, Options::ENABLE_TABLES)
+        .map(|event| match event {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Ok(Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from(data_uri(&root.join(dest_url.as_ref()))?),
+                title,
+                id,
+            })),
+            other => Ok(other),
+        })
+        .collect::<Result<Vec<Event>, ReportError>>()?;
+    let mut body = String::new();
+    html::push_html(&mut body, events.into_iter());
+    Ok(format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\
+         <style>{STYLE}</style></head><body>\n{body}</body></html>\n",
+        escape(title)
+    ))
+}
+
+/// The file at `path` as a data URI (PNG or SVG).
+fn data_uri(path: &Path) -> Result<String, ReportError> {
+    let bytes = fs::read(path).map_err(|source| ResultsError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let media = if path.extension().is_some_and(|e| e == "svg") {
+        "image/svg+xml"
+    } else {
+        "image/png"
+    };
+    Ok(format!("data:{media};base64,{}", base64(&bytes)))
 }
 
 /// Standard base64 with padding (RFC 4648).
@@ -150,11 +103,23 @@ mod tests {
     }
 
     #[test]
-    fn bold_lead_words_become_strong() {
-        assert_eq!(
-            emphasis("**1 request**: at S = 5"),
-            "<strong>1 request</strong>: at S = 5"
+    fn markdown_becomes_a_page_with_its_images_inside() {
+        let folder = tempfile::tempdir().unwrap();
+        fs::create_dir(folder.path().join("figures")).unwrap();
+        fs::write(folder.path().join("figures/a.png"), b"\x89PNG+/=").unwrap();
+        let markdown = "# r <1>\n\n- **1 request**: at S = 5\n\n![A & B](figures/a.png)\n\n\
+                        | a | b |\n|---|---|\n| 1 | 2 |\n";
+        let page = render("x & y", markdown, folder.path()).unwrap();
+        assert!(page.contains("<title>x &amp; y</title>"), "{page}");
+        assert!(page.contains("<h1>r &lt;1&gt;</h1>"), "{page}");
+        assert!(
+            page.contains("<li><strong>1 request</strong>: at S = 5</li>"),
+            "{page}"
         );
+        assert!(page.contains("<td>2</td>"), "{page}");
+        let embedded = format!("src=\"data:image/png;base64,{}\"", base64(b"\x89PNG+/="));
+        assert!(page.contains(&embedded), "{page}");
+        assert!(page.contains("alt=\"A &amp; B\""), "{page}");
     }
 
     #[test]

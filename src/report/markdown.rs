@@ -14,7 +14,10 @@ pub fn render(contents: &Contents<'_>, root: &Path) -> Result<String, MissingCol
     for sentence in headline::headlines(contents.table)? {
         let _ = writeln!(out, "- {sentence}");
     }
-    let _ = writeln!(out, "\n{}\n", contents.run_line()?);
+    if !out.ends_with("## Headline\n\n") {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}\n", contents.run_line()?);
     let notes = headline::speedup_notes(contents.table)?;
     if !notes.is_empty() {
         let _ = writeln!(out, "### Why the CPU and points speed-ups differ\n");

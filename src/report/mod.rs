@@ -1,5 +1,6 @@
-//! Reports: `report.md` and a self-contained `report.html` (figures inline) built from the results
-//! folder alone: the table, the figures, the resolved spec and the provenance.
+//! Reports: `report.md` and a self-contained `report.html` (the same report rendered, figures
+//! inline) built from the results folder alone: the table, the figures, the resolved spec and
+//! the provenance.
 
 pub mod compare;
 pub mod format;
@@ -95,10 +96,13 @@ impl Contents<'_> {
     }
 }
 
-/// Writes `report.md` and `report.html` into the results folder; returns their paths.
+/// Writes `report.md` and `report.html` (the same report, rendered, with its figures inside) into
+/// the results folder; returns their paths.
 pub fn write(folder: &ResultsFolder, contents: &Contents<'_>) -> Result<Vec<PathBuf>, ReportError> {
     let markdown = markdown::render(contents, folder.root())?;
+    let title = format!("sisa report: {}", contents.experiment);
+    let page = html::render(&title, &markdown, folder.root())?;
     let markdown = folder.save(Document::ReportMarkdown, &markdown)?;
-    let html = folder.save(Document::ReportHtml, &html::render(contents)?)?;
+    let html = folder.save(Document::ReportHtml, &page)?;
     Ok(vec![markdown, html])
 }

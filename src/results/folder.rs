@@ -417,6 +417,14 @@ impl ResultsFolder {
         Ok(vec![steps_parquet, steps_csv, summary_csv])
     }
 
+    /// Saves the summary over repeats of `table` alone; returns its path.
+    pub(crate) fn save_summary(&self, table: &Table) -> Result<PathBuf> {
+        let summary_csv = self.root.join("summary.csv");
+        let mut summary = frame(&summary_csv, summary::to_frame(table))?;
+        write_csv(&summary_csv, &mut summary)?;
+        Ok(summary_csv)
+    }
+
     /// Writes a file through a function that needs a path (e.g. a plotting backend), atomically:
     /// `write` gets a temporary path beside `path`, which is renamed into place if it succeeds.
     pub fn write_through_path(

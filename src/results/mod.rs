@@ -1,6 +1,8 @@
 //! Results: the row a trial step produces and the table's columns, the tidy table (one row per
 //! trial x step), the summary over repeats, provenance, and the results folder they are written to.
 
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod folder;
 pub mod provenance;
 pub mod record;

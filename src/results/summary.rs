@@ -1,5 +1,5 @@
-//! Summary over repeats: one row per sweep point and step, with the mean, standard deviation and
-//! standard error of every measured column.
+//! Summary over repeats: one row per sweep point and step, with the mean, standard deviation,
+//! standard error and 95% confidence half-width (Student t) of every measured column.
 
 use polars::prelude::{Column, DataFrame, PolarsResult};
 
@@ -15,6 +15,9 @@ pub struct Stat {
     pub std: Option<f64>,
     /// Standard error of the mean (`None` with fewer than two values).
     pub sem: Option<f64>,
+    /// Half-width of the 95% confidence interval of the mean, Student t with n - 1 degrees of
+    /// freedom: the mean is within `mean ± ci95` (`None` with fewer than two values).
+    pub ci95: Option<f64>,
 }
 
 impl Stat {
@@ -27,12 +30,72 @@ impl Stat {
             let squares: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
             (squares / (n - 1.0)).sqrt()
         });
+        let sem = std.map(|std| std / n.sqrt());
         Stat {
             mean,
             std,
-            sem: std.map(|std| std / n.sqrt()),
+            sem,
+            ci95: sem.map(|sem| sem * t_975(values.len() - 1)),
         }
     }
+}
+
+/// The two-sided 95% quantile of Student's t (its 0.975 quantile) for 1 to 30 degrees of freedom.
+const T_975: [f64; 30] = [
+    12.706204736,
+    4.302652730,
+    3.182446305,
+    2.776445105,
+    2.570581836,
+    2.446911851,
+    2.364624252,
+    2.306004135,
+    2.262157163,
+    2.228138852,
+    2.200985160,
+    2.178812830,
+    2.160368656,
+    2.144786688,
+    2.131449546,
+    2.119905299,
+    2.109815578,
+    2.100922040,
+    2.093024054,
+    2.085963447,
+    2.079613845,
+    2.073873068,
+    2.068657610,
+    2.063898562,
+    2.059538553,
+    2.055529439,
+    2.051830516,
+    2.048407142,
+    2.045229642,
+    2.042272456,
+];
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom (at least 1): from the table up
+/// to 30 (to nine decimals), beyond it the Cornish-Fisher expansion around the normal quantile
+/// (within 1e-7 there).
+pub(crate) fn t_975(df: usize) -> f64 {
+    if let Some(&t) = df.checked_sub(1).and_then(|index| T_975.get(index)) {
+        return t;
+    }
+    let (z, n) = (1.959_963_984_540_054_f64, df.max(1) as f64);
+    let terms = [
+        (z.powi(3) + z) / 4.0,
+        (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / 96.0,
+        (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z) / 384.0,
+        (79.0 * z.powi(9) + 776.0 * z.powi(7) + 1482.0 * z.powi(5)
+            - 1920.0 * z.powi(3)
+            - 945.0 * z)
+            / 92160.0,
+    ];
+    z + terms
+        .iter()
+        .enumerate()
+        .map(|(power, term)| term / n.powi(power as i32 + 1))
+        .sum::<f64>()
 }
 
 /// The rows of one sweep point at one step, across repeats.
@@ -84,8 +147,11 @@ pub fn groups(table: &Table) -> Result<Vec<Group>, MissingColumn> {
     Ok(groups)
 }
 
+/// One statistic of a [`Stat`].
+type Statistic = fn(&Stat) -> Option<f64>;
+
 /// The summary table: swept keys, configuration and step columns, `repeats`, then
-/// `<measure>_mean`, `<measure>_std` and `<measure>_sem` for every measure.
+/// `<measure>_mean`, `_std`, `_sem` and `_ci95` for every measure.
 pub fn to_frame(table: &Table) -> PolarsResult<DataFrame> {
     let missing = |error: MissingColumn| {
         polars::prelude::PolarsError::ColumnNotFound(error.to_string().into())
@@ -107,10 +173,14 @@ pub fn to_frame(table: &Table) -> PolarsResult<DataFrame> {
     for spec in COLUMNS.iter().filter(|spec| spec.is_measured()) {
         let values = table.numbers(spec.name).map_err(missing)?;
         let stats: Vec<Stat> = groups.iter().map(|g| g.stat_of(&values)).collect();
-        let means = stats.iter().map(|s| s.mean).collect::<Vec<_>>();
-        let stds = stats.iter().map(|s| s.std).collect::<Vec<_>>();
-        let sems = stats.iter().map(|s| s.sem).collect::<Vec<_>>();
-        for (suffix, values) in [("mean", means), ("std", stds), ("sem", sems)] {
+        let statistics: [(&str, Statistic); 4] = [
+            ("mean", |s| s.mean),
+            ("std", |s| s.std),
+            ("sem", |s| s.sem),
+            ("ci95", |s| s.ci95),
+        ];
+        for (suffix, statistic) in statistics {
+            let values: Vec<Option<f64>> = stats.iter().map(statistic).collect();
             columns.push(Column::new(
                 format!("{}_{suffix}", spec.name).into(),
                 values,
@@ -131,6 +201,52 @@ mod tests {
         assert!((stat.std.unwrap() - 2f64.sqrt()).abs() < 1e-12);
         assert!((stat.sem.unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(Stat::of([Some(5.0)]).std, None);
+        assert_eq!(Stat::of([Some(5.0)]).ci95, None);
         assert_eq!(Stat::of([None]).mean, None);
+        // Two values: sem 1, t(1) = 12.706.
+        assert!((stat.ci95.unwrap() - 12.706204736).abs() < 1e-9);
+    }
+
+    /// The cumulative probability of Student's t with `df` degrees of freedom at `t` > 0, by
+    /// Simpson's rule over its density: a check of the table that shares nothing with it.
+    fn t_cdf(t: f64, df: f64) -> f64 {
+        let log_gamma_ratio = |df: f64| {
+            // ln Γ((df+1)/2) - ln Γ(df/2), by the recurrence down to Γ(1/2) or Γ(1).
+            let (mut a, mut b, mut sum) = ((df + 1.0) / 2.0, df / 2.0, 0.0);
+            while a > 1.0 {
+                a -= 1.0;
+                sum += a.ln();
+            }
+            while b > 1.0 {
+                b -= 1.0;
+                sum -= b.ln();
+            }
+            let gamma = |x: f64| {
+                if x == 0.5 {
+                    std::f64::consts::PI.sqrt()
+                } else {
+                    1.0
+                }
+            };
+            sum + gamma(a).ln() - gamma(b).ln()
+        };
+        let scale = log_gamma_ratio(df).exp() / (df * std::f64::consts::PI).sqrt();
+        let density = |x: f64| scale * (1.0 + x * x / df).powf(-(df + 1.0) / 2.0);
+        let steps = 200_000;
+        let h = t / steps as f64;
+        let inner: f64 = (1..steps)
+            .map(|i| density(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+            .sum();
+        0.5 + h / 3.0 * (density(0.0) + inner + density(t))
+    }
+
+    #[test]
+    fn the_t_quantiles_give_a_probability_of_0_975() {
+        for df in [1, 2, 3, 4, 5, 9, 10, 19, 29, 30, 31, 40, 60, 120] {
+            let t = t_975(df);
+            let p = t_cdf(t, df as f64);
+            assert!((p - 0.975).abs() < 1e-8, "df {df}: t {t} gives {p}");
+        }
+        assert!(t_975(10_000) - 1.959_964 < 1e-3);
     }
 }

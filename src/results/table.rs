@@ -297,7 +297,7 @@ fn build(spec: &ColumnSpec, records: &[StepRecord]) -> Column {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::figures::tests::record;
+    use crate::results::fixture::record;
     use crate::results::record::column;
 
     #[test]

@@ -403,8 +403,10 @@ impl Session {
         Ok(Table::read(&self.folder.steps_path(), &swept)?)
     }
 
-    /// Writes `table` as the folder's tables (unless `tables` is false: they are already
-    /// there), draws the figures and writes the report; tells `observer` what it wrote.
+    /// Writes `table` as the folder's tables (unless `tables` is false: they are already there,
+    /// and only the summary is written again, in this version's layout), draws the figures
+    /// (removing figure files no figure of the spec writes) and writes the report; tells
+    /// `observer` what it wrote.
     pub fn publish(
         &self,
         table: &mut Table,
@@ -415,23 +417,32 @@ impl Session {
         let mut paths = if tables {
             self.folder.save_tables(table)?
         } else {
-            Vec::new()
+            vec![self.folder.save_summary(table)?]
         };
-        let (figures, skipped) = plot::render(table, &self.figures, &self.folder)?;
-        for skip in &skipped {
+        let figures = plot::render(table, &self.figures, &self.folder)?;
+        for skip in &figures.skipped {
             let message = format!("figure `{}` not drawn: {}", skip.name, skip.reason);
             observer.notice(&Notice::Warning(message));
+        }
+        for stale in &figures.removed {
+            let message = format!("removed {}: the spec no longer draws it", stale.display());
+            observer.notice(&Notice::Info(message));
         }
         let spec_yaml = self.spec.resolved_yaml();
         let contents = report::Contents {
             experiment: self.spec.name().as_str(),
             table,
-            figures: &figures,
-            skipped: &skipped,
+            figures: &figures.rendered,
+            skipped: &figures.skipped,
             spec_yaml: &spec_yaml,
             provenance,
         };
-        paths.extend(figures.iter().map(|figure| figure.image().to_owned()));
+        paths.extend(
+            figures
+                .rendered
+                .iter()
+                .flat_map(|figure| figure.files.clone()),
+        );
         paths.extend(report::write(&self.folder, &contents)?);
         observer.published(table, &paths);
         Ok(paths)

@@ -168,7 +168,7 @@ impl<'de> Deserialize<'de> for ClassName {
 pub enum RawFigures {
     /// `figures: [speedup-vs-requests, {x: shards, y: accuracy_gap}]`.
     List(Vec<RawFigure>),
-    /// `figures: {draw: [...], width: 1200, height: 800, dpi: 300, formats: [svg, png, pdf]}`.
+    /// `figures: {draw: [...], style: paper, width: 3.3in, font_size: 8, formats: [pdf, svg]}`.
     Section(RawFigureSection),
 }
 
@@ -178,7 +178,7 @@ impl<'de> Deserialize<'de> for RawFigures {
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = RawFigures;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a list of figures, or a mapping with `draw`, `width`, `height`, `dpi`, `formats`")
+                f.write_str("a list of figures, or a mapping with `draw`, `style`, `formats` and options such as `width`")
             }
             // Handing the sequence and mapping accesses on keeps key paths and line numbers.
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
@@ -200,20 +200,210 @@ impl<'de> Deserialize<'de> for RawFigures {
     }
 }
 
-/// The mapping form of `figures`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawFigureSection {
-    /// Figures to draw (default: those that what the sweep varies calls for).
-    pub draw: Option<Vec<RawFigure>>,
-    /// Width in CSS pixels (1/96 inch).
-    pub width: Option<u32>,
-    /// Height in CSS pixels.
-    pub height: Option<u32>,
-    /// PNG resolution in dots per inch.
-    pub dpi: Option<u32>,
-    /// File formats to write.
-    pub formats: Option<Vec<FigureFormat>>,
+/// Declares the two mappings of `figures` (the section, whose options are every figure's
+/// defaults, and an entry of its list, whose options are that figure's), each with its own
+/// fields and then the same options of how a figure looks, declared once here; the options also
+/// make [`RawLook`], which both hand to the checks (`look()`). Every field is optional.
+macro_rules! figure_mappings {
+    (look $look:tt $($(#[$meta:meta])* struct $name:ident $fields:tt)*) => {
+        figure_mappings!(@look $look);
+        $(figure_mappings!(@mapping $look $(#[$meta])* $name $fields);)*
+    };
+    (@look { $($(#[$look_meta:meta])* $look:ident: $look_type:ty,)* }) => {
+        /// How a figure looks and its size: the options a `figures` section sets for every
+        /// figure and an entry of its list for its own.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct RawLook {
+            $($(#[$look_meta])* pub $look: Option<$look_type>,)*
+        }
+    };
+    (
+        @mapping { $($(#[$look_meta:meta])* $look:ident: $look_type:ty,)* }
+        $(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident: $type:ty,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: Option<$type>,)*
+            $($(#[$look_meta])* pub $look: Option<$look_type>,)*
+        }
+
+        impl $name {
+            /// The options of how the figure looks.
+            pub fn look(&self) -> RawLook {
+                RawLook { $($look: self.$look.clone(),)* }
+            }
+        }
+    };
+}
+
+figure_mappings! {
+    look {
+        /// Width: a number of CSS pixels (1/96 inch), or a length with its unit: `3.3in`,
+        /// `8.4cm`, `84mm`, `240pt`, `640px` (default 1000 px; `style: paper` 3.3in).
+        width: RawLength,
+        /// Height, as `width` (default 640 px; `style: paper` 2.2in).
+        height: RawLength,
+        /// PNG resolution in dots per inch, 48 to 1200: the PNG is width x dpi / 96 pixels wide
+        /// (default 96; `style: paper` 300).
+        dpi: u32,
+        /// Base font size in points (1/72 inch), for tick labels and the legend; titles are set
+        /// larger, notes smaller, and line widths and markers scale with it (default 11;
+        /// `style: paper` 8).
+        font_size: f64,
+        /// The title: text, `true` for the figure's own, `false` for none (default `true`;
+        /// `style: paper` none).
+        title: RawTitle,
+        /// Whether the grey footer line is drawn (experiment, data, model, repeats, what the
+        /// error bars show; default `true`, `style: paper` and `slides` `false`).
+        footer: bool,
+        /// Where the legend goes (default `best`: a corner of the plot that covers no data, else
+        /// beside or below it).
+        legend: LegendPosition,
+        /// What error bars show (default `std`).
+        error_bars: ErrorBars,
+        /// The x axis title, instead of the figure's own.
+        x_label: String,
+        /// The y axis title, instead of the figure's own.
+        y_label: String,
+    }
+
+    /// The mapping form of `figures`: the list under `draw`, the files written, and how every
+    /// figure looks (an entry of `draw` may change its own).
+    struct RawFigureSection {
+        /// Figures to draw (default: those that what the sweep varies calls for).
+        draw: Vec<RawFigure>,
+        /// A preset the other options start from: `screen` (default), `paper` (a journal
+        /// column: 3.3 x 2.2 in, 8 pt, no title or footer, PDF and SVG) or `slides`.
+        style: FigurePreset,
+        /// File formats to write (default `[svg, png]`; `style: paper` `[pdf, svg]`).
+        formats: Vec<FigureFormat>,
+    }
+
+    /// An entry of the figure list given as a mapping: a built-in figure with options
+    /// (`{figure: trade-off, legend: below}`), or a figure of any columns
+    /// (`{x: shards, y: accuracy_gap, by: sisa.slices}`).
+    struct RawFigureEntry {
+        /// A built-in figure, by name.
+        figure: String,
+        /// A custom figure: the column along x.
+        x: String,
+        /// A custom figure: the column along y (numbers).
+        y: String,
+        /// A custom figure: columns whose values tell the lines apart (default: the swept keys
+        /// that vary, but x).
+        by: Columns,
+        /// A custom figure: how the rows at one x of one line (the repeats) are combined
+        /// (default: mean).
+        aggregate: FigureAggregate,
+        /// A custom figure: keep only the rows whose column holds one of the given values.
+        #[serde(rename = "where")]
+        filter: BTreeMap<String, OneOrMore>,
+        /// The file name, without extension (default: the built-in figure's name, or
+        /// `<y>-vs-<x>` then `-by-<column>` for each).
+        name: String,
+        /// A custom figure: a logarithmic x axis (default: chosen from the values, logarithmic
+        /// when they are a few geometric counts such as 1, 2, 4, 8).
+        log_x: bool,
+        /// A custom figure: a logarithmic y axis.
+        log_y: bool,
+    }
+}
+
+/// A length: CSS pixels, or a number with its unit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawLength {
+    /// A plain number: CSS pixels.
+    Pixels(f64),
+    /// Text such as `3.3in`, checked by the figure checks.
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawLength {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Number(number) => RawLength::Pixels(number.as_f64().unwrap_or(f64::NAN)),
+            Value::String(text) => RawLength::Text(text),
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "a length is a number of CSS pixels or text such as `3.3in`",
+                ))
+            }
+        })
+    }
+}
+
+/// A title: text, or whether to draw the figure's own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawTitle {
+    /// `true` for the figure's own title, `false` for none.
+    Shown(bool),
+    /// This text.
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawTitle {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Bool(shown) => RawTitle::Shown(shown),
+            Value::String(text) => RawTitle::Text(text),
+            Value::Number(number) => RawTitle::Text(number.to_string()),
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "a title is text, `true` (the figure's own) or `false` (none)",
+                ))
+            }
+        })
+    }
+}
+
+/// Where a figure's legend goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LegendPosition {
+    /// A corner of the plot where it covers no data, else beside the plot, else below it.
+    Best,
+    /// Beside the plot, on the right.
+    OutsideRight,
+    /// Below the plot, its entries in columns.
+    Below,
+    /// No legend.
+    None,
+    /// Inside the plot, top left.
+    UpperLeft,
+    /// Inside the plot, top right.
+    UpperRight,
+    /// Inside the plot, bottom left.
+    LowerLeft,
+    /// Inside the plot, bottom right.
+    LowerRight,
+}
+
+/// What error bars show, over the repeats of a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorBars {
+    /// One standard deviation either side of the mean.
+    Std,
+    /// One standard error of the mean either side.
+    Sem,
+    /// The 95% confidence interval of the mean (Student t).
+    Ci95,
+    /// None.
+    None,
+}
+
+/// A preset of figure options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FigurePreset {
+    /// For reading on a screen: 1000 x 640 px, 11 pt, title and footer, SVG and PNG.
+    Screen,
+    /// For a journal column: 3.3 x 2.2 in, 8 pt, no title, no footer, PDF and SVG.
+    Paper,
+    /// For slides: 10 x 5.625 in, 16 pt, a title, no footer, SVG and a 192 dpi PNG.
+    Slides,
 }
 
 /// A file format of figures.
@@ -228,13 +418,14 @@ pub enum FigureFormat {
     Pdf,
 }
 
-/// One figure: a built-in one by name, or one drawn from any columns.
+/// One figure: a built-in one by name, or a mapping (a built-in figure with options, or one
+/// drawn from any columns).
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawFigure {
     /// A built-in figure, e.g. `speedup-vs-requests`.
     Named(String),
-    /// `{x: shards, y: accuracy_gap, by: sisa.slices, aggregate: mean}`.
-    Custom(RawCustomFigure),
+    /// `{figure: trade-off, legend: below}` or `{x: shards, y: accuracy_gap, by: sisa.slices}`.
+    Entry(Box<RawFigureEntry>),
 }
 
 impl<'de> Deserialize<'de> for RawFigure {
@@ -253,36 +444,11 @@ impl<'de> Deserialize<'de> for RawFigure {
                 map: A,
             ) -> Result<RawFigure, A::Error> {
                 let access = serde::de::value::MapAccessDeserializer::new(map);
-                RawCustomFigure::deserialize(access).map(RawFigure::Custom)
+                RawFigureEntry::deserialize(access).map(|entry| RawFigure::Entry(Box::new(entry)))
             }
         }
         deserializer.deserialize_any(Visitor)
     }
-}
-
-/// A figure of any columns of the results table.
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawCustomFigure {
-    /// The column along x.
-    pub x: String,
-    /// The column along y (numbers).
-    pub y: String,
-    /// Columns whose values tell the lines apart (default: the swept keys that vary, but x).
-    pub by: Option<Columns>,
-    /// How the rows at one x of one line (the repeats) are combined (default: mean).
-    pub aggregate: Option<FigureAggregate>,
-    /// Keep only the rows whose column holds one of the given values.
-    #[serde(rename = "where")]
-    pub filter: Option<BTreeMap<String, OneOrMore>>,
-    /// The figure's title (default: `y vs x`).
-    pub title: Option<String>,
-    /// The file name, without extension (default: `<y>-vs-<x>`, then `-by-<column>` for each).
-    pub name: Option<String>,
-    /// A logarithmic x axis.
-    pub log_x: Option<bool>,
-    /// A logarithmic y axis.
-    pub log_y: Option<bool>,
 }
 
 /// How the rows at one point are combined.
@@ -384,12 +550,45 @@ impl JsonSchema for RawFigure {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let reference = generator.subschema_for::<RawFigureEntry>().to_value();
+        let entry = |required: &[&str]| {
+            let mut entry = reference.clone();
+            entry["required"] = serde_json::json!(required);
+            entry
+        };
         json_schema!({
-            "description": "A built-in figure by name, or a figure of any columns of the results table.",
+            "description": "A built-in figure by name, a built-in figure with options (`figure` names it), or a figure of any columns of the results table (`x` and `y` name them).",
             "anyOf": [
                 generator.subschema_for::<FigureName>(),
-                generator.subschema_for::<RawCustomFigure>(),
+                entry(&["figure"]),
+                entry(&["x", "y"]),
             ]
+        })
+    }
+}
+
+impl JsonSchema for RawLength {
+    fn schema_name() -> Cow<'static, str> {
+        "Length".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A number of CSS pixels (1/96 inch), or a length with its unit: `3.3in`, `8.4cm`, `84mm`, `240pt`, `640px`.",
+            "type": ["number", "string"]
+        })
+    }
+}
+
+impl JsonSchema for RawTitle {
+    fn schema_name() -> Cow<'static, str> {
+        "Title".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A title: text, `true` for the figure's own, `false` for none.",
+            "type": ["string", "number", "boolean"]
         })
     }
 }

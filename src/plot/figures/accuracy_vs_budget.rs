@@ -2,25 +2,31 @@
 //! more slices should reach the same accuracy, only converging later.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{AxisSpec, Chart, Format, LineChart};
-use crate::plot::data::{self};
+use crate::plot::axis::{AxisSpec, Format, Scale};
+use crate::plot::chart::{Chart, LineChart};
+use crate::plot::data;
 use crate::results::{column, Table};
+use crate::spec::raw::ErrorBars;
 
 /// See the module documentation.
-pub struct AccuracyVsBudget;
+pub(crate) struct AccuracyVsBudget;
 
 impl Figure for AccuracyVsBudget {
+    fn name(&self) -> &str {
+        "accuracy-vs-budget"
+    }
+
     fn applies(&self, table: &Table) -> bool {
         data::varies(table, column::BUDGET)
     }
 
-    fn build(&self, table: &Table) -> Result<Chart, FigureError> {
-        let rows = data::fewest_requests_rows(table)?;
+    fn build(&self, table: &Table, bars: ErrorBars) -> Result<Chart, FigureError> {
+        let rows = data::first_requests_rows(table)?;
         let budget_keys = ["model.max_iterations", "model.epochs"];
         let groups = data::varying_keys(table, &budget_keys);
         let accuracy = table.numbers(column::SISA_ACCURACY)?;
         let budget = table.numbers(column::BUDGET)?;
-        let grouped = data::series(table, &rows, &budget, &accuracy, &groups)?;
+        let grouped = data::series(table, &rows, (&budget, &accuracy), &groups, bars)?;
         if grouped.is_empty() {
             return Err(FigureError::Unfit("no accuracy was measured".to_owned()));
         }
@@ -36,18 +42,19 @@ impl Figure for AccuracyVsBudget {
             "epochs"
         };
         let x = AxisSpec::numeric(
-            format!("unsliced training budget E ({unit}; each of R steps gets 2E/(R+1))"),
-            false,
+            format!("training budget E ({unit})"),
+            Scale::Auto,
             Format::Plain,
         );
-        let y = AxisSpec::numeric("SISA test accuracy", false, Format::Percent);
-        Ok(Chart::Line(LineChart::new(
+        let y = AxisSpec::numeric("SISA test accuracy", Scale::Linear, Format::Percent);
+        let chart = LineChart::new(
             "Test accuracy vs training budget",
             &x,
             &y,
             series,
             encoding.legend(),
-            data::caption(table, true)?,
-        )))
+            data::caption(table)?,
+        );
+        Ok(Chart::Line(chart.noting(data::notes(table, bars)?)))
     }
 }

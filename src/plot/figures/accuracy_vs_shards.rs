@@ -1,16 +1,19 @@
 //! Accuracy vs number of shards (DESIGN.md §7.2): the SISA ensemble under each aggregation, the
-//! retrained baseline, and one constituent alone (the paper's "1/S"), after the fewest requests.
+//! retrained baseline, and one constituent alone (the paper's "1/S"), after each trial's fewest
+//! requests.
 //! Colour tells the measures apart; marker and dash the other swept keys. The baseline, trained on
 //! all the data, does not depend on SISA's layout: it gets one line per value of the other keys,
 //! pooled over the layout's (`sisa.*`), instead of a copy per layout.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{AxisSpec, Chart, Format, LineChart, Series};
+use crate::plot::axis::{AxisSpec, Format, Scale};
+use crate::plot::chart::{Chart, LineChart, Series};
 use crate::plot::data::{self, Encoding, MEASURE};
 use crate::results::{column, ColumnName, Table};
+use crate::spec::raw::ErrorBars;
 
 /// See the module documentation.
-pub struct AccuracyVsShards;
+pub(crate) struct AccuracyVsShards;
 
 /// The accuracy columns drawn, with their legend names.
 const MEASURES: [(ColumnName, &str); 4] = [
@@ -24,12 +27,16 @@ const MEASURES: [(ColumnName, &str); 4] = [
 ];
 
 impl Figure for AccuracyVsShards {
+    fn name(&self) -> &str {
+        "accuracy-vs-shards"
+    }
+
     fn applies(&self, table: &Table) -> bool {
         data::varies(table, column::SHARDS)
     }
 
-    fn build(&self, table: &Table) -> Result<Chart, FigureError> {
-        let rows = data::fewest_requests_rows(table)?;
+    fn build(&self, table: &Table, bars: ErrorBars) -> Result<Chart, FigureError> {
+        let rows = data::first_requests_rows(table)?;
         let groups = data::varying_keys(table, &["sisa.shards"]);
         let baseline_groups: Vec<String> = groups
             .iter()
@@ -45,7 +52,7 @@ impl Figure for AccuracyVsShards {
                 &groups
             };
             let values = table.numbers(measure)?;
-            for group in data::series(table, &rows, &shards, &values, by)? {
+            for group in data::series(table, &rows, (&shards, &values), by, bars)? {
                 let mut key = vec![(MEASURE.to_owned(), name.to_owned())];
                 key.extend(group.key);
                 grouped.push((key, group.points));
@@ -55,7 +62,8 @@ impl Figure for AccuracyVsShards {
             return Err(FigureError::Unfit("no accuracy was measured".to_owned()));
         }
         // Every measure against every combination of the other keys: a full grid to encode.
-        let combinations = data::series(table, &rows, &shards, &shards, &groups)?;
+        let combinations =
+            data::series(table, &rows, (&shards, &shards), &groups, ErrorBars::None)?;
         let keys: Vec<Vec<(String, String)>> = MEASURES
             .iter()
             .flat_map(|(_, name)| {
@@ -75,20 +83,16 @@ impl Figure for AccuracyVsShards {
                 points,
             })
             .collect();
-        let span = shards
-            .iter()
-            .flatten()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
-        let x = AxisSpec::numeric("shards (S)", span >= 10.0, Format::Plain);
-        let y = AxisSpec::numeric("test accuracy", false, Format::Percent);
-        Ok(Chart::Line(LineChart::new(
+        let x = AxisSpec::numeric("shards (S)", Scale::Auto, Format::Plain);
+        let y = AxisSpec::numeric("test accuracy", Scale::Linear, Format::Percent);
+        let chart = LineChart::new(
             "Test accuracy vs number of shards",
             &x,
             &y,
             series,
             encoding.legend(),
-            data::caption(table, true)?,
-        )))
+            data::caption(table)?,
+        );
+        Ok(Chart::Line(chart.noting(data::notes(table, bars)?)))
     }
 }

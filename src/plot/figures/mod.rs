@@ -1,75 +1,34 @@
-//! One file per figure kind; [`figure`] maps a [`FigureKind`] to its implementation, and
-//! [`custom`] draws any column against any other.
+//! The built-in figures, one file each, listed once in [`BUILT_IN`]; [`custom`] draws any column
+//! against any other. A figure builds a [`Chart`], plain data, from the results table.
 
-pub mod accuracy_vs_budget;
-pub mod accuracy_vs_shards;
-pub mod custom;
-pub mod points_vs_requests;
-pub mod speedup_surface;
-pub mod speedup_vs_requests;
-pub mod trade_off;
+pub(crate) mod custom;
 
 use super::chart::Chart;
 use crate::results::{MissingColumn, Table};
-
-/// The figures a run can draw (DESIGN.md §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FigureKind {
-    /// Speed-up vs number of requests, one line per configuration, analytic curve dashed.
-    SpeedupVsRequests,
-    /// Accuracy vs number of shards: SISA (each aggregation), baseline, one constituent alone.
-    AccuracyVsShards,
-    /// Speed-up over shards x slices at one request count, as a heat map.
-    SpeedupSurface,
-    /// Accuracy vs training budget, one line per number of slices.
-    AccuracyVsBudget,
-    /// Points retrained vs requests, contrasting partitions, modes or distributions.
-    PointsVsRequests,
-    /// Speed-up vs accuracy lost, one point per setting, the Pareto front marked.
-    TradeOff,
-}
-
-impl FigureKind {
-    /// Every figure, in report order.
-    pub const ALL: [FigureKind; 6] = [
-        FigureKind::SpeedupVsRequests,
-        FigureKind::PointsVsRequests,
-        FigureKind::AccuracyVsShards,
-        FigureKind::TradeOff,
-        FigureKind::SpeedupSurface,
-        FigureKind::AccuracyVsBudget,
-    ];
-
-    /// The name used in specs and file names.
-    pub fn name(self) -> &'static str {
-        match self {
-            FigureKind::SpeedupVsRequests => "speedup-vs-requests",
-            FigureKind::AccuracyVsShards => "accuracy-vs-shards",
-            FigureKind::SpeedupSurface => "speedup-surface",
-            FigureKind::AccuracyVsBudget => "accuracy-vs-budget",
-            FigureKind::PointsVsRequests => "points-vs-requests",
-            FigureKind::TradeOff => "trade-off",
-        }
-    }
-
-    /// The figure a spec names, if it is one.
-    pub fn parse(name: &str) -> Option<FigureKind> {
-        FigureKind::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-}
+use crate::spec::raw::ErrorBars;
 
 /// A figure drawn from a results table.
-pub trait Figure: Sync {
-    /// Whether the table calls for this figure: the run varies what it plots.
+pub(crate) trait Figure: Sync {
+    /// The name specs and file names use.
+    fn name(&self) -> &str;
+
+    /// Whether the table calls for this figure: the run varies what it plots. This decides which
+    /// figures are drawn when a spec names none.
     fn applies(&self, table: &Table) -> bool;
 
-    /// The chart, or why this table cannot give it.
-    fn build(&self, table: &Table) -> Result<Chart, FigureError>;
+    /// The chart, with error bars showing `bars`, or why this table cannot give it.
+    fn build(&self, table: &Table, bars: ErrorBars) -> Result<Chart, FigureError>;
+}
+
+impl std::fmt::Debug for dyn Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "figure `{}`", self.name())
+    }
 }
 
 /// Why a figure was not built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FigureError {
+pub(crate) enum FigureError {
     /// The table does not hold what the figure plots (nothing measured, say).
     #[error("{0}")]
     Unfit(String),
@@ -78,89 +37,50 @@ pub enum FigureError {
     Column(#[from] MissingColumn),
 }
 
-/// The implementation of a figure kind.
-pub fn figure(kind: FigureKind) -> &'static dyn Figure {
-    match kind {
-        FigureKind::SpeedupVsRequests => &speedup_vs_requests::SpeedupVsRequests,
-        FigureKind::AccuracyVsShards => &accuracy_vs_shards::AccuracyVsShards,
-        FigureKind::SpeedupSurface => &speedup_surface::SpeedupSurface,
-        FigureKind::AccuracyVsBudget => &accuracy_vs_budget::AccuracyVsBudget,
-        FigureKind::PointsVsRequests => &points_vs_requests::PointsVsRequests,
-        FigureKind::TradeOff => &trade_off::TradeOff,
-    }
+/// Declares each built-in figure's module and lists its figure in [`BUILT_IN`], so adding a
+/// figure is its file and one line in the list below.
+macro_rules! built_in {
+    ($($module:ident::$figure:ident,)+) => {
+        $(pub(crate) mod $module;)+
+
+        /// Every built-in figure (DESIGN.md §7), in report order.
+        pub(crate) const BUILT_IN: &[&dyn Figure] = &[$(&$module::$figure),+];
+    };
+}
+
+built_in! {
+    speedup_vs_requests::SpeedupVsRequests,
+    points_vs_requests::PointsVsRequests,
+    accuracy_vs_shards::AccuracyVsShards,
+    trade_off::TradeOff,
+    speedup_surface::SpeedupSurface,
+    accuracy_vs_budget::AccuracyVsBudget,
+}
+
+/// The built-in figure called `name`, if there is one.
+pub(crate) fn built_in(name: &str) -> Option<&'static dyn Figure> {
+    BUILT_IN
+        .iter()
+        .copied()
+        .find(|figure| figure.name() == name)
+}
+
+/// The names of the built-in figures, in report order.
+pub(crate) fn names() -> Vec<&'static str> {
+    BUILT_IN
+        .iter()
+        .map(|figure| {
+            let name: &'static str = figure.name();
+            name
+        })
+        .collect()
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::plot::chart::{Colour, LineChart, Marker};
-    use crate::results::StepRecord;
-
-    /// A record of one repeat at shards `s`, slices `r`, `k` requests, with costs and
-    /// accuracies that follow from them.
-    pub(crate) fn record(s: u64, r: u64, k: u64, repeat: u32) -> StepRecord {
-        let n = 1000.0;
-        let sisa_points = (k as f64).min(s as f64) * n / s as f64 * 2.0 / (r as f64 + 1.0);
-        let jitter = f64::from(repeat) * 0.001;
-        let sisa_accuracy = 0.95 - 0.002 * s as f64 + jitter;
-        StepRecord {
-            experiment: "fixture".to_owned(),
-            trial_id: format!("{s}-{r}-{repeat}"),
-            trial_index: 0,
-            repeat,
-            seed: 1,
-            swept: vec![
-                ("sisa.shards".to_owned(), s.to_string()),
-                ("sisa.slices".to_owned(), r.to_string()),
-            ],
-            dataset: "blobs".to_owned(),
-            n_train: 1000,
-            n_test: 200,
-            n_features: 5,
-            n_classes: 2,
-            model: "logistic".to_owned(),
-            budget: 30,
-            shards: s,
-            slices: r,
-            partition: "uniform".to_owned(),
-            shard_sizes: String::new(),
-            aggregation: "majority".to_owned(),
-            distribution: "uniform".to_owned(),
-            mode: "batch".to_owned(),
-            step: if k == 1 { 0 } else { 1 },
-            requests: k,
-            removed_total: k,
-            sisa_retrain_cpu_s: sisa_points * 1e-4,
-            sisa_retrain_wall_s: sisa_points * 1e-4,
-            sisa_retrain_device_s: None,
-            sisa_retrain_points: sisa_points,
-            sisa_retrain_passes: Some(sisa_points * 20.0),
-            shards_retrained: k.min(s),
-            baseline_retrain_cpu_s: Some(0.1),
-            baseline_retrain_wall_s: Some(0.1),
-            baseline_retrain_device_s: None,
-            baseline_retrain_points: Some(n),
-            baseline_retrain_passes: Some(n * 20.0),
-            speedup_time: Some(0.1 / (sisa_points * 1e-4)),
-            speedup_points: Some(n / sisa_points),
-            expected_sisa_points: sisa_points,
-            expected_speedup_points: n / sisa_points,
-            sisa_accuracy,
-            sisa_accuracy_majority: sisa_accuracy,
-            sisa_accuracy_mean_proba: sisa_accuracy + 0.001,
-            sisa_accuracy_weighted: sisa_accuracy,
-            baseline_accuracy: Some(0.95 + jitter),
-            lone_shard_accuracy: sisa_accuracy - 0.01,
-            accuracy_gap: Some(0.002 * s as f64),
-            train_cpu_s: 0.1,
-            train_wall_s: 0.1,
-            train_device_s: None,
-            train_points: n,
-            checkpoint_bytes: 0,
-            fits_at_limit: 0,
-            baseline_reused: 0,
-        }
-    }
+    use crate::results::fixture::record;
 
     /// Two repeats of every (S, R, K).
     fn table(shards: &[u64], slices: &[u64], requests: &[u64]) -> Table {
@@ -177,19 +97,20 @@ pub(crate) mod tests {
         Table::from_records(&records).unwrap()
     }
 
-    fn line(kind: FigureKind, table: &Table) -> LineChart {
-        match figure(kind).build(table).unwrap() {
+    fn line(name: &str, table: &Table) -> LineChart {
+        match built_in(name)
+            .unwrap()
+            .build(table, ErrorBars::Std)
+            .unwrap()
+        {
             Chart::Line(line) => line,
-            Chart::Heat(_) => panic!("{} is a line chart", kind.name()),
+            Chart::Heat(_) => panic!("{name} is a line chart"),
         }
     }
 
     #[test]
     fn accuracy_vs_shards_tells_layouts_apart_and_draws_one_baseline() {
-        let chart = line(
-            FigureKind::AccuracyVsShards,
-            &table(&[1, 2, 5], &[1, 4], &[1, 4]),
-        );
+        let chart = line("accuracy-vs-shards", &table(&[1, 2, 5], &[1, 4], &[1, 4]));
         let baselines: Vec<_> = chart
             .series
             .iter()
@@ -224,12 +145,10 @@ pub(crate) mod tests {
 
     #[test]
     fn speedup_vs_requests_ticks_whole_request_counts() {
-        let chart = line(
-            FigureKind::SpeedupVsRequests,
-            &table(&[2, 5], &[1], &[1, 4]),
-        );
+        let chart = line("speedup-vs-requests", &table(&[2, 5], &[1], &[1, 4]));
+        // The request counts run, and no others.
         let ticks: Vec<f64> = chart.x.ticks.iter().map(|t| t.value).collect();
-        assert_eq!(ticks, vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(ticks, vec![1.0, 4.0]);
         assert!(chart.y.log);
         // One measured and one analytic line per number of shards, sharing its colour.
         assert_eq!(chart.series.len(), 4);
@@ -241,9 +160,61 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_sweep_over_geometric_shard_counts_ticks_exactly_those_on_a_log_axis() {
+        let chart = line("accuracy-vs-shards", &table(&[1, 2, 4, 8], &[1], &[1]));
+        let ticks: Vec<(f64, &str)> = chart
+            .x
+            .ticks
+            .iter()
+            .map(|t| (t.value, t.label.as_str()))
+            .collect();
+        assert_eq!(ticks, [(1.0, "1"), (2.0, "2"), (4.0, "4"), (8.0, "8")]);
+        assert!(chart.x.log);
+        // Evenly spaced counts keep a linear axis, ticked at the counts.
+        let chart = line("accuracy-vs-shards", &table(&[2, 4, 6, 8], &[1], &[1]));
+        assert!(!chart.x.log);
+        assert_eq!(chart.x.ticks.len(), 4);
+    }
+
+    #[test]
+    fn error_bars_show_what_the_options_ask_and_the_notes_say_so() {
+        let table = table(&[1, 2, 5], &[1], &[1, 4]);
+        let bars = |bars: ErrorBars| match built_in("accuracy-vs-shards")
+            .unwrap()
+            .build(&table, bars)
+            .unwrap()
+        {
+            Chart::Line(line) => line,
+            Chart::Heat(_) => panic!("a line chart"),
+        };
+        let none = bars(ErrorBars::None);
+        assert!(none
+            .series
+            .iter()
+            .flat_map(|s| &s.points)
+            .all(|p| p.spread.is_none()));
+        assert!(none.notes.is_empty());
+        let ci = bars(ErrorBars::Ci95);
+        assert_eq!(ci.notes, ["bars: 95% confidence interval (t)"]);
+        let std = bars(ErrorBars::Std);
+        let width = |chart: &LineChart| {
+            let (low, high) = chart
+                .series
+                .iter()
+                .flat_map(|s| &s.points)
+                .find_map(|p| p.spread)
+                .unwrap();
+            high - low
+        };
+        // Two repeats: t(1) = 12.7 standard errors, the standard error std / sqrt 2.
+        assert!(width(&ci) > width(&std) * 5.0);
+    }
+
+    #[test]
     fn the_speedup_surface_has_a_colour_bar_over_its_cells() {
-        let Chart::Heat(heat) = figure(FigureKind::SpeedupSurface)
-            .build(&table(&[1, 2, 5], &[1, 4], &[1, 4]))
+        let Chart::Heat(heat) = built_in("speedup-surface")
+            .unwrap()
+            .build(&table(&[1, 2, 5], &[1, 4], &[1, 4]), ErrorBars::Std)
             .unwrap()
         else {
             panic!("a heat map");
@@ -258,7 +229,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_trade_off_marks_its_pareto_front() {
-        let chart = line(FigureKind::TradeOff, &table(&[1, 2, 5], &[1, 4], &[1, 4]));
+        let chart = line("trade-off", &table(&[1, 2, 5], &[1, 4], &[1, 4]));
         let front = chart
             .series
             .iter()

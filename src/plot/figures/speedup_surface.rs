@@ -3,19 +3,25 @@
 //! a colour bar.
 
 use super::{Figure, FigureError};
-use crate::plot::chart::{Chart, ColourBar, Format, HeatMap};
+use crate::plot::axis::Format;
+use crate::plot::chart::{Chart, ColourBar, HeatMap};
 use crate::plot::data;
 use crate::results::{column, Stat, Table};
+use crate::spec::raw::ErrorBars;
 
 /// See the module documentation.
-pub struct SpeedupSurface;
+pub(crate) struct SpeedupSurface;
 
 impl Figure for SpeedupSurface {
+    fn name(&self) -> &str {
+        "speedup-surface"
+    }
+
     fn applies(&self, table: &Table) -> bool {
         data::varies(table, column::SHARDS) && data::varies(table, column::SLICES)
     }
 
-    fn build(&self, table: &Table) -> Result<Chart, FigureError> {
+    fn build(&self, table: &Table, _bars: ErrorBars) -> Result<Chart, FigureError> {
         let rows = data::fewest_requests_rows(table)?;
         let (baseline, sisa) = (
             data::baseline_points(table)?,
@@ -71,7 +77,7 @@ impl Figure for SpeedupSurface {
             colour_bar: ColourBar::spanning(&cells, Format::Times),
             cells,
             format: Format::Times,
-            caption: data::caption(table, false)?,
+            caption: data::caption(table)?,
         }))
     }
 }
